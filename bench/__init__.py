@@ -1,0 +1,1 @@
+"""Benchmarks: each compares ringdesk with a baseline measured in the same run."""

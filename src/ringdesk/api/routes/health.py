@@ -1,0 +1,24 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from sqlalchemy import text
+
+from ringdesk.api.deps import DatabaseDep
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(database: DatabaseDep) -> dict[str, str]:
+    with database.session() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok", "database": database.engine.dialect.name}

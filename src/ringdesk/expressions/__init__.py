@@ -1,0 +1,37 @@
+"""Expression engines used inside templates: GJSON paths, the Go-template dialect, JSONPath."""
+
+from __future__ import annotations
+
+__all__ = ["ExpressionError", "TemplateSyntaxError"]
+
+
+class ExpressionError(ValueError):
+    """An expression (GJSON path, JSONPath, template) is invalid; `position` is 0-based."""
+
+    def __init__(self, message: str, *, position: int | None = None, expression: str = ""):
+        self.message = message
+        self.position = position
+        self.expression = expression
+        where = f" at position {position}" if position is not None else ""
+        super().__init__(f"{message}{where}")
+
+
+class TemplateSyntaxError(ExpressionError):
+    """A `{{…}}` template does not parse; `line` and `column` are 1-based within the template."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int,
+        column: int,
+        position: int | None = None,
+        expression: str = "",
+    ):
+        self.line = line
+        self.column = column
+        super().__init__(message, position=position, expression=expression)
+        self.args = (f"line {line}, column {column}: {message}",)
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column}: {self.message}"
