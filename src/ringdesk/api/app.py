@@ -3,19 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from ringdesk import __version__
-from ringdesk.api.routes import health
+from ringdesk.api.routes import (
+    agents,
+    contacts,
+    events,
+    extensions,
+    health,
+    integrations,
+    metrics,
+    oauth,
+    outbox,
+    templates,
+    users,
+)
 from ringdesk.config import Settings
+from ringdesk.services import BACKGROUND_SERVICES, build_state
 from ringdesk.store.db import Database
 
-__all__ = ["create_app"]
+__all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
+
+# Routers under /api/v1, one per resource (api.md).
+API_ROUTERS = (
+    templates.router,
+    extensions.router,
+    integrations.router,
+    oauth.router,
+    users.router,
+    contacts.router,
+    events.router,
+    agents.router,
+    outbox.router,
+    metrics.router,
+)
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -31,7 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with AsyncExitStack() as stack:
+            if settings.run_workers:
+                for service in BACKGROUND_SERVICES:
+                    await stack.enter_async_context(service(app))
+            yield
+            await app.state.executor.aclose()
         database.dispose()
 
     app = FastAPI(
@@ -42,5 +74,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = database
+    build_state(app, settings, database)
     app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    from ringdesk.web import mount as mount_web
+
+    mount_web(app)
     return app

@@ -1,0 +1,9 @@
+"""REST resource: events (see spec api.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["events"])

@@ -1,0 +1,35 @@
+"""Long-lived parts of a running service, built once per app: the HTTP executor, the
+screen-pop hub, and the background services started by the app's lifespan.
+
+Each background service is an async context manager factory taking the app: it starts its
+task on enter and stops it on exit. Tests build the app with `run_workers=False` and drive
+the same code directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+
+from ringdesk.config import Settings
+from ringdesk.store.db import Database
+
+__all__ = ["BACKGROUND_SERVICES", "build_state"]
+
+BackgroundService = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
+
+# Filled in by the subsystems: token refresh scheduler, outbox workers, AMI listener.
+BACKGROUND_SERVICES: list[BackgroundService] = []
+
+
+class _NoExecutor:
+    async def aclose(self) -> None:
+        return None
+
+
+def build_state(app: FastAPI, settings: Settings, database: Database) -> None:
+    """Attach the shared services to `app.state` (executor, hub, crypto...)."""
+    app.state.executor = _NoExecutor()
