@@ -24,6 +24,7 @@ __all__ = [
     "AdminUser",
     "Base",
     "CallEvent",
+    "CallMatch",
     "ConcurrencyLease",
     "Extension",
     "HelpdeskUser",
@@ -239,3 +240,21 @@ class ConcurrencyLease(Base):
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
     expires_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class CallMatch(Base):
+    """The contact a call was matched to, per integration (C, read by call logs/tickets)."""
+
+    __tablename__ = "call_matches"
+    __table_args__ = (UniqueConstraint("integration_id", "call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    integration_id: Mapped[int] = mapped_column(
+        ForeignKey("integrations.id", ondelete="CASCADE"), index=True
+    )
+    call_id: Mapped[str] = mapped_column(String(200), index=True)
+    contact_type: Mapped[str] = mapped_column(String(100), default="")
+    contact_id: Mapped[str] = mapped_column(String(200), default="")
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    popup_url: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[float] = mapped_column(Float, default=_now)
