@@ -1,0 +1,209 @@
+"""GJSON path queries (tidwall/gjson syntax) over raw JSON text: `get`, `compile`, `escape`.
+
+`get(document, path)` scans the document text like the Go implementation, so `Result.raw` is
+the match's exact text. Paths are validated once (`compile`, cached): gjson itself accepts any
+string, but we refuse paths that are clearly malformed, with a 0-based position:
+
+* a dangling escape (a path ending in a lone backslash);
+* an unbalanced query `#(` / `#[`, or a multipath `[` / `{` without its closing bracket;
+* a query operator other than `== = != < <= > >= % !%`;
+* an unknown modifier name (`@nope`): a key that starts with `@` must be escaped (`\\@type`),
+  which `escape()` does.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from ringdesk.expressions import ExpressionError
+from ringdesk.expressions import _gjson_modifiers as _modifiers
+from ringdesk.expressions._gjson_core import MODIFIERS, Result, parse_query
+from ringdesk.expressions._gjson_core import get as _get
+
+__all__ = ["CompiledPath", "Result", "compile", "escape", "get"]
+
+del _modifiers  # imported for its side effect: registering the modifiers
+
+_OPS = frozenset({"=", "==", "!=", "<", "<=", ">", ">=", "%", "!%"})
+
+
+class CompiledPath:
+    """A validated GJSON path; `get(document)` evaluates it."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def get(self, document: str | bytes) -> Result:
+        """Evaluate against JSON text; a missing match has `exists` False and `raw` ""."""
+        if isinstance(document, bytes | bytearray | memoryview):
+            document = bytes(document).decode("utf-8", errors="replace")
+        return _get(document, self.path)
+
+    def __repr__(self) -> str:
+        return f"CompiledPath({self.path!r})"
+
+
+@functools.lru_cache(maxsize=2048)
+def compile(path: str) -> CompiledPath:  # the contract names it compile
+    """Validate `path` (raises ExpressionError with `.position`) and return a CompiledPath."""
+    _validate(path, 0, path)
+    return CompiledPath(path)
+
+
+def get(document: str | bytes, path: str) -> Result:
+    """Evaluate the GJSON `path` against the JSON text `document` (raises ExpressionError)."""
+    return compile(path).get(document)
+
+
+def _is_safe_key_char(c: str) -> bool:
+    return (c.isascii() and (c.isalnum() or c in "_-:")) or c <= " " or c > "~"
+
+
+def escape(component: str) -> str:
+    """Escape GJSON special characters so `component` matches literally as one key."""
+    return "".join(c if _is_safe_key_char(c) else "\\" + c for c in component)
+
+
+def _fail(message: str, position: int, expression: str) -> Any:
+    raise ExpressionError(message, position=position, expression=expression)
+
+
+def _validate(path: str, base: int, whole: str) -> None:  # one grammar walk
+    n = len(path)
+    i = 0
+    at_start = True
+    while i < n:
+        c = path[i]
+        if c == "\\":
+            if i + 1 >= n:
+                _fail("dangling escape '\\'", base + i, whole)
+            i += 2
+            at_start = False
+            continue
+        if c in ".|":
+            i += 1
+            at_start = True
+            continue
+        if at_start and c == "#" and i + 1 < n and path[i + 1] in "([":
+            q = parse_query(path[i:])
+            if q is None:
+                _fail(f"unbalanced '{path[i + 1]}' in query", base + i + 1, whole)
+            assert q is not None  # noqa: S101  # _fail raised otherwise
+            qpath, op, _, _, end, _, opat = q
+            if op:
+                start = i + opat
+                run = _op_run(path, start)
+                if run not in _OPS:
+                    _fail(f"bad query operator {run!r}", base + start, whole)
+            if qpath:
+                _validate(qpath, base + path.find(qpath, i + 2), whole)
+            i += end
+            at_start = False
+            continue
+        if at_start and c == "@":
+            j = i + 1
+            while j < n and path[j] not in ".|:":
+                j += 1
+            name = path[i + 1 : j]
+            if name not in MODIFIERS:
+                _fail(f"unknown modifier '@{name}'", base + i, whole)
+            if j < n and path[j] == ":":
+                j = _skip_modifier_arg(path, j + 1)
+            i = j
+            at_start = False
+            continue
+        if at_start and c in "[{" and (i == 0 or path[i - 1] in ".|"):
+            i = _validate_multipath(path, i, base, whole)
+            at_start = False
+            continue
+        at_start = False
+        i += 1
+
+
+def _op_run(path: str, i: int) -> str:
+    j = i
+    while j < len(path) and path[j] in "!=<>%":
+        j += 1
+    return path[i:j]
+
+
+def _skip_modifier_arg(path: str, i: int) -> int:
+    n = len(path)
+    while i < n and path[i] != "|":
+        c = path[i]
+        if c in "{[(":
+            close = {"{": "}", "[": "]", "(": ")"}
+            depth = 0
+            while i < n:
+                ch = path[i]
+                if ch == '"':
+                    i = _skip_string(path, i)
+                    continue
+                if ch in close:
+                    depth += 1
+                elif ch in "}])":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                i += 1
+        elif c == '"':
+            i = _skip_string(path, i)
+            continue
+        elif c == "." and i + 1 < n and path[i + 1] == "@":
+            return i
+        i += 1
+    return i
+
+
+def _skip_string(path: str, i: int) -> int:
+    i += 1
+    while i < len(path):
+        if path[i] == "\\":
+            i += 2
+            continue
+        if path[i] == '"':
+            return i + 1
+        i += 1
+    return i
+
+
+def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
+    """Validate `[a,b]` / `{k:a,b}` starting at `path[i]`; returns the index after it."""
+    n = len(path)
+    depth = 0
+    start = i + 1
+    colon = -1
+    j = i
+    while j < n:
+        c = path[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == '"':
+            j = _skip_string(path, j)
+            continue
+        if c in "[({":
+            depth += 1
+        elif c in "])}":
+            depth -= 1
+            if depth == 0:
+                _validate_selector(path, start, j, colon, base, whole)
+                return j + 1
+        elif c == "," and depth == 1:
+            _validate_selector(path, start, j, colon, base, whole)
+            start, colon = j + 1, -1
+        elif c == ":" and depth == 1 and colon < 0 and path[i] == "{":
+            colon = j
+        j += 1
+    return _fail(f"unbalanced '{path[i]}' in multipath", base + i, whole)  # type: ignore[no-any-return]
+
+
+def _validate_selector(path: str, start: int, end: int, colon: int, base: int, whole: str) -> None:
+    s = colon + 1 if colon >= 0 else start
+    sub = path[s:end]
+    lead = len(sub) - len(sub.lstrip())
+    if sub.strip():
+        _validate(sub.strip(), base + s + lead, whole)

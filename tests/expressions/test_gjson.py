@@ -1,0 +1,100 @@
+"""GJSON path engine: the contract API (`get`, `Result`, `compile`, `escape`) and strictness."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ringdesk.expressions import ExpressionError, gjson
+
+DOC = json.dumps(
+    {
+        "name": {"first": "Tom", "last": "Anderson"},
+        "age": 37,
+        "children": ["Sara", "Alex", "Jack"],
+        "fav.movie": "Deer Hunter",
+        "friends": [
+            {"first": "Dale", "last": "Murphy", "age": 44, "nets": ["ig", "fb", "tw"]},
+            {"first": "Roger", "last": "Craig", "age": 68, "nets": ["fb", "tw"]},
+            {"first": "Jane", "last": "Murphy", "age": 47, "nets": ["ig", "tw"]},
+        ],
+    },
+    separators=(",", ":"),
+)
+
+# covers E3, C4
+CASES = [
+    ("name.last", '"Anderson"', "Anderson", "Anderson"),
+    ("age", "37", "37", 37),
+    ("children.#", "3", "3", 3),
+    ("children.1", '"Alex"', "Alex", "Alex"),
+    ("child*.2", '"Jack"', "Jack", "Jack"),
+    ("c?ildren.0", '"Sara"', "Sara", "Sara"),
+    ("fav\\.movie", '"Deer Hunter"', "Deer Hunter", "Deer Hunter"),
+    (
+        "friends.#.first",
+        '["Dale","Roger","Jane"]',
+        '["Dale","Roger","Jane"]',
+        ["Dale", "Roger", "Jane"],
+    ),
+    ('friends.#(last=="Murphy").first', '"Dale"', "Dale", "Dale"),
+    ('friends.#(last=="Murphy")#.first', '["Dale","Jane"]', '["Dale","Jane"]', ["Dale", "Jane"]),
+    ("friends.#(age>45)#.last", '["Craig","Murphy"]', '["Craig","Murphy"]', ["Craig", "Murphy"]),
+    ('friends.#(first%"D*").last', '"Murphy"', "Murphy", "Murphy"),
+    ('friends.#(first!%"D*").last', '"Craig"', "Craig", "Craig"),
+    ('friends.#(nets.#(=="fb"))#.first', '["Dale","Roger"]', '["Dale","Roger"]', ["Dale", "Roger"]),
+    ("children|@reverse|0", '"Jack"', "Jack", "Jack"),
+    ("[age,name.last]", '[37,"Anderson"]', '[37,"Anderson"]', [37, "Anderson"]),
+    (
+        "{name.first,age}",
+        '{"first":"Tom","age":37}',
+        '{"first":"Tom","age":37}',
+        {"first": "Tom", "age": 37},
+    ),
+    ("!true", "true", "true", True),
+]
+
+
+@pytest.mark.parametrize(("path", "raw", "text", "value"), CASES, ids=[c[0] for c in CASES])
+def test_get_returns_raw_text_and_value(path, raw, text, value):
+    """Each path yields the document's raw text, GJSON String() and the Python value."""
+    res = gjson.get(DOC, path)
+    assert res.exists
+    assert (res.raw, res.text, res.value) == (raw, text, value)
+
+
+def test_missing_path_does_not_exist():
+    """A path that matches nothing has exists False and empty raw/text."""
+    res = gjson.get(DOC, "name.middle")
+    assert (res.exists, res.raw, res.text, res.value) == (False, "", "", None)
+
+
+def test_bytes_document_is_accepted():
+    """Documents may be bytes (UTF-8)."""
+    assert gjson.get(DOC.encode(), "name.first").text == "Tom"
+
+
+BAD = [
+    ('a.#(b=="c"', 3),
+    ("a\\", 1),
+    ("a.#(b=<1)", 5),
+    ("@nope", 0),
+    ("x.@nope", 2),
+    ("[a,b", 0),
+]
+
+
+@pytest.mark.parametrize(("path", "position"), BAD, ids=[b[0] for b in BAD])
+def test_malformed_paths_raise_with_position(path, position):
+    """Clearly malformed paths raise ExpressionError with a 0-based position."""
+    with pytest.raises(ExpressionError) as info:
+        gjson.compile(path)
+    assert info.value.position == position
+
+
+def test_escape_makes_special_keys_literal():
+    """escape() lets a key with dots, wildcards and '@' be matched literally."""
+    doc = json.dumps({"a.b*c@d": 1, "a": {"b": 2}})
+    assert gjson.escape("a.b*c@d") == "a\\.b\\*c\\@d"
+    assert gjson.get(doc, gjson.escape("a.b*c@d")).value == 1
