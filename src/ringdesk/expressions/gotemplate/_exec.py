@@ -1,0 +1,259 @@
+"""Executor for parsed templates: walks the node tree over Mapping data and escapes each action.
+
+Only the output of actions is escaped (`json`, `url`, `gjson`); template text is copied as is.
+Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Errors raise
+`ExpressionError` with the line and column of the offending action.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal
+from urllib.parse import quote
+
+from ringdesk.expressions import ExpressionError
+from ringdesk.expressions.gotemplate import _parser as p
+from ringdesk.expressions.gotemplate._fmt import format_value, go_type
+from ringdesk.expressions.gotemplate._lexer import locate
+from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, SafeStr, check_arity, truth
+
+__all__ = ["Escape", "execute"]
+
+Escape = Literal["text", "json", "url", "gjson"]
+
+_MAX_OUTPUT = 1_000_000  # characters; a template looping over big data must not eat memory
+_MAX_STEPS = 100_000
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+def _escape_json(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def _escape_url(text: str) -> str:
+    return text if isinstance(text, SafeStr) else quote(text, safe="")
+
+
+def _escape_gjson(text: str) -> str:
+    from ringdesk.expressions import gjson  # owned by another module; imported when needed
+
+    return gjson.escape(text)
+
+
+_ESCAPERS: dict[str, Callable[[str], str]] = {
+    "text": lambda s: s,
+    "json": _escape_json,
+    "url": _escape_url,
+    "gjson": _escape_gjson,
+}
+
+
+def execute(source: str, nodes: Sequence[p.Node], data: Any, *, escape: Escape, tz: str) -> str:
+    """Render parsed `nodes` (from `source`) against `data`."""
+    try:
+        escaper = _ESCAPERS[escape]
+    except KeyError:
+        raise ValueError(f"unknown escape mode {escape!r}") from None
+    state = _State(source, escaper, Env(tz=tz), data)
+    try:
+        state.walk(data, nodes)
+    except (_Break, _Continue):  # pragma: no cover - the parser only allows them inside range
+        raise ExpressionError("break/continue outside range") from None
+    except RecursionError:
+        raise ExpressionError("template nesting too deep") from None
+    return "".join(state.out)
+
+
+class _State:
+    def __init__(self, source: str, escaper: Callable[[str], str], env: Env, root: Any) -> None:
+        self.source = source
+        self.escaper = escaper
+        self.env = env
+        self.out: list[str] = []
+        self.size = 0
+        self.steps = 0
+        self.vars: list[tuple[str, Any]] = [("$", root)]
+
+    def fail(self, pos: int, message: str) -> ExpressionError:
+        line, column = locate(self.source, pos)
+        return ExpressionError(f"line {line}, column {column}: {message}", expression=self.source)
+
+    def emit(self, text: str) -> None:
+        self.size += len(text)
+        if self.size > _MAX_OUTPUT:
+            raise ExpressionError(f"template output exceeds {_MAX_OUTPUT} characters")
+        self.out.append(text)
+
+    # -- nodes ----------------------------------------------------------------------------------
+    def walk(self, dot: Any, nodes: Sequence[p.Node]) -> None:
+        for node in nodes:
+            self.steps += 1
+            if self.steps > _MAX_STEPS:
+                raise self.fail(node.pos, f"template exceeds {_MAX_STEPS} steps")
+            if isinstance(node, p.Text):
+                self.emit(node.text)
+            elif isinstance(node, p.Action):
+                value = self.pipeline(dot, node.pipe)
+                if not node.pipe.decls:
+                    text = "" if value is None else format_value(value)
+                    self.emit(self.escaper(text))
+            elif isinstance(node, (p.If, p.With)):
+                self.conditional(dot, node)
+            elif isinstance(node, p.Range):
+                self.range(dot, node)
+            elif isinstance(node, p.Break):
+                raise _Break
+            else:
+                raise _Continue
+
+    def conditional(self, dot: Any, node: p.If | p.With) -> None:
+        mark = len(self.vars)
+        value = self.pipeline(dot, node.pipe)
+        if truth(value):
+            self.walk(value if isinstance(node, p.With) else dot, node.body)
+        else:
+            self.walk(dot, node.orelse)
+        del self.vars[mark:]
+
+    def range(self, dot: Any, node: p.Range) -> None:
+        mark = len(self.vars)
+        value = self.pipeline(dot, node.pipe, declare=False)
+        items: list[tuple[Any, Any]]
+        if value is None:
+            items = []
+        elif isinstance(value, Mapping):
+            items = [(k, value[k]) for k in sorted(value, key=_key_order)]
+        elif isinstance(value, (list, tuple)):
+            items = list(enumerate(value))
+        elif isinstance(value, int) and not isinstance(value, bool):
+            items = [(i, i) for i in range(max(value, 0))]
+        else:
+            raise self.fail(node.pos, f"range can't iterate over {format_value(value)}")
+        decls = node.pipe.decls
+        for key, elem in items:
+            if len(decls) == 1:
+                self.bind(decls[0], elem, node.pipe.is_assign)
+            elif len(decls) == 2:
+                self.bind(decls[0], key, node.pipe.is_assign)
+                self.bind(decls[1], elem, node.pipe.is_assign)
+            try:
+                self.walk(elem, node.body)
+            except _Break:
+                break
+            except _Continue:
+                pass
+            finally:
+                del self.vars[mark + (0 if node.pipe.is_assign else len(decls)) :]
+        if not items:
+            self.walk(dot, node.orelse)
+        del self.vars[mark:]
+
+    def bind(self, name: str, value: Any, is_assign: bool) -> None:
+        if not is_assign:
+            self.vars.append((name, value))
+            return
+        for i in range(len(self.vars) - 1, -1, -1):
+            if self.vars[i][0] == name:
+                self.vars[i] = (name, value)
+                return
+        raise ExpressionError(f"undefined variable: {name}")  # pragma: no cover - parser checks
+
+    def lookup(self, pos: int, name: str) -> Any:
+        for var_name, value in reversed(self.vars):
+            if var_name == name:
+                return value
+        raise self.fail(pos, f"undefined variable: {name}")  # pragma: no cover - parser checks
+
+    # -- pipelines ------------------------------------------------------------------------------
+    def pipeline(self, dot: Any, pipe: p.Pipe, *, declare: bool = True) -> Any:
+        value: Any = None
+        for i, cmd in enumerate(pipe.cmds):
+            value = self.command(dot, cmd, (value,) if i else ())
+        if declare:
+            for name in pipe.decls:
+                self.bind(name, value, pipe.is_assign)
+        return value
+
+    def command(self, dot: Any, cmd: p.Command, final: tuple[Any, ...]) -> Any:
+        first = cmd.args[0]
+        if isinstance(first, p.Identifier):
+            return self.call(dot, first, cmd.args[1:], final)
+        if len(cmd.args) > 1 or final:
+            raise self.fail(cmd.pos, "can't give argument to non-function")
+        if isinstance(first, p.Nil):
+            raise self.fail(cmd.pos, "nil is not a command")
+        return self.arg(dot, first)
+
+    def call(
+        self, dot: Any, ident: p.Identifier, arg_nodes: Sequence[p.Operand], final: tuple[Any, ...]
+    ) -> Any:
+        name = ident.name
+        if name in ("and", "or"):
+            return self.short_circuit(dot, ident, arg_nodes, final)
+        args = [self.arg(dot, node) for node in arg_nodes]
+        args.extend(final)
+        try:
+            check_arity(name, args)
+            return FUNCS[name](self.env, *args)
+        except ExpressionError as exc:
+            raise self.fail(ident.pos, f"error calling {name}: {exc.message}") from None
+        except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
+            raise self.fail(ident.pos, f"error calling {name}: {exc}") from None
+
+    def short_circuit(
+        self, dot: Any, ident: p.Identifier, arg_nodes: Sequence[p.Operand], final: tuple[Any, ...]
+    ) -> Any:
+        count = len(arg_nodes) + len(final)
+        if count == 0:
+            raise self.fail(ident.pos, f"wrong number of args for {ident.name}: want at least 1")
+        want = ident.name == "or"
+        value: Any = None
+        for node in arg_nodes:
+            value = self.arg(dot, node)
+            if truth(value) == want:
+                return value
+        for value in final:
+            if truth(value) == want:
+                return value
+        return value
+
+    def arg(self, dot: Any, node: p.Operand) -> Any:
+        if isinstance(node, p.Dot):
+            return dot
+        if isinstance(node, (p.Bool, p.Number, p.String)):
+            return node.value
+        if isinstance(node, p.Nil):
+            return None
+        if isinstance(node, p.Field):
+            return self.fields(node.pos, dot, node.names)
+        if isinstance(node, p.Variable):
+            return self.fields(node.pos, self.lookup(node.pos, node.name), node.names)
+        if isinstance(node, p.Chain):
+            return self.fields(node.pos, self.arg(dot, node.node), node.names)
+        if isinstance(node, p.Pipe):
+            return self.pipeline(dot, node)
+        # An identifier as an argument is a call with no arguments, as in Go.
+        return self.call(dot, node, (), ())
+
+    def fields(self, pos: int, value: Any, names: Sequence[str]) -> Any:
+        for name in names:
+            if value is None:
+                return None  # unset stays unset (renders "")
+            if not isinstance(value, Mapping):
+                raise self.fail(pos, f"can't evaluate field {name} in type {go_type(value)}")
+            value = value.get(name)
+        return value
+
+
+def _key_order(key: Any) -> tuple[int, Any]:
+    if isinstance(key, (int, float)) and not isinstance(key, bool):
+        return (0, key)
+    return (1, str(key))

@@ -1,0 +1,430 @@
+"""Parser for the Go text/template dialect: tokens → an immutable node tree.
+
+Mirrors Go's `text/template/parse` (actions, `if`/`else if`/`range`/`with`/`break`/`continue`,
+declarations, pipelines, parenthesised pipelines, field chains). Unknown functions and undefined
+variables are parse errors, as in Go. `define`/`template`/`block` are not part of the dialect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from ringdesk.expressions import TemplateSyntaxError
+from ringdesk.expressions.gotemplate._lexer import Kind, Token, syntax_error, tokenize
+
+__all__ = [
+    "Action",
+    "Bool",
+    "Break",
+    "Chain",
+    "Command",
+    "Continue",
+    "Dot",
+    "Field",
+    "Identifier",
+    "If",
+    "Nil",
+    "Node",
+    "Number",
+    "Pipe",
+    "Range",
+    "String",
+    "Text",
+    "Variable",
+    "With",
+    "parse",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    pos: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Dot:
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Nil:
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    pos: int
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    pos: int
+    value: int | float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class String:
+    pos: int
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """`.a.b` — field chain on dot."""
+
+    pos: int
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """`$x.a.b` — a variable and an optional field chain."""
+
+    pos: int
+    name: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """A function name."""
+
+    pos: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    """`(pipeline).a.b` — fields on a parenthesised value."""
+
+    pos: int
+    node: Operand
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    pos: int
+    args: tuple[Operand, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pipe:
+    pos: int
+    decls: tuple[str, ...]
+    is_assign: bool
+    cmds: tuple[Command, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    pos: int
+    pipe: Pipe
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    pos: int
+    pipe: Pipe
+    body: tuple[Node, ...]
+    orelse: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class With:
+    pos: int
+    pipe: Pipe
+    body: tuple[Node, ...]
+    orelse: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    pos: int
+    pipe: Pipe
+    body: tuple[Node, ...]
+    orelse: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    pos: int
+
+
+@dataclass(frozen=True, slots=True)
+class Continue:
+    pos: int
+
+
+Operand = Dot | Nil | Bool | Number | String | Field | Variable | Identifier | Chain | Pipe
+Node = Text | Action | If | With | Range | Break | Continue
+
+_CONTROL = frozenset({"if", "with", "range"})
+_LITERALS = (Bool, Dot, Nil, Number, String)
+
+
+def parse(source: str, functions: Collection[str]) -> tuple[Node, ...]:
+    """Parse `source`; raises TemplateSyntaxError (1-based line/column) when it does not parse."""
+    return _Parser(source, functions).parse()
+
+
+class _Parser:
+    def __init__(self, source: str, functions: Collection[str]) -> None:
+        self.source = source
+        self.functions = functions
+        self.tokens = tokenize(source)
+        self.i = 0
+        self.vars: list[str] = ["$"]
+        self.range_depth = 0
+
+    # -- token helpers -------------------------------------------------------------------------
+    def peek(self) -> Token:
+        return self.tokens[self.i]
+
+    def next(self) -> Token:
+        tok = self.tokens[self.i]
+        if tok.kind is not Kind.EOF:
+            self.i += 1
+        return tok
+
+    def error(self, tok: Token | int, message: str) -> TemplateSyntaxError:
+        pos = tok if isinstance(tok, int) else tok.pos
+        return syntax_error(self.source, pos, message)
+
+    def expect(self, kind: Kind, context: str) -> Token:
+        tok = self.next()
+        if tok.kind is not kind:
+            raise self.error(tok, f"unexpected {_describe(tok)} in {context}")
+        return tok
+
+    # -- lists and control structures --------------------------------------------------------
+    def parse(self) -> tuple[Node, ...]:
+        nodes, term, tok = self.parse_list()
+        if term != "EOF":
+            raise self.error(tok, f"unexpected {{{{{term}}}}}")
+        return nodes
+
+    def parse_list(self) -> tuple[tuple[Node, ...], str, Token]:
+        """Parse nodes until EOF, `{{end}}`, `{{else}}` or `{{else if|with …`."""
+        nodes: list[Node] = []
+        while True:
+            tok = self.next()
+            if tok.kind is Kind.EOF:
+                return tuple(nodes), "EOF", tok
+            if tok.kind is Kind.TEXT:
+                nodes.append(Text(tok.pos, tok.text))
+                continue
+            # tok is LEFT
+            head = self.peek()
+            if head.kind is Kind.KEYWORD:
+                self.next()
+                word = str(head.value)
+                if word == "end":
+                    self.expect(Kind.RIGHT, "end")
+                    return tuple(nodes), "end", head
+                if word == "else":
+                    follow = self.peek()
+                    if follow.kind is Kind.KEYWORD and follow.value in ("if", "with"):
+                        return tuple(nodes), f"else {follow.value}", head
+                    self.expect(Kind.RIGHT, "else")
+                    return tuple(nodes), "else", head
+                nodes.append(self.parse_keyword(head))
+                continue
+            nodes.append(self.parse_action(tok))
+
+    def parse_keyword(self, head: Token) -> Node:
+        word = str(head.value)
+        if word in _CONTROL:
+            return self.parse_control(head, word)
+        if word in ("break", "continue"):
+            if self.range_depth == 0:
+                raise self.error(head, f"{{{{{word}}}}} outside {{{{range}}}}")
+            self.expect(Kind.RIGHT, word)
+            return Break(head.pos) if word == "break" else Continue(head.pos)
+        raise self.error(head, f"{{{{{word}}}}} is not supported in ringdesk templates")
+
+    def parse_control(self, head: Token, word: str) -> Node:
+        mark = len(self.vars)
+        pipe = self.parse_pipeline(word, Kind.RIGHT, decl_ok=True)
+        self.expect(Kind.RIGHT, word)
+        if word == "range":
+            self.range_depth += 1
+        body, term, term_tok = self.parse_list()
+        if word == "range":
+            self.range_depth -= 1
+        orelse: tuple[Node, ...] = ()
+        if term.startswith("else "):
+            # `{{else if …}}` is `{{else}}{{if …}}…{{end}}` sharing the outer `{{end}}`.
+            nested_word = term.split()[1]
+            if nested_word != word:
+                raise self.error(term_tok, f"{{{{else {nested_word}}}}} inside {{{{{word}}}}}")
+            nested_head = self.next()
+            orelse = (self.parse_control(nested_head, nested_word),)
+        elif term == "else":
+            orelse, term, term_tok = self.parse_list()
+            if term != "end":
+                if term == "EOF":
+                    raise self.error(
+                        head, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}"
+                    )
+                raise self.error(term_tok, f"expected {{{{end}}}}, found {{{{{term}}}}}")
+        elif term != "end":
+            raise self.error(head, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}")
+        del self.vars[mark:]
+        if word == "if":
+            return If(head.pos, pipe, body, orelse)
+        if word == "with":
+            return With(head.pos, pipe, body, orelse)
+        return Range(head.pos, pipe, body, orelse)
+
+    def parse_action(self, left: Token) -> Node:
+        pipe = self.parse_pipeline("command", Kind.RIGHT, decl_ok=True)
+        self.expect(Kind.RIGHT, "command")
+        return Action(left.pos, pipe)
+
+    # -- pipelines and commands -------------------------------------------------------------
+    def parse_pipeline(self, context: str, end: Kind, *, decl_ok: bool) -> Pipe:
+        start = self.peek()
+        decls, is_assign = self.parse_decls(context) if decl_ok else ((), False)
+        cmds: list[Command] = []
+        while True:
+            tok = self.peek()
+            if tok.kind is end or (tok.kind is Kind.RIGHT and end is Kind.RPAREN):
+                break
+            cmds.append(self.parse_command(context))
+            if self.peek().kind is Kind.PIPE:
+                pipe_tok = self.next()
+                if self.peek().kind in (end, Kind.RIGHT, Kind.RPAREN, Kind.EOF):
+                    raise self.error(pipe_tok, "missing command after | in pipeline")
+        if not cmds:
+            if decls:
+                raise self.error(self.peek(), f"missing value for {context}")
+            raise self.error(start, f"missing value for {context}")
+        for stage, cmd in enumerate(cmds[1:], start=2):
+            if isinstance(cmd.args[0], _LITERALS):
+                raise self.error(cmd.pos, f"non executable command in pipeline stage {stage}")
+        return Pipe(start.pos, decls, is_assign, tuple(cmds))
+
+    def parse_decls(self, context: str) -> tuple[tuple[str, ...], bool]:
+        toks = self.tokens
+        i = self.i
+        if toks[i].kind is not Kind.VARIABLE:
+            return (), False
+        names = [str(toks[i].value)]
+        j = i + 1
+        if toks[j].kind is Kind.COMMA and context == "range" and toks[j + 1].kind is Kind.VARIABLE:
+            names.append(str(toks[j + 1].value))
+            j += 2
+        if toks[j].kind not in (Kind.DECLARE, Kind.ASSIGN):
+            return (), False
+        is_assign = toks[j].kind is Kind.ASSIGN
+        for k, name in enumerate(names):
+            if is_assign and name not in self.vars:
+                raise self.error(toks[i + 2 * k], f"undefined variable {name!r}")
+        self.i = j + 1
+        if not is_assign:
+            self.vars.extend(names)
+        return tuple(names), is_assign
+
+    def parse_command(self, context: str) -> Command:
+        start = self.peek()
+        args: list[Operand] = []
+        while True:
+            tok = self.peek()
+            if tok.kind in (Kind.RIGHT, Kind.RPAREN, Kind.PIPE, Kind.EOF):
+                break
+            if args and not tok.space_before:
+                raise self.error(tok, f"unexpected {_describe(tok)} in operand")
+            args.append(self.parse_operand())
+        if not args:
+            raise self.error(start, f"missing value for {context}")
+        if len(args) == 1 and isinstance(args[0], Nil):
+            raise self.error(start, "nil is not a command")
+        return Command(start.pos, tuple(args))
+
+    def parse_operand(self) -> Operand:
+        node = self.parse_term()
+        names: list[str] = []
+        while self.peek().kind is Kind.FIELD and not self.peek().space_before:
+            names.append(str(self.next().value))
+        if not names:
+            return node
+        if isinstance(node, Field):
+            return Field(node.pos, node.names + tuple(names))
+        if isinstance(node, Variable):
+            return Variable(node.pos, node.name, node.names + tuple(names))
+        if isinstance(node, (Bool, Nil, Number, String, Dot)):
+            raise self.error(node.pos, f"unexpected . after term {self.source_of(node)!r}")
+        return Chain(node.pos, node, tuple(names))
+
+    def source_of(self, node: Any) -> str:
+        return self.source[node.pos : node.pos + 10].split("}}")[0].split(".")[0] or "."
+
+    def parse_term(self) -> Operand:
+        tok = self.next()
+        kind = tok.kind
+        if kind is Kind.IDENT:
+            name = str(tok.value)
+            if name not in self.functions:
+                raise self.error(tok, f"function {name!r} not defined")
+            return Identifier(tok.pos, name)
+        if kind is Kind.DOT:
+            return Dot(tok.pos)
+        if kind is Kind.NIL:
+            return Nil(tok.pos)
+        if kind is Kind.BOOL:
+            return Bool(tok.pos, bool(tok.value))
+        if kind is Kind.STRING:
+            return String(tok.pos, str(tok.value))
+        if kind is Kind.NUMBER:
+            return Number(tok.pos, self.number_value(tok), tok.text)
+        if kind is Kind.FIELD:
+            return Field(tok.pos, (str(tok.value),))
+        if kind is Kind.VARIABLE:
+            name = str(tok.value)
+            if name not in self.vars:
+                raise self.error(tok, f"undefined variable {name!r}")
+            return Variable(tok.pos, name, ())
+        if kind is Kind.LPAREN:
+            pipe = self.parse_pipeline("parenthesized pipeline", Kind.RPAREN, decl_ok=True)
+            close = self.next()
+            if close.kind is not Kind.RPAREN:
+                raise self.error(close, "unclosed left paren")
+            return pipe
+        raise self.error(tok, f"unexpected {_describe(tok)} in operand")
+
+    def number_value(self, tok: Token) -> int | float:
+        text = tok.text.replace("_", "")
+        if text.endswith("i"):
+            raise self.error(tok, "complex numbers are not supported")
+        body = text.lstrip("+-")
+        try:
+            if body[:2].lower() in ("0x", "0o", "0b"):
+                if body[:2].lower() == "0x" and ("." in body or "p" in body.lower()):
+                    value: int | float = float.fromhex(text)
+                else:
+                    value = int(text, 0)
+            elif any(c in body for c in ".eE"):
+                value = float(text)
+            elif len(body) > 1 and body.startswith("0"):
+                value = int(text, 8)  # Go's legacy octal literal
+            else:
+                value = int(text)
+        except ValueError:
+            raise self.error(tok, f"bad number syntax: {tok.text!r}") from None
+        if isinstance(value, int) and not -(2**63) <= value < 2**63:
+            raise self.error(tok, f"number overflows int64: {tok.text}")
+        return value
+
+
+def _describe(tok: Token) -> str:
+    if tok.kind is Kind.EOF:
+        return "EOF"
+    if tok.kind is Kind.RIGHT:
+        return '"}}"'
+    return f"{tok.kind.value} {tok.text!r}" if tok.text else tok.kind.value

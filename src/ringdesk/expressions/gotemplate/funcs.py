@@ -1,0 +1,297 @@
+"""Functions callable from templates: Go's built-ins and the ringdesk/PBX helpers.
+
+Each function takes the evaluation environment first, then the template arguments. They raise
+`ExpressionError` for bad arguments (Go reports those at execution time too). `and`/`or` are
+evaluated lazily by the executor; their entries here serve the name table and eager calls.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from ringdesk.expressions import ExpressionError
+from ringdesk.expressions.gotemplate._fmt import format_value, go_type, sprint, sprintf, sprintln
+from ringdesk.expressions.gotemplate.timeformat import format_unix, to_millis
+
+__all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth"]
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    """What functions may see besides their arguments: the integration's time zone."""
+
+    tz: str = "UTC"
+
+
+class SafeStr(str):
+    """Text that is already URL-encoded (`UrlEncode` output): URL escaping leaves it alone."""
+
+    __slots__ = ()
+
+
+def truth(value: Any) -> bool:
+    """Go's notion of truth: false, 0, nil, and empty strings, lists and maps are false."""
+    if value is None:
+        return False
+    if isinstance(value, (bool, int, float)):
+        return bool(value)
+    if isinstance(value, (str, Mapping, Sequence)):
+        return len(value) > 0
+    return True
+
+
+# -- comparison ---------------------------------------------------------------------------------
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "nil"
+    return "other"
+
+
+def _comparable(a: Any, b: Any, op: str) -> tuple[Any, Any]:
+    """Operands coerced as Go would allow; unset (nil) counts as "" next to a string (ringdesk)."""
+    ka, kb = _kind(a), _kind(b)
+    if ka == "nil" and kb == "string":
+        return "", b
+    if kb == "nil" and ka == "string":
+        return a, ""
+    if ka == "other" or kb == "other":
+        raise ExpressionError(
+            f"{op}: invalid type for comparison: {go_type(a if ka == 'other' else b)}"
+        )
+    if ka != kb:
+        raise ExpressionError(
+            f"{op}: incompatible types for comparison: {go_type(a)} and {go_type(b)}"
+        )
+    return a, b
+
+
+def _eq(env: Env, arg1: Any, *args: Any) -> bool:
+    if not args:
+        raise ExpressionError("eq: missing argument for comparison")
+    for arg in args:
+        if arg1 is None and arg is None:
+            return True
+        a, b = _comparable(arg1, arg, "eq")
+        if a == b:
+            return True
+    return False
+
+
+def _ne(env: Env, arg1: Any, arg2: Any) -> bool:
+    return not _eq(env, arg1, arg2)
+
+
+def _ordered(op: str, a: Any, b: Any) -> tuple[Any, Any]:
+    a, b = _comparable(a, b, op)
+    if isinstance(a, bool) or a is None:
+        raise ExpressionError(f"{op}: invalid type for comparison: {go_type(a)}")
+    return a, b
+
+
+def _lt(env: Env, a: Any, b: Any) -> bool:
+    x, y = _ordered("lt", a, b)
+    return bool(x < y)
+
+
+def _le(env: Env, a: Any, b: Any) -> bool:
+    x, y = _ordered("le", a, b)
+    return bool(x <= y)
+
+
+def _gt(env: Env, a: Any, b: Any) -> bool:
+    x, y = _ordered("gt", a, b)
+    return bool(x > y)
+
+
+def _ge(env: Env, a: Any, b: Any) -> bool:
+    x, y = _ordered("ge", a, b)
+    return bool(x >= y)
+
+
+def _and(env: Env, arg0: Any, *args: Any) -> Any:
+    for value in (arg0, *args):
+        if not truth(value):
+            return value
+    return (arg0, *args)[-1]
+
+
+def _or(env: Env, arg0: Any, *args: Any) -> Any:
+    for value in (arg0, *args):
+        if truth(value):
+            return value
+    return (arg0, *args)[-1]
+
+
+def _not(env: Env, arg: Any) -> bool:
+    return not truth(arg)
+
+
+# -- containers ---------------------------------------------------------------------------------
+def _len(env: Env, item: Any) -> int:
+    if isinstance(item, str):
+        return len(item.encode())  # Go counts bytes
+    if isinstance(item, (Mapping, list, tuple)):
+        return len(item)
+    raise ExpressionError(f"len of type {go_type(item)}")
+
+
+def _int_index(value: Any, length: int, cap: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ExpressionError(f"cannot index slice/array with type {go_type(value)}")
+    if value < 0 or value >= (length if cap is None else cap + 1):
+        raise ExpressionError(f"index out of range: {value}")
+    return value
+
+
+def _index(env: Env, item: Any, *indexes: Any) -> Any:
+    for idx in indexes:
+        if isinstance(item, Mapping):
+            if not isinstance(idx, str) and idx is not None:
+                raise ExpressionError(f"value has type {go_type(idx)}; should be string")
+            item = item.get(idx)
+        elif isinstance(item, str):
+            data = item.encode()
+            item = data[_int_index(idx, len(data))]
+        elif isinstance(item, (list, tuple)):
+            item = item[_int_index(idx, len(item))]
+        elif item is None:
+            raise ExpressionError("index of untyped nil")
+        else:
+            raise ExpressionError(f"can't index item of type {go_type(item)}")
+    return item
+
+
+def _slice(env: Env, item: Any, *indexes: Any) -> Any:
+    if not isinstance(item, (str, list, tuple)):
+        raise ExpressionError(f"can't slice item of type {go_type(item)}")
+    if len(indexes) > 2 + (not isinstance(item, str)):
+        raise ExpressionError("too many slice indexes")
+    data: Any = item.encode() if isinstance(item, str) else item
+    bounds = [_int_index(i, len(data), len(data)) for i in indexes]
+    start = bounds[0] if bounds else 0
+    end = bounds[1] if len(bounds) > 1 else len(data)
+    if start > end:
+        raise ExpressionError(f"invalid slice index: {start} > {end}")
+    part = data[start:end]
+    return part.decode(errors="replace") if isinstance(item, str) else list(part)
+
+
+# -- printing -----------------------------------------------------------------------------------
+def _printf(env: Env, fmt: Any, *args: Any) -> str:
+    if not isinstance(fmt, str):
+        raise ExpressionError(f"printf: format has type {go_type(fmt)}; should be string")
+    return sprintf(fmt, args)
+
+
+def _print(env: Env, *args: Any) -> str:
+    return sprint(args)
+
+
+def _println(env: Env, *args: Any) -> str:
+    return sprintln(args)
+
+
+def _text_arg(args: Sequence[Any]) -> str:
+    if len(args) == 1 and isinstance(args[0], str):
+        return args[0]
+    return sprint(args)
+
+
+_HTML = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"}
+_JS = {"\\": "\\\\", "'": "\\'", '"': '\\"', "<": "\\u003C", ">": "\\u003E", "&": "\\u0026"}
+_JS["="] = "\\u003D"
+
+
+def _html(env: Env, *args: Any) -> str:
+    return "".join(_HTML.get(c, c) for c in _text_arg(args))
+
+
+def _js(env: Env, *args: Any) -> str:
+    out = []
+    for c in _text_arg(args):
+        if c in _JS:
+            out.append(_JS[c])
+        elif ord(c) < 0x20 or not c.isprintable():
+            out.append(f"\\u{ord(c):04X}")
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _urlquery(env: Env, *args: Any) -> str:
+    return quote_plus(_text_arg(args), safe="")
+
+
+# -- ringdesk / PBX helpers (variables.md) -----------------------------------------------------
+def _time_format(env: Env, unix: Any, pattern: Any, utc: Any = None) -> str:
+    return format_unix(unix, _str(pattern), utc, tz=env.tz)
+
+
+def _to_millis(env: Env, unix: Any) -> str:
+    return to_millis(unix)
+
+
+def _str(value: Any) -> str:
+    return "" if value is None else format_value(value)
+
+
+def _capitalize(env: Env, text: Any) -> str:
+    s = _str(text)
+    return s[:1].upper() + s[1:]
+
+
+def _url_encode(env: Env, text: Any) -> SafeStr:
+    # quote() with safe="" keeps exactly A–Z a–z 0–9 - _ . ~ (RFC 3986 unreserved).
+    return SafeStr(quote(_str(text), safe=""))
+
+
+FUNCS: dict[str, Callable[..., Any]] = {
+    "and": _and,
+    "or": _or,
+    "not": _not,
+    "eq": _eq,
+    "ne": _ne,
+    "lt": _lt,
+    "le": _le,
+    "gt": _gt,
+    "ge": _ge,
+    "len": _len,
+    "index": _index,
+    "slice": _slice,
+    "printf": _printf,
+    "print": _print,
+    "println": _println,
+    "html": _html,
+    "js": _js,
+    "urlquery": _urlquery,
+    "TimeFormat": _time_format,
+    "ToMillis": _to_millis,
+    "Capitalize": _capitalize,
+    "UrlEncode": _url_encode,
+}
+
+
+@cache
+def _signature(name: str) -> inspect.Signature:
+    return inspect.signature(FUNCS[name])
+
+
+def check_arity(name: str, args: Sequence[Any]) -> None:
+    """Raise ExpressionError when `name` cannot take `len(args)` arguments (Go's message)."""
+    try:
+        _signature(name).bind(Env(), *args)
+    except TypeError:
+        raise ExpressionError(f"wrong number of args for {name}: got {len(args)}") from None

@@ -1,0 +1,126 @@
+"""`TimeFormat` and `ToMillis`: the PBX's .NET-style date patterns over Unix seconds (pure).
+
+Tokens (variables.md): `yyyy yy MM M dd d HH hh h mm ss fff` and a literal `.000` (milliseconds),
+`tt` (AM/PM), `-z` (signed offset `+08:00`; the `-` stands for the sign), `Zz` (`Z` at offset 0,
+else `+08:00`), bare `z`/`zzz` (`+08:00`); every other character is copied as is.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ringdesk.expressions import ExpressionError
+
+__all__ = ["format_unix", "to_millis", "unix_value"]
+
+# Longest tokens first so `yyyy` wins over `yy`, `-z` over a literal `-`, `zzz` over `z`.
+_TOKENS = (
+    "yyyy",
+    "yy",
+    "MM",
+    "M",
+    "dd",
+    "d",
+    "HH",
+    "hh",
+    "h",
+    "mm",
+    "ss",
+    "fff",
+    ".000",
+    "tt",
+    "-z",
+    "Zz",
+    "zzz",
+    "z",
+)
+
+
+def unix_value(value: Any) -> Decimal:
+    """Unix seconds from an int, float or numeric string; ExpressionError otherwise."""
+    if isinstance(value, bool) or value is None:
+        raise ExpressionError(f"TimeFormat/ToMillis: not a Unix time: {value!r}")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}") from None
+    if not number.is_finite():
+        raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}")
+    return number
+
+
+def to_millis(value: Any) -> str:
+    """Unix milliseconds as decimal digits (never exponent form), e.g. `1704164645000`."""
+    millis = (unix_value(value) * 1000).to_integral_value()
+    return str(int(millis))
+
+
+@lru_cache(maxsize=64)
+def _zone(tz: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ExpressionError(f"unknown time zone {tz!r}") from None
+
+
+@lru_cache(maxsize=256)
+def _split(pattern: str) -> tuple[str, ...]:
+    """The pattern as a sequence of tokens and literal characters."""
+    parts: list[str] = []
+    i = 0
+    while i < len(pattern):
+        for token in _TOKENS:
+            if pattern.startswith(token, i):
+                parts.append(token)
+                i += len(token)
+                break
+        else:
+            parts.append(pattern[i])
+            i += 1
+    return tuple(parts)
+
+
+def _offset(moment: datetime) -> str:
+    delta = moment.utcoffset() or timedelta(0)
+    minutes = int(delta.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, mins = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{mins:02d}"
+
+
+def format_unix(value: Any, pattern: str, utc: Any = None, *, tz: str = "UTC") -> str:
+    """Format Unix seconds `value` with `pattern` in UTC (flag `'1'`) or the zone `tz`."""
+    seconds = unix_value(value)
+    zone = UTC if str(utc) == "1" else _zone(tz)
+    whole = int(seconds.to_integral_value(rounding="ROUND_FLOOR"))
+    millis = int((seconds - whole) * 1000)
+    try:
+        moment = datetime.fromtimestamp(whole, zone)
+    except (OverflowError, OSError, ValueError):
+        raise ExpressionError(f"Unix time out of range: {value!r}") from None
+    hour12 = moment.hour % 12 or 12
+    fields = {
+        "yyyy": f"{moment.year:04d}",
+        "yy": f"{moment.year % 100:02d}",
+        "MM": f"{moment.month:02d}",
+        "M": str(moment.month),
+        "dd": f"{moment.day:02d}",
+        "d": str(moment.day),
+        "HH": f"{moment.hour:02d}",
+        "hh": f"{hour12:02d}",
+        "h": str(hour12),
+        "mm": f"{moment.minute:02d}",
+        "ss": f"{moment.second:02d}",
+        "fff": f"{millis:03d}",
+        ".000": f".{millis:03d}",
+        "tt": "AM" if moment.hour < 12 else "PM",
+        "-z": _offset(moment),
+        "Zz": "Z" if not moment.utcoffset() else _offset(moment),
+        "zzz": _offset(moment),
+        "z": _offset(moment),
+    }
+    return "".join(fields.get(part, part) for part in _split(pattern))

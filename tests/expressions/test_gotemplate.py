@@ -1,0 +1,144 @@
+"""Go-template dialect: rendering, control flow, functions and escaping (E1, E2)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ringdesk.expressions import ExpressionError
+from ringdesk.expressions.gotemplate import compile, referenced_variables, render
+
+DATA = {
+    "Var": "hi",
+    "a": {"b": "B"},
+    "empty": "",
+    "zero": 0,
+    "list": [1, 2, 3],
+    "map": {"one": 1, "two": 2},
+    "name": 'Jo "Q" \\ & \n\t\x01',
+    "StartTimeUnix": 1704164645,
+}
+
+# covers E1
+CASES = [
+    ("var", "{{.Var}}", "hi"),
+    ("nested", "{{.a.b}}", "B"),
+    ("unset renders empty", "[{{.Nope}}][{{.Nope.deeper}}]", "[][]"),
+    ("if true", "{{if .Var}}yes{{else}}no{{end}}", "yes"),
+    ("if empty string", "{{if .empty}}yes{{else}}no{{end}}", "no"),
+    ("if zero", "{{if .zero}}yes{{else}}no{{end}}", "no"),
+    ("if unset", "{{if .Nope}}yes{{else}}no{{end}}", "no"),
+    ("else if", "{{if .empty}}a{{else if .Var}}b{{else}}c{{end}}", "b"),
+    ("range list", "{{range $i, $v := .list}}{{$i}}={{$v}};{{end}}", "0=1;1=2;2=3;"),
+    ("range map sorted", "{{range $k, $v := .map}}{{$k}}{{$v}}{{end}}", "one1two2"),
+    ("range else", "{{range .Nope}}x{{else}}none{{end}}", "none"),
+    ("range break continue", "{{range .list}}{{if eq . 2}}{{continue}}{{end}}{{.}}{{end}}", "13"),
+    ("with", "{{with .a}}{{.b}}{{end}}", "B"),
+    ("with else", "{{with .Nope}}x{{else}}none{{end}}", "none"),
+    ("variables", '{{$x := .Var}}{{$x = printf "%s!" $x}}{{$x}}', "hi!"),
+    ("root var", "{{with .a}}{{$.Var}}{{end}}", "hi"),
+    ("pipeline", '{{.Var | printf "<%s>"}}', "<hi>"),
+    ("parens", '{{printf "%d" (index .list 2)}}', "3"),
+    ("comment", "a{{/* hidden */}}b", "ab"),
+    ("trim", "a  {{- .Var -}}  b", "ahib"),
+    ("single quotes", "{{printf '%s-%s' 'x' \"y\"}}", "x-y"),
+    ("raw string", "{{printf `%s` `a\\n`}}", "a\\n"),
+    ("literals", "{{1.5}} {{1e6}} {{0x10}} {{true}} {{-3}}", "1.5 1e+06 16 true -3"),
+    ("and or not", '{{and 1 0}} {{or 0 "x"}} {{not 0}}', "0 x true"),
+    (
+        "comparisons",
+        '{{eq 1 1}} {{ne "a" "b"}} {{lt 1 2}} {{le 2 2}} {{gt 1 2}} {{ge 3 2}}',
+        "true true true true false true",
+    ),
+    ("eq many", '{{eq .Var "x" "hi"}}', "true"),
+    ("eq unset with string", '{{eq .Nope ""}}', "true"),
+    ("len index", '{{len .list}} {{index .list 1}} {{index .map "two"}}', "3 2 2"),
+    (
+        "printf verbs",
+        '{{printf "%s|%d|%v|%q|%x|%.2f|%5d|%%" "s" 7 .list "q" 255 3.14159 42}}',
+        's|7|[1 2 3]|"q"|ff|3.14|   42|%',
+    ),
+    ("Capitalize", "{{Capitalize .Var}}", "Hi"),
+    ("UrlEncode", '{{UrlEncode "a b!+~"}}', "a%20b%21%2B~"),
+    ("ToMillis", "{{ToMillis .StartTimeUnix}}", "1704164645000"),
+    (
+        "TimeFormat utc",
+        "{{TimeFormat .StartTimeUnix 'yyyy-MM-ddTHH:mm:ss-z' '1'}}",
+        "2024-01-02T03:04:05+00:00",
+    ),
+    (
+        "TimeFormat Zz",
+        "{{TimeFormat .StartTimeUnix 'yyyy-MM-ddTHH:mm:ss.000Zz' '1'}}",
+        "2024-01-02T03:04:05.000Z",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_render(template, expected):
+    assert render(template, DATA) == expected
+
+
+def test_timeformat_uses_integration_time_zone():
+    """Without the UTC flag the integration's zone applies (E1)."""
+    out = render("{{TimeFormat .StartTimeUnix 'HH:mm -z'}}", DATA, tz="Asia/Shanghai")
+    assert out == "11:04 +08:00"
+
+
+# covers E2
+def test_json_escape_keeps_body_valid():
+    body = render('{"name":"{{.name}}","n":"{{.zero}}"}', DATA, escape="json")
+    assert json.loads(body) == {"name": DATA["name"], "n": "0"}
+
+
+def test_json_escape_leaves_template_text_alone():
+    assert render('{"a":"\\"{{.Var}}"}', DATA, escape="json") == '{"a":"\\"hi"}'
+
+
+def test_url_escape_encodes_values_but_not_urlencode_output():
+    out = render(
+        'https://x.test/p?q={{.name}}&r={{UrlEncode .Var}}&s={{UrlEncode "a b"}}',
+        DATA,
+        escape="url",
+    )
+    assert out == "https://x.test/p?q=Jo%20%22Q%22%20%5C%20%26%20%0A%09%01&r=hi&s=a%20b"
+
+
+def test_text_escape_inserts_as_is():
+    assert render("{{.name}}", DATA, escape="text") == DATA["name"]
+
+
+def test_gjson_escape_uses_gjson_escape():
+    gjson = pytest.importorskip("ringdesk.expressions.gjson")
+    assert render("data.{{.v}}", {"v": "a.b*c"}, escape="gjson") == "data." + gjson.escape("a.b*c")
+
+
+def test_compile_is_cached():
+    assert compile("{{.Var}}") is compile("{{.Var}}")
+
+
+def test_referenced_variables_are_top_level_names():
+    tpl = "{{.A}}{{with .B}}{{.C}}{{$.D}}{{end}}{{if .E}}{{.F}}{{end}}{{range .G}}{{.H}}{{end}}"
+    assert referenced_variables(tpl) == {"A", "B", "D", "E", "F", "G"}
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [
+        ("{{index .list 10}}", "index out of range: 10"),
+        ("{{lt .Var 1}}", "incompatible types for comparison"),
+        ("{{.Var.x}}", "can't evaluate field x in type string"),
+        ("{{len 3}}", "len of type int"),
+        ("{{TimeFormat 'abc' 'yyyy'}}", "not a Unix time"),
+        ("{{printf}}", "wrong number of args for printf"),
+        ("{{range .Var}}{{end}}", "range can't iterate over hi"),
+    ],
+    ids=["index", "lt", "field of string", "len", "TimeFormat", "arity", "range string"],
+)
+def test_runtime_errors_raise_expression_error(template, fragment):
+    with pytest.raises(ExpressionError, match="line 1, column") as info:
+        render(template, DATA)
+    assert fragment in str(info.value)
