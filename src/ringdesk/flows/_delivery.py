@@ -1,0 +1,264 @@
+"""What the call-log, ticket and create-contact handlers share: option defaults (L2/T2),
+reading the call's contact match and owner, and sending one rendered template request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ringdesk.errors import PeerError
+from ringdesk.events.model import CallEvent
+from ringdesk.flows.variables import ContactRef
+from ringdesk.store.tables import CallMatch, Extension, HelpdeskUser, Integration, OutboxJob
+from ringdesk.templates.model import RequestSpec, Template
+
+__all__ = [
+    "DEFAULT_CALL_LOG_DESCRIPTION",
+    "DEFAULT_TICKET_DESCRIPTION",
+    "DEFAULT_TICKET_SUBJECT",
+    "call_log_options",
+    "delivery_integrations",
+    "extension_name",
+    "load_contact",
+    "owner_of",
+    "send",
+    "ticket_options",
+]
+
+DEFAULT_CALL_LOG_DESCRIPTION = (
+    "Call: {{.Time}} {{.Call_Log_Status}} from {{.Call_From}} to {{.Call_To}} {{.Talk_Duration}}"
+)
+DEFAULT_TICKET_SUBJECT = (
+    "{{.Communication_Type}} {{.Call_Status}} - from {{.Call_From}} to {{.Call_To}}"
+)
+DEFAULT_TICKET_DESCRIPTION = (
+    "{{.Time}} {{.Communication_Type}} {{.Call_Status}} - from {{.Call_From}} to {{.Call_To}}"
+    " {{.Talk_Duration}}"
+)
+log = logging.getLogger(__name__)
+TICKET_WHEN = ("always", "missed", "inbound")
+_PHONE_FIELDS = ("BusinessNumber", "MobileNumber", "HomeNumber", "BusinessNumber2", "OtherNumber")
+
+
+def _section(options: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = options.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _text(option: Any, chosen: Mapping[str, Any], key: str, fallback: str) -> str:
+    # An option the template exposes may be overridden; otherwise the template's default
+    # text, or the spec's default when the template gives none.
+    if option.enabled and isinstance(chosen.get(key), str) and chosen[key]:
+        return str(chosen[key])
+    return str(option.default or fallback)
+
+
+def _flag(option: Any, chosen: Mapping[str, Any], key: str) -> bool:
+    if option.enabled and isinstance(chosen.get(key), bool):
+        return bool(chosen[key])
+    return bool(option.default)
+
+
+def call_log_options(template: Template, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The integration's `call_log` options with the template's defaults (L2).
+
+    `enabled` is true when the template enables call logs and the integration did not turn
+    them off."""
+    spec = template.call_log
+    chosen = _section(options, "call_log")
+    if spec is None:
+        return {"enabled": False}
+    o = spec.options
+    return {
+        "enabled": bool(spec.enabled) and chosen.get("enabled", True) is not False,
+        "subject": _text(o.subject, chosen, "subject", ""),
+        "description": _text(o.description, chosen, "description", DEFAULT_CALL_LOG_DESCRIPTION),
+        "play_recording": _flag(o.play_recording, chosen, "play_recording")
+        if o.play_recording.enabled
+        else True,
+        "skip_missed_for_unanswered_agents": _flag(
+            o.skip_missed_for_unanswered_agents, chosen, "skip_missed_for_unanswered_agents"
+        ),
+    }
+
+
+def ticket_options(template: Template, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The integration's `ticket` options with defaults (T2, T3); `when` defaults to always."""
+    spec = template.ticket
+    chosen = _section(options, "ticket")
+    if spec is None:
+        return {"enabled": False}
+    when = chosen.get("when", "always")
+    return {
+        "enabled": bool(spec.enabled) and chosen.get("enabled", True) is not False,
+        "when": when if when in TICKET_WHEN else "always",
+        "subject": _text(spec.options.subject, chosen, "subject", DEFAULT_TICKET_SUBJECT),
+        "description": _text(
+            spec.options.description, chosen, "description", DEFAULT_TICKET_DESCRIPTION
+        ),
+    }
+
+
+def delivery_integrations(session: Session) -> list[tuple[Integration, Template]]:
+    """Integrations that get call logs and tickets, with their templates.
+
+    Includes `needs_reconnect`: their jobs wait in the outbox instead of being lost (L3).
+    """
+    from ringdesk.integrations.context import load_template
+
+    rows = session.scalars(
+        select(Integration)
+        .where(Integration.status.in_(("connected", "needs_reconnect")))
+        .order_by(Integration.id)
+    )
+    found: list[tuple[Integration, Template]] = []
+    for row in rows:
+        try:
+            found.append((row, load_template(session, row.template_id)))
+        except Exception:  # a broken template must not stop the event from being stored
+            log.exception("template %s of integration %s unusable", row.template_id, row.id)
+            continue
+    return found
+
+
+def owner_of(session: Session, integration_id: int, extension: str) -> str:
+    """U6: the helpdesk user id tied to `extension` on this integration, or ""."""
+    if not extension:
+        return ""
+    user = session.scalar(
+        select(HelpdeskUser.user_id)
+        .where(HelpdeskUser.integration_id == integration_id, HelpdeskUser.extension == extension)
+        .order_by(HelpdeskUser.id)
+        .limit(1)
+    )
+    return user or ""
+
+
+def extension_name(session: Session, extension: str) -> str:
+    if not extension:
+        return ""
+    return session.scalar(select(Extension.name).where(Extension.number == extension)) or ""
+
+
+def contact_ref(contact_type: str, contact_id: str, fields: Mapping[str, Any]) -> ContactRef:
+    name = " ".join(str(fields[k]) for k in ("FirstName", "LastName") if fields.get(k))
+    number = next((str(fields[k]) for k in _PHONE_FIELDS if fields.get(k)), "")
+    return ContactRef(
+        contact_type=contact_type,
+        id=contact_id,
+        name=name or str(fields.get("Company") or ""),
+        number=number,
+    )
+
+
+def load_contact(session: Session, integration_id: int, call_id: str) -> ContactRef | None:
+    """The contact stored for this call by the ringing flow or by create-contact."""
+    row = session.scalar(
+        select(CallMatch).where(
+            CallMatch.integration_id == integration_id, CallMatch.call_id == call_id
+        )
+    )
+    if row is None or not row.contact_id:
+        return None
+    return contact_ref(row.contact_type, row.contact_id, row.fields or {})
+
+
+def contact_pending(session: Session, integration_id: int, call_id: str) -> bool:
+    """Whether a create-contact job for this call has not finished yet."""
+    return (
+        session.scalar(
+            select(OutboxJob.id)
+            .where(
+                OutboxJob.kind == "create_contact",
+                OutboxJob.integration_id == integration_id,
+                OutboxJob.call_id == call_id,
+                OutboxJob.status.in_(("pending", "running")),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+async def find_contact(state: Any, ctx: Any, event: CallEvent) -> ContactRef | None:
+    """The stored match, else a live search (the ringing flow may not have run)."""
+    import asyncio
+
+    def stored() -> tuple[ContactRef | None, bool]:
+        with state.db.session() as session:
+            return (
+                load_contact(session, ctx.integration_id, event.call_id),
+                contact_pending(session, ctx.integration_id, event.call_id),
+            )
+
+    contact, pending = await asyncio.to_thread(stored)
+    if contact is not None:
+        return contact
+    if pending:
+        from ringdesk.outbox.jobs import Deferred
+
+        raise Deferred("waiting for the contact being created for this call", delay=2.0)
+    number = event.external_number()
+    if not number:
+        return None
+    try:
+        from ringdesk.flows.contacts import search_contacts
+    except ImportError:  # pragma: no cover - ships with the app
+        return None
+    try:
+        found = await search_contacts(state, ctx, number)
+    except PeerError as exc:
+        if exc.retryable:
+            raise
+        return None  # a broken search must not block the log forever
+    if not found:
+        return None
+    first = found[0]
+    return contact_ref(first.contact_type, first.id, first.fields)
+
+
+async def send(
+    state: Any,
+    ctx: Any,
+    *,
+    scenario: str,
+    spec: RequestSpec,
+    variables: Mapping[str, str],
+    idempotency_key: str,
+) -> Any:
+    """Render `spec` (URL with URL escaping, body with JSON escaping) and send it."""
+    from ringdesk.expressions import gotemplate
+
+    tz = str(ctx.options.get("timezone") or "UTC")
+    data = {**ctx.variables, **variables}
+    url = gotemplate.render(spec.url, data, escape="url", tz=tz)
+    body = gotemplate.render(spec.body, data, escape="json", tz=tz) if spec.body else None
+    return await state.executor.request(
+        ctx,
+        scenario=scenario,
+        method=spec.method or "POST",
+        url=url,
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+
+def response_id(response: Any) -> str:
+    """A created object's id from a JSON response, when it has an obvious one."""
+    try:
+        document = response.json()
+    except Exception:
+        return ""
+    if not isinstance(document, dict):
+        return ""
+    candidates = [document, *(v for v in document.values() if isinstance(v, dict))]
+    for candidate in candidates:
+        value = candidate.get("id")
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return ""

@@ -1,0 +1,181 @@
+"""The outbox table's state changes: claim due jobs under a lease, then finish, reschedule,
+fail or release them; manual retry; listings and depth for metrics.
+
+Claiming is one UPDATE over a sub-select of due ids. On PostgreSQL the sub-select takes
+`FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for or share a row; SQLite
+serialises writers, so the same statement is atomic there. A job is due when it is pending
+and its time has come, or when it is running but its lease expired (its worker died), which
+is what makes a crash lose nothing. Every finishing update is fenced on `locked_by`, so a
+worker whose lease was taken over cannot overwrite the new owner's outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ringdesk.store.tables import OutboxJob
+
+__all__ = [
+    "STATUSES",
+    "ClaimedJob",
+    "claim",
+    "complete",
+    "depth",
+    "fail",
+    "list_jobs",
+    "release",
+    "reschedule",
+    "retry_now",
+]
+
+STATUSES = ("pending", "running", "done", "failed")
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    """A job this worker holds the lease of; `attempts` includes the current one."""
+
+    id: int
+    kind: str
+    integration_id: int
+    call_id: str | None
+    idempotency_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+def _due(now: float) -> Any:
+    return or_(
+        and_(OutboxJob.status == "pending", OutboxJob.next_attempt_at <= now),
+        and_(OutboxJob.status == "running", OutboxJob.locked_until < now),
+    )
+
+
+def claim(
+    session: Session, *, worker_id: str, now: float, lease: float, limit: int
+) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs, oldest due first, counting this attempt."""
+    due_ids = (
+        select(OutboxJob.id)
+        .where(_due(now))
+        .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no locking clause
+        .scalar_subquery()
+    )
+    statement = (
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(due_ids), _due(now))
+        .values(
+            status="running",
+            locked_by=worker_id,
+            locked_until=now + lease,
+            attempts=OutboxJob.attempts + 1,
+        )
+        .returning(
+            OutboxJob.id,
+            OutboxJob.kind,
+            OutboxJob.integration_id,
+            OutboxJob.call_id,
+            OutboxJob.idempotency_key,
+            OutboxJob.payload,
+            OutboxJob.attempts,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    rows = session.execute(statement).all()
+    jobs = [ClaimedJob(*row) for row in rows]
+    return sorted(jobs, key=lambda job: job.id)
+
+
+def _mine(job_id: int, worker_id: str) -> Any:
+    return and_(
+        OutboxJob.id == job_id,
+        OutboxJob.status == "running",
+        OutboxJob.locked_by == worker_id,
+    )
+
+
+def _finish(session: Session, job_id: int, worker_id: str, **values: Any) -> bool:
+    statement = (
+        update(OutboxJob)
+        .where(_mine(job_id, worker_id))
+        .values(locked_by=None, locked_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+
+
+def complete(
+    session: Session, job_id: int, worker_id: str, *, now: float, result: dict[str, Any]
+) -> bool:
+    """Mark delivered; False when the lease was lost meanwhile."""
+    return _finish(
+        session, job_id, worker_id, status="done", done_at=now, result=result, last_error=None
+    )
+
+
+def reschedule(session: Session, job_id: int, worker_id: str, *, at: float, error: str) -> bool:
+    """Back to pending, due at `at` (after a retryable failure)."""
+    return _finish(
+        session, job_id, worker_id, status="pending", next_attempt_at=at, last_error=error
+    )
+
+
+def fail(session: Session, job_id: int, worker_id: str, *, now: float, error: str) -> bool:
+    """Give up: the job stays visible as failed until retried by hand."""
+    return _finish(session, job_id, worker_id, status="failed", done_at=now, last_error=error)
+
+
+def release(session: Session, job_id: int, worker_id: str, *, at: float, reason: str) -> bool:
+    """Put a job back without counting the attempt (e.g. the integration needs reconnecting)."""
+    return _finish(
+        session,
+        job_id,
+        worker_id,
+        status="pending",
+        next_attempt_at=at,
+        attempts=OutboxJob.attempts - 1,
+        last_error=reason,
+    )
+
+
+def retry_now(session: Session, job_id: int, *, now: float) -> OutboxJob | None:
+    """Manual retry: a failed job becomes pending now with a fresh attempt budget.
+
+    Returns the job, or None when there is no such job. A job that is not failed is
+    returned unchanged (the caller reports the conflict).
+    """
+    job = session.get(OutboxJob, job_id)
+    if job is None or job.status != "failed":
+        return job
+    job.status = "pending"
+    job.attempts = 0
+    job.next_attempt_at = now
+    job.done_at = None
+    session.flush()
+    return job
+
+
+def list_jobs(
+    session: Session, *, status: str | None = None, limit: int = 100, offset: int = 0
+) -> list[OutboxJob]:
+    """Newest first, optionally of one status."""
+    query = select(OutboxJob).order_by(OutboxJob.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        query = query.where(OutboxJob.status == status)
+    return list(session.scalars(query))
+
+
+def depth(session: Session, *, now: float) -> tuple[int, float]:
+    """(jobs not yet delivered or failed, age in seconds of the oldest of them) for I8."""
+    count, oldest = session.execute(
+        select(func.count(OutboxJob.id), func.min(OutboxJob.created_at)).where(
+            OutboxJob.status.in_(("pending", "running"))
+        )
+    ).one()
+    return int(count), (max(0.0, now - float(oldest)) if oldest is not None else 0.0)

@@ -1,0 +1,279 @@
+"""The outbox worker: claims due jobs under a lease, delivers them through their handlers,
+and records the outcome (done / retry later / failed / wait), per the RetryPolicy (L3).
+
+Runs as a background service of the app (`outbox_service`) or on its own
+(`python -m ringdesk.outbox`). Several workers, in one or many processes, may share a
+database: claims never overlap, and a job whose worker died is taken over once its lease
+expires. Every attempt carries the job's idempotency key so the helpdesk can drop repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from ringdesk.clock import Clock, SystemClock
+from ringdesk.errors import PeerError, RingdeskError
+from ringdesk.outbox import add_waker, queue, remove_waker
+from ringdesk.outbox.jobs import Deferred, Handler, handlers
+from ringdesk.outbox.policy import RetryPolicy
+
+__all__ = ["OutboxWorker", "outbox_service", "redact"]
+
+log = logging.getLogger(__name__)
+
+ContextLoader = Callable[[Any, int], Awaitable[Any]]
+
+# Errors that no retry can fix: a template that does not render, a missing integration.
+_PERMANENT = (RingdeskError, LookupError, ValueError, KeyError, TypeError)
+_MAX_ERROR = 2000
+
+
+def redact(message: str, secrets: frozenset[str] | set[str]) -> str:
+    """`message` without any secret value in it, and of bounded length."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret and len(secret) >= 4:
+            message = message.replace(secret, "***")
+    return message[:_MAX_ERROR]
+
+
+def _default_loader() -> ContextLoader:
+    from ringdesk.integrations.context import load_context
+
+    return load_context
+
+
+class OutboxWorker:
+    """Delivers outbox jobs with up to `concurrency` in flight.
+
+    `state` is the app state (`.db`, `.executor`, `.settings`...). `load_context` and
+    `handlers` default to the real ones; `clock` and `rng` make timing testable.
+    """
+
+    def __init__(
+        self,
+        state: Any,
+        *,
+        worker_id: str | None = None,
+        policy: RetryPolicy | None = None,
+        lease: float = 120.0,
+        concurrency: int = 16,
+        poll_seconds: float | None = None,
+        reconnect_wait: float = 30.0,
+        clock: Clock | None = None,
+        rng: random.Random | None = None,
+        load_context: ContextLoader | None = None,
+        job_handlers: Mapping[str, Handler] | None = None,
+    ):
+        settings = state.settings
+        self.state = state
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.policy = policy or RetryPolicy(max_attempts=settings.outbox_max_attempts)
+        self.lease = lease
+        self.concurrency = max(1, concurrency)
+        self.poll_seconds = (
+            poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
+        )
+        self.reconnect_wait = reconnect_wait
+        self.clock = clock or SystemClock()
+        self.rng = rng or random.Random()  # noqa: S311  (jitter, not crypto)
+        self._load_context = load_context
+        self._handlers = job_handlers
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Thread-safe: look for due jobs now instead of at the next poll."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self, *, drain_timeout: float = 10.0) -> None:
+        """Deliver until `stop()`; then wait up to `drain_timeout` for jobs in flight."""
+        self._loop = asyncio.get_running_loop()
+        add_waker(self.wake)
+        inflight: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping.is_set():
+                self._wake.clear()
+                inflight = {task for task in inflight if not task.done()}
+                free = self.concurrency - len(inflight)
+                jobs = await self._claim(free) if free > 0 else []
+                for job in jobs:
+                    task = asyncio.create_task(self._deliver(job))
+                    task.add_done_callback(_log_crash)
+                    inflight.add(task)
+                if jobs and len(inflight) < self.concurrency:
+                    continue  # there may be more due right away
+                waiter = asyncio.create_task(self._wake.wait())
+                done, _ = await asyncio.wait(
+                    {*inflight, waiter},
+                    timeout=self.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                waiter.cancel()
+                inflight -= done
+            if inflight:
+                _, pending = await asyncio.wait(inflight, timeout=drain_timeout)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+        finally:
+            remove_waker(self.wake)
+
+    async def run_until_idle(self) -> int:
+        """Deliver every job that is due now, then return how many attempts were made."""
+        total = 0
+        while True:
+            jobs = await self._claim(self.concurrency)
+            if not jobs:
+                return total
+            total += len(jobs)
+            await asyncio.gather(*(self._deliver(job) for job in jobs))
+
+    # -- one job ---------------------------------------------------------------------------
+
+    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        def work() -> Any:
+            with self.state.db.session() as session:
+                return fn(session, *args, **kwargs)
+
+        return await asyncio.to_thread(work)
+
+    async def _claim(self, limit: int) -> list[queue.ClaimedJob]:
+        jobs: list[queue.ClaimedJob] = await self._db(
+            queue.claim,
+            worker_id=self.worker_id,
+            now=self.clock.now(),
+            lease=self.lease,
+            limit=limit,
+        )
+        return jobs
+
+    async def _release(self, job: queue.ClaimedJob, delay: float, reason: str) -> None:
+        await self._db(
+            queue.release, job.id, self.worker_id, at=self.clock.now() + delay, reason=reason
+        )
+
+    async def _deliver(self, job: queue.ClaimedJob) -> None:
+        secrets: frozenset[str] = frozenset()
+        try:
+            try:
+                loader = self._load_context or _default_loader()
+                ctx = await loader(self.state, job.integration_id)
+            except LookupError:
+                await self._db(
+                    queue.fail,
+                    job.id,
+                    self.worker_id,
+                    now=self.clock.now(),
+                    error="integration not found",
+                )
+                return
+            secrets = frozenset(getattr(ctx, "secret_values", frozenset()))
+            if ctx.status != "connected":
+                # Not an attempt: the job waits until someone reconnects the integration.
+                await self._release(job, self.reconnect_wait, f"waiting: integration {ctx.status}")
+                return
+            handler = (self._handlers or handlers()).get(job.kind)
+            if handler is None:
+                raise ValueError(f"no handler for job kind {job.kind!r}")
+            outcome = await handler(self.state, ctx, job)
+        except asyncio.CancelledError:
+            # Shutting down mid-delivery: hand the job back at once, uncounted. The helpdesk
+            # may have received it; the idempotency key makes the next attempt harmless.
+            await asyncio.shield(self._release(job, 0.0, "interrupted by shutdown"))
+            raise
+        except Deferred as deferred:
+            await self._release(job, deferred.delay, deferred.reason)
+            return
+        except PeerError as exc:
+            await self._failed(
+                job, exc, retryable=exc.retryable, secrets=secrets, retry_after=exc.retry_after
+            )
+            return
+        except _PERMANENT as exc:
+            await self._failed(job, exc, retryable=False, secrets=secrets)
+            return
+        except Exception as exc:  # a bug or a database hiccup: retry with backoff, loudly
+            log.exception("outbox job %s (%s) raised", job.id, job.kind)
+            await self._failed(job, exc, retryable=True, secrets=secrets)
+            return
+        await self._db(
+            queue.complete, job.id, self.worker_id, now=self.clock.now(), result=outcome.result
+        )
+        if outcome.trigger:
+            await self._follow_up(ctx, outcome.trigger, outcome.variables)
+
+    async def _failed(
+        self,
+        job: queue.ClaimedJob,
+        exc: BaseException,
+        *,
+        retryable: bool,
+        secrets: frozenset[str],
+        retry_after: float | None = None,
+    ) -> None:
+        error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        decision = self.policy.decide(
+            job.attempts, retryable=retryable, retry_after=retry_after, rng=self.rng
+        )
+        now = self.clock.now()
+        if decision.retry:
+            await self._db(
+                queue.reschedule, job.id, self.worker_id, at=now + decision.delay, error=error
+            )
+        else:
+            log.warning("outbox job %s (%s) failed: %s", job.id, job.kind, error)
+            await self._db(
+                queue.fail, job.id, self.worker_id, now=now, error=f"{error} ({decision.reason})"
+            )
+
+    async def _follow_up(self, ctx: Any, trigger: str, variables: dict[str, str]) -> None:
+        # Follow-ups run after the job is recorded as done: they never cause a re-delivery.
+        try:
+            from ringdesk.integrations.followup import fire_follow_ups
+        except ImportError:  # pragma: no cover - the integrations package ships with the app
+            return
+        try:
+            await fire_follow_ups(self.state, ctx, trigger, variables)
+        except Exception as exc:
+            log.warning(
+                "follow-up %s for integration %s failed: %s",
+                trigger,
+                getattr(ctx, "integration_id", "?"),
+                redact(str(exc), frozenset(getattr(ctx, "secret_values", frozenset()))),
+            )
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    # Only the database can fail outside _deliver's handlers; the lease brings the job back.
+    if not task.cancelled() and task.exception() is not None:
+        log.error("outbox delivery crashed", exc_info=task.exception())
+
+
+@asynccontextmanager
+async def outbox_service(app: FastAPI) -> AsyncIterator[OutboxWorker]:
+    """Background service: one worker task for the app's lifetime, stopped gracefully."""
+    worker = OutboxWorker(app.state)
+    task = asyncio.create_task(worker.run(), name="ringdesk-outbox")
+    try:
+        yield worker
+    finally:
+        worker.stop()
+        await task
