@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 1.0
     outbox_max_attempts: int = 12
     run_workers: bool = True
+    # Asterisk AMI listener (I2): `ami://user:secret@host:5038`; unset = no listener.
+    ami_url: str | None = Field(default=None, repr=False)
+    # Zone of PBX-local times in events (Yeastar CDR `time_start`).
+    pbx_timezone: str = "UTC"
 
     def resolved_secret_key(self) -> str:
         """The Fernet key for secrets at rest: the setting, or a generated 0600 key file."""

@@ -25,6 +25,27 @@ BackgroundService = Callable[[FastAPI], AbstractAsyncContextManager[Any]]
 BACKGROUND_SERVICES: list[BackgroundService] = []
 
 
+def _events_services() -> list[BackgroundService]:
+    # AMI listener (only when `ami_url` is set) and the PostgreSQL screen-pop relay.
+    from ringdesk.events.ami import ami_service
+    from ringdesk.screenpop.relay import relay_service
+
+    return [ami_service, relay_service]
+
+
+BACKGROUND_SERVICES.extend(_events_services())
+
+
+def _outbox_services() -> list[BackgroundService]:
+    # The outbox worker: delivers call logs, tickets and created contacts (L3).
+    from ringdesk.outbox.worker import outbox_service
+
+    return [outbox_service]
+
+
+BACKGROUND_SERVICES.extend(_outbox_services())
+
+
 class _NoExecutor:
     async def aclose(self) -> None:
         return None
@@ -33,3 +54,8 @@ class _NoExecutor:
 def build_state(app: FastAPI, settings: Settings, database: Database) -> None:
     """Attach the shared services to `app.state` (executor, hub, crypto...)."""
     app.state.executor = _NoExecutor()
+    from ringdesk.metrics import Metrics
+    from ringdesk.screenpop.hub import Hub
+
+    app.state.hub = Hub()
+    app.state.metrics = Metrics()

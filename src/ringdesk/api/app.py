@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = database
     build_state(app, settings, database)
     app.include_router(health.router)
+    app.include_router(metrics.root_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     from ringdesk.web import mount as mount_web

@@ -1,9 +1,53 @@
-"""REST resource: metrics (see spec api.md)."""
+"""REST resource: metrics in Prometheus text format (I8).
+
+Served at `/api/v1/metrics` and at `/metrics` (`root_router`). Loopback clients (a local
+Prometheus or node agent) need no token; anyone else needs the admin token.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import ipaddress
 
-__all__ = ["router"]
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from ringdesk.api.deps import require_admin
+from ringdesk.metrics import CONTENT_TYPE, Metrics
+
+__all__ = ["root_router", "router"]
 
 router = APIRouter(tags=["metrics"])
+root_router = APIRouter(tags=["metrics"])
+
+
+def _is_loopback(request: Request) -> bool:
+    host = request.client.host if request.client else ""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _refresh(request: Request, metrics: Metrics) -> None:
+    with request.app.state.db.session() as session:
+        metrics.refresh_outbox(session)
+
+
+async def _scrape(request: Request) -> Response:
+    if not _is_loopback(request):
+        require_admin(request, request.app.state.db)
+    metrics: Metrics = request.app.state.metrics
+    await run_in_threadpool(_refresh, request, metrics)
+    return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+
+@router.get("/metrics", response_class=Response)
+async def get_metrics(request: Request) -> Response:
+    """Prometheus text format: requests, outbox depth/age, pop latency, refresh failures."""
+    return await _scrape(request)
+
+
+@root_router.get("/metrics", response_class=Response, include_in_schema=False)
+async def get_root_metrics(request: Request) -> Response:
+    """Same as `/api/v1/metrics`, at the path Prometheus scrapes by default."""
+    return await _scrape(request)
