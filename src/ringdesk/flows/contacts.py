@@ -1,0 +1,346 @@
+"""Contact search and screen-pop URLs (C1–C7): query plan, field mapping, popup building.
+
+Pure core: `build_query` renders a contact type's request for one phone form,
+`map_contacts` turns a response body into `Contact`s by the template's GJSON mapping (C4:
+paths may hold `{{.Phone}}`; comma-separated paths → first non-empty wins; `data.#.id`
+paths give one value per contact), `popup_url` builds the screen-pop link (C3, C6).
+I/O shell: `search_contacts` runs the plan through the executor, trying the number's forms
+in order until one finds something (C7).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ringdesk.errors import PeerError
+from ringdesk.expressions import ExpressionError, gjson, gotemplate
+from ringdesk.flows.numbers import candidates, forms_from_options, region_from_options
+from ringdesk.templates.model import ContactType, Template
+from ringdesk.templates.paths import split_paths
+
+__all__ = [
+    "CONTACT_FIELDS",
+    "PHONE_FIELDS",
+    "Contact",
+    "Query",
+    "build_query",
+    "count_matches",
+    "field_values",
+    "map_contacts",
+    "popup_url",
+    "render_path",
+    "search_contacts",
+]
+
+log = logging.getLogger(__name__)
+
+PHONE_FIELDS = (
+    "BusinessNumber",
+    "BusinessNumber2",
+    "MobileNumber",
+    "MobileNumber2",
+    "HomeNumber",
+    "HomeNumber2",
+    "BusinessFax",
+    "HomeFax",
+    "OtherNumber",
+)
+CONTACT_FIELDS = ("ContactId", "FirstName", "LastName", "Company", "Email", *PHONE_FIELDS)
+_CUSTOM = "CustomValue"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact found in a helpdesk. `fields` are the mapped contact fields (never the
+    custom value, C6); `popup_url` is the screen-pop link ("" when none)."""
+
+    contact_type: str
+    id: str
+    fields: dict[str, str] = field(default_factory=dict)
+    popup_url: str = ""
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(p for p in (self.fields.get("FirstName"), self.fields.get("LastName")) if p)
+        return name or self.fields.get("Company", "") or self.id
+
+    @property
+    def phones(self) -> list[str]:
+        """The contact's mapped phone numbers, in field order."""
+        return [self.fields[f] for f in PHONE_FIELDS if self.fields.get(f)]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "contact_type": self.contact_type,
+            "id": self.id,
+            "display_name": self.display_name,
+            "fields": dict(self.fields),
+            "popup_url": self.popup_url,
+        }
+
+
+@dataclass(frozen=True)
+class Query:
+    """One rendered search request."""
+
+    method: str
+    url: str
+    body: str | None
+    phone: str
+
+
+def build_query(contact_type: ContactType, variables: Mapping[str, str], phone: str) -> Query:
+    """Render the contact type's request for `phone` (C2): URL with URL escaping, body with
+    JSON escaping."""
+    data = {**variables, "Phone": phone}
+    url = gotemplate.render(contact_type.request.url, data, escape="url")
+    body_template = contact_type.request.body
+    body = gotemplate.render(body_template, data, escape="json") if body_template else None
+    return Query(
+        method=contact_type.request.method.upper() or "GET", url=url, body=body, phone=phone
+    )
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _path_values(body: str | bytes, path: str) -> list[str] | str | None:
+    """One path's result: a list (one per contact) for `#` paths, a scalar text, or None."""
+    try:
+        result = gjson.get(body, path)
+    except ExpressionError:
+        log.warning("invalid GJSON path in contact mapping: %s", path)
+        return None
+    if not result.exists:
+        return None
+    if isinstance(result.value, list) and "#" in path:
+        return [_text(v) for v in result.value]
+    return result.text if isinstance(result.value, str) else _text(result.value)
+
+
+_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
+_CONTROL = re.compile(r"\{\{-?\s*(if|else|end|range|with|define|template|block)\b")
+
+
+def render_path(path_text: str, phone: str) -> str:
+    """Render `{{.Phone}}` (and any other action) into a GJSON path (C4).
+
+    Outside quotes the value is GJSON-escaped so it stays one path component; inside a
+    quoted query value (`#(phone=="{{.Phone}}")`) it is JSON-escaped instead, because GJSON
+    unescapes quoted values as JSON strings (a `\\+` there would end the string).
+    """
+    if "{{" not in path_text:
+        return path_text
+    data = {"Phone": phone}
+    if _CONTROL.search(path_text):
+        return gotemplate.render(path_text, data, escape="gjson")
+    out: list[str] = []
+    quoted = False
+    position = 0
+    for match in _ACTION.finditer(path_text):
+        literal = path_text[position : match.start()]
+        out.append(literal)
+        quoted = _quote_state(literal, quoted)
+        out.append(gotemplate.render(match.group(0), data, escape="json" if quoted else "gjson"))
+        position = match.end()
+    out.append(path_text[position:])
+    return "".join(out)
+
+
+def _quote_state(literal: str, quoted: bool) -> bool:
+    escaped = False
+    for char in literal:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+    return quoted
+
+
+def field_values(body: str | bytes, path_text: str, phone: str, count: int) -> list[str]:
+    """Values of one mapped field for `count` contacts (C4).
+
+    `path_text` may hold several comma-separated paths and `{{.Phone}}` (rendered with GJSON
+    escaping). For each contact the first path with a non-empty value wins; a path giving a
+    scalar applies to every contact.
+    """
+    if not path_text:
+        return [""] * count
+    rendered = render_path(path_text, phone)
+    results = [_path_values(body, p) for p in split_paths(rendered)]
+    values: list[str] = []
+    for index in range(count):
+        chosen = ""
+        for result in results:
+            if isinstance(result, list):
+                candidate = result[index] if index < len(result) else ""
+            else:
+                candidate = result or ""
+            if candidate:
+                chosen = candidate
+                break
+        values.append(chosen)
+    return values
+
+
+def count_matches(body: str | bytes, path_text: str, phone: str) -> int:
+    """How many contacts the response holds: the longest result of the ContactId paths."""
+    if not path_text:
+        return 0
+    rendered = render_path(path_text, phone)
+    best = 0
+    for path in split_paths(rendered):
+        result = _path_values(body, path)
+        if isinstance(result, list):
+            best = max(best, len(result))
+        elif result:
+            best = max(best, 1)
+    return best
+
+
+def popup_url(
+    contact_type: ContactType,
+    fields: Mapping[str, str],
+    *,
+    variables: Mapping[str, str],
+    phone: str,
+    custom_value: str = "",
+    field_value: str = "",
+) -> str:
+    """C3: mode "url" renders the popup template with the connect variables, `Phone`, the
+    contact fields and `CustomValue` (C6, only here), URL-escaped; mode "field" uses the value
+    mapped from the popup's GJSON path (`field_value`)."""
+    popup = contact_type.popup
+    if popup.mode == "field":
+        return field_value
+    if not popup.value:
+        return ""
+    data = {**variables, **fields, "Phone": phone, _CUSTOM: custom_value}
+    return gotemplate.render(popup.value, data, escape="url").strip()
+
+
+def map_contacts(
+    contact_type: ContactType,
+    body: str | bytes,
+    *,
+    variables: Mapping[str, str],
+    phone: str,
+) -> list[Contact]:
+    """Turn a search response into contacts by the type's mapping (C4–C6). Contacts without
+    an ID are dropped."""
+    mapping = {f.name: f.path for f in contact_type.mapping.fields}
+    if not body or "ContactId" not in mapping:
+        return []
+    count = count_matches(body, mapping["ContactId"], phone)
+    if count == 0:
+        return []
+    columns = {name: field_values(body, path, phone, count) for name, path in mapping.items()}
+    popup_fields = (
+        field_values(body, contact_type.popup.value, phone, count)
+        if contact_type.popup.mode == "field"
+        else [""] * count
+    )
+    contacts: list[Contact] = []
+    for index in range(count):
+        fields = {
+            name: values[index]
+            for name, values in columns.items()
+            if name != _CUSTOM and values[index]
+        }
+        contact_id = fields.get("ContactId", "")
+        if not contact_id:
+            continue
+        custom = columns.get(_CUSTOM, [""] * count)[index]
+        url = popup_url(
+            contact_type,
+            fields,
+            variables=variables,
+            phone=phone,
+            custom_value=custom,
+            field_value=popup_fields[index],
+        )
+        contacts.append(
+            Contact(contact_type=contact_type.name, id=contact_id, fields=fields, popup_url=url)
+        )
+    return contacts
+
+
+def _selected_types(template: Template, names: Sequence[str] | None) -> list[ContactType]:
+    types = list(template.contact_search.contact_types)
+    if names:
+        types = [t for t in types if t.name in names]
+    return types
+
+
+async def search_contacts(
+    state: Any,
+    ctx: Any,
+    phone: str,
+    *,
+    contact_types: Sequence[str] | None = None,
+    capture: list[Any] | None = None,
+) -> list[Contact]:
+    """Live search (C1–C7) of every contact type of `ctx.template` for `phone`.
+
+    For each type, the number's forms (integration options `default_region`,
+    `phone_forms`) are tried in order until one finds contacts. A type whose requests fail
+    is skipped; if every type failed and nothing was found the first `PeerError` is raised.
+    """
+    forms = candidates(phone, region_from_options(ctx.options), forms_from_options(ctx.options))
+    found: list[Contact] = []
+    errors: list[PeerError] = []
+    for contact_type in _selected_types(ctx.template, contact_types):
+        if not contact_type.request.url:
+            continue
+        try:
+            found.extend(await _search_type(state, ctx, contact_type, forms, capture))
+        except PeerError as exc:
+            log.warning("contact search %s failed: %s", contact_type.name, exc)
+            errors.append(exc)
+    if not found and errors:
+        raise errors[0]
+    return found
+
+
+async def _search_type(
+    state: Any,
+    ctx: Any,
+    contact_type: ContactType,
+    forms: Sequence[str],
+    capture: list[Any] | None,
+) -> list[Contact]:
+    for form in forms:
+        query = build_query(contact_type, ctx.variables, form)
+        try:
+            response = await state.executor.request(
+                ctx,
+                scenario="contact_search",
+                method=query.method,
+                url=query.url,
+                body=query.body,
+                capture=capture,
+            )
+        except PeerError as exc:
+            if exc.status == 404:  # many helpdesks answer "no such contact" with 404
+                continue
+            raise
+        contacts = map_contacts(contact_type, response.content, variables=ctx.variables, phone=form)
+        if contacts:
+            return contacts
+    return []
