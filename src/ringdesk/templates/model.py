@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AUTH_METHODS",
+    "EVERYWHERE_VARIABLES",
     "PAGINATION_TYPES",
     "SCENARIO_VARIABLES",
     "TRIGGER_EVENTS",
@@ -374,6 +375,11 @@ class Template(_Node):
     call_log: CallLog | None = None
     ticket: Ticket | None = None
     locations: dict[str, int] = Field(default_factory=dict, repr=False)
+    # Values that did not parse (e.g. `General.MaxConcurrentRequests` = "five", or
+    # `UserAssociation.Pagination@pageSize` = "x"): element/attribute path → raw text. The
+    # typed field keeps its default; validation reports each one with its line, and the
+    # XML writer writes the raw text back so nothing is lost.
+    invalid_values: dict[str, str] = Field(default_factory=dict)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Template):

@@ -1,0 +1,72 @@
+"""Helpdesk logos (G1): really decode the image; PNG or JPEG, at most 500 KB, 150×150 advised.
+
+`check_logo` is pure (bytes in, verdict out) so the REST upload, the XML `<Logo>` element and
+the validator share one rule set.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass, field
+
+from PIL import Image, UnidentifiedImageError
+
+__all__ = ["LOGO_MAX_BYTES", "LOGO_SIZE", "LogoCheck", "check_logo"]
+
+LOGO_MAX_BYTES = 500 * 1024
+LOGO_SIZE = (150, 150)
+# Pillow format name → the content type we store and serve.
+_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+_DECLARED = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG"}
+
+
+@dataclass(frozen=True)
+class LogoCheck:
+    """The verdict on an image: `errors` refuse it, `warnings` do not."""
+
+    content_type: str | None = None
+    width: int = 0
+    height: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_logo(data: bytes, declared_type: str | None = None) -> LogoCheck:
+    """Decode `data` with Pillow and check G1; `declared_type` (if any) must match the bytes."""
+    if len(data) > LOGO_MAX_BYTES:
+        return LogoCheck(
+            errors=[f"logo is {len(data) // 1024} KB; the limit is {LOGO_MAX_BYTES // 1024} KB"]
+        )
+    if not data:
+        return LogoCheck(errors=["logo is empty"])
+    try:
+        with warnings.catch_warnings():
+            # DecompressionBombWarning and friends become refusals, not noise
+            warnings.simplefilter("error")
+            with Image.open(io.BytesIO(data)) as image:
+                kind = image.format or ""
+                if kind not in _FORMATS:
+                    return LogoCheck(
+                        errors=[f"logo format {kind or 'unknown'} is not allowed; use PNG or JPEG"]
+                    )
+                image.load()  # really decode: truncated or corrupt data fails here
+                width, height = image.size
+    except UnidentifiedImageError:
+        return LogoCheck(errors=["logo is not an image Pillow can read; use PNG or JPEG"])
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Warning) as exc:
+        return LogoCheck(errors=[f"logo image is corrupt or truncated ({exc})"])
+    content_type = _FORMATS[kind]
+    errors: list[str] = []
+    if declared_type and _DECLARED.get(declared_type.lower().strip()) != kind:
+        errors.append(f"logo is declared as {declared_type} but the data is {kind}")
+    notes: list[str] = []
+    if width != height:
+        notes.append(f"logo is {width}×{height}; a square image (150×150) is recommended")
+    elif (width, height) != LOGO_SIZE:
+        notes.append(f"logo is {width}×{height}; 150×150 is recommended")
+    return LogoCheck(content_type, width, height, errors, notes)
