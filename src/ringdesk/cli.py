@@ -72,3 +72,30 @@ def admin_create_token(label: str) -> None:
 def admin_show_webhook_secret() -> None:
     """Print the HMAC key that signs call events sent to /api/v1/events."""
     click.echo(Settings().resolved_webhook_secret())
+
+
+@main.group()
+def template() -> None:
+    """Integration templates: validate, run a scenario."""
+
+
+@template.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def template_validate(files: tuple[str, ...]) -> None:
+    """Check template XML files; exit 1 if any has errors (warnings do not fail).
+
+    Prints `FILE:LINE: section.field: message` per error and
+    `warning: FILE:LINE: section.field: message` per warning.
+    """
+    from pathlib import Path
+
+    from ringdesk.templates.report import check_file
+
+    failed = False
+    for name in files:
+        errors, lines = check_file(name, Path(name).read_bytes())
+        for line in lines:
+            click.echo(line)
+        failed = failed or errors > 0
+        click.echo(f"{name}: {'invalid' if errors else 'valid'}", err=True)
+    raise SystemExit(1 if failed else 0)

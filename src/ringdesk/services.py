@@ -54,6 +54,9 @@ class _NoExecutor:
 def build_state(app: FastAPI, settings: Settings, database: Database) -> None:
     """Attach the shared services to `app.state` (executor, hub, crypto...)."""
     app.state.executor = _NoExecutor()
+    from ringdesk.store.templates_repo import seed_builtin_safely
+
+    seed_builtin_safely(database)  # built-in templates are there from the first request
     from ringdesk.metrics import Metrics
     from ringdesk.screenpop.hub import Hub
 
