@@ -176,9 +176,12 @@ def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
     depth = 0
     start = i + 1
     colon = -1
+    modifier = False
     j = i
     while j < n:
         c = path[j]
+        if c == "@" and path[j - 1] in ".|":
+            modifier = True  # as in gjson: a ':' after a modifier is its argument
         if c == "\\":
             j += 2
             continue
@@ -194,8 +197,8 @@ def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
                 return j + 1
         elif c == "," and depth == 1:
             _validate_selector(path, start, j, colon, base, whole)
-            start, colon = j + 1, -1
-        elif c == ":" and depth == 1 and colon < 0 and path[i] == "{":
+            start, colon, modifier = j + 1, -1, False
+        elif c == ":" and depth == 1 and colon < 0 and not modifier and path[i] == "{":
             colon = j
         j += 1
     return _fail(f"unbalanced '{path[i]}' in multipath", base + i, whole)  # type: ignore[no-any-return]
