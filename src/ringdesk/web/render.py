@@ -1,0 +1,37 @@
+"""Jinja2 page rendering shared by every view: layout context (user, CSRF token, flash)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+__all__ = ["flash", "render", "templates"]
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def flash(request: Request, message: str, kind: str = "info") -> None:
+    """Queue a one-time message shown on the next page (after a POST → redirect)."""
+    messages = list(request.session.get("flash", []))
+    messages.append({"kind": kind, "text": message})
+    request.session["flash"] = messages[-5:]
+
+
+def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> Response:
+    """Render `name` with the layout's context; pops the pending flash messages."""
+    from ringdesk.web.auth import csrf_token
+
+    user = request.session.get("admin_user")
+    flashes = request.session.pop("flash", []) if "flash" in request.session else []
+    base = {
+        "user": user if isinstance(user, str) else None,
+        "csrf": csrf_token(request),
+        "flashes": flashes,
+        "path": request.url.path,
+    }
+    base.update(context)
+    return templates.TemplateResponse(request, name, base, status_code=status_code)

@@ -1,0 +1,18 @@
+// ringdesk admin UI: tiny progressive enhancements; every page works without this file.
+"use strict";
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-confirm]");
+  if (button && !window.confirm(button.dataset.confirm)) event.preventDefault();
+});
+document.addEventListener("submit", (event) => {
+  // Long actions (syncs): say so and prevent a double submit.
+  const form = event.target;
+  if (form.dataset.busy) {
+    const button = form.querySelector("button[type=submit]");
+    if (button) { button.disabled = true; button.textContent = form.dataset.busy; }
+  }
+});
+document.querySelectorAll("time[data-ts]").forEach((el) => {
+  const ts = Number(el.dataset.ts);
+  if (ts) el.textContent = new Date(ts * 1000).toLocaleString();
+});

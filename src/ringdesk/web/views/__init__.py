@@ -1,0 +1,1 @@
+"""Page routes of the admin UI and the agent page, one module per resource."""

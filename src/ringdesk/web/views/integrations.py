@@ -1,0 +1,399 @@
+"""Integration pages: list, create from a template, connect (fields + OAuth2 redirect),
+status, options, users ↔ extensions, syncs and the request log (I5, U5, A9).
+
+Everything that changes state goes through the REST API (`call_api`); reads of plain,
+secret-free rows come from the database. Secret values are never put on a page: password
+inputs are always empty and only say whether a value is set (A9).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from ringdesk.errors import TemplateError
+from ringdesk.store.tables import Extension, Integration, RequestLogEntry, TemplateRow
+from ringdesk.templates.model import Template
+from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
+from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.render import flash, render
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(current_admin)], include_in_schema=False)
+
+TICKET_WHEN = ("always", "missed", "inbound")
+REQUEST_LOG_ROWS = 50
+
+
+def _load_template(row: TemplateRow) -> Template | None:
+    try:
+        from ringdesk.templates import load_xml
+    except ImportError:
+        return None
+    try:
+        template: Template = load_xml(row.xml)
+    except TemplateError:
+        return None
+    return template
+
+
+def _back(integration_id: int, anchor: str = "") -> Response:
+    return RedirectResponse(
+        f"/admin/integrations/{integration_id}{'#' + anchor if anchor else ''}", status_code=303
+    )
+
+
+@router.get("/admin/integrations")
+def list_integrations(request: Request) -> Response:
+    with request.app.state.db.session() as session:
+        rows = session.scalars(select(Integration).order_by(Integration.name)).all()
+        names = {t.id: t.name for t in session.scalars(select(TemplateRow))}
+        items = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "template": names.get(r.template_id, r.template_id),
+                "template_id": r.template_id,
+                "status": r.status,
+                "message": r.status_message or "",
+            }
+            for r in rows
+        ]
+        templates = sorted(names.items(), key=lambda kv: kv[1].lower())
+    return render(request, "integrations_list.html", items=items, templates=templates)
+
+
+@router.post("/admin/integrations")
+async def create_integration(request: Request) -> Response:
+    await check_csrf(request)
+    form = await request.form()
+    template_id = str(form.get("template_id") or "")
+    name = str(form.get("name") or "").strip()
+    if not template_id or not name:
+        flash(request, "Choose a template and a name.", "error")
+        return RedirectResponse("/admin/integrations", status_code=303)
+    try:
+        response = await call_api(
+            request,
+            "POST",
+            "/integrations",
+            json={"template_id": template_id, "name": name, "fields": {}, "options": {}},
+        )
+    except ApiUnavailable:
+        flash(request, "Creating integrations is not available yet (API missing).", "error")
+        return RedirectResponse("/admin/integrations", status_code=303)
+    body = json_or_none(response)
+    if not response.is_success or not isinstance(body, dict) or "id" not in body:
+        flash(request, f"Not created: {error_text(response)}", "error")
+        return RedirectResponse("/admin/integrations", status_code=303)
+    flash(request, f"Integration {name!r} created. Fill in its connection details.")
+    return _back(int(body["id"]), "connect")
+
+
+def _secret_names(request: Request, row: Integration) -> set[str]:
+    """Names of the secrets stored for `row` (values are never read into the page)."""
+    crypto = getattr(request.app.state, "crypto", None)
+    if not row.secrets or crypto is None:
+        return set()
+    try:
+        return set(crypto.decrypt(row.secrets))
+    except Exception:  # an undecryptable blob shows as "unset"; the API reports the details
+        return set()
+
+
+async def _api_list(request: Request, path: str) -> tuple[list[dict[str, Any]] | None, str]:
+    """A list from the API, or (None, reason) when unavailable/failed."""
+    try:
+        response = await call_api(request, "GET", path)
+    except ApiUnavailable:
+        return None, "not available on this server yet"
+    body = json_or_none(response)
+    if isinstance(body, dict):
+        for key in ("items", "users", "results", "data"):
+            if isinstance(body.get(key), list):
+                body = body[key]
+                break
+    if not response.is_success or not isinstance(body, list):
+        return None, error_text(response)
+    return [b for b in body if isinstance(b, dict)], ""
+
+
+@router.get("/admin/integrations/{integration_id}")
+async def integration_page(request: Request, integration_id: int) -> Response:
+    with request.app.state.db.session() as session:
+        row = session.get(Integration, integration_id)
+        if row is None:
+            flash(request, f"No integration {integration_id}.", "error")
+            return RedirectResponse("/admin/integrations", status_code=303)
+        template_row = session.get(TemplateRow, row.template_id)
+        template = _load_template(template_row) if template_row else None
+        secrets = _secret_names(request, row)
+        integration = {
+            "id": row.id,
+            "name": row.name,
+            "template_id": row.template_id,
+            "template_name": template_row.name if template_row else row.template_id,
+            "status": row.status,
+            "message": row.status_message or "",
+            "fields": dict(row.fields or {}),
+            "options": dict(row.options or {}),
+            "token_expires_at": row.token_expires_at,
+        }
+        log = [
+            {
+                "at": e.created_at,
+                "scenario": e.scenario,
+                "method": e.method,
+                "url": e.url,
+                "status": e.status,
+                "duration_ms": e.duration_ms,
+                "error": e.error or "",
+                "request": e.request_excerpt,
+                "response": e.response_excerpt,
+            }
+            for e in session.scalars(
+                select(RequestLogEntry)
+                .where(RequestLogEntry.integration_id == integration_id)
+                .order_by(RequestLogEntry.id.desc())
+                .limit(REQUEST_LOG_ROWS)
+            )
+        ]
+        extensions = [
+            {"number": e.number, "name": e.name, "email": e.email}
+            for e in session.scalars(select(Extension).order_by(Extension.number))
+        ]
+    fields = []
+    if template is not None:
+        for fld in template.authentication.fields:
+            fields.append(
+                {
+                    "name": fld.name,
+                    "title": fld.title or fld.name,
+                    "type": fld.type,
+                    "options": fld.option_list,
+                    "secret": fld.secret,
+                    "is_set": fld.name in secrets if fld.secret else None,
+                    "value": "" if fld.secret else str(integration["fields"].get(fld.name, "")),
+                }
+            )
+    users, users_note = await _api_list(request, f"/integrations/{integration_id}/users")
+    sync_result = request.session.pop("sync_result", None)
+    return render(
+        request,
+        "integration_detail.html",
+        i=integration,
+        template=template,
+        fields=fields,
+        oauth=template is not None and template.authentication.method == "oauth2",
+        options=_options_view(template, integration["options"]),
+        users=users,
+        users_note=users_note,
+        extensions=extensions,
+        log=log,
+        sync_result=sync_result,
+        ticket_when=TICKET_WHEN,
+    )
+
+
+def _options_view(template: Template | None, options: dict[str, Any]) -> dict[str, Any]:
+    """Current options with the template's defaults filled in (api.md "Omitted keys")."""
+    call_log = dict(options.get("call_log") or {})
+    ticket = dict(options.get("ticket") or {})
+    create = dict(options.get("create_contact") or {})
+    types = [c.name for c in template.contact_search.contact_types] if template else []
+    create_types = (
+        [c.name for c in template.create_contact.contact_types]
+        if template and template.create_contact
+        else []
+    )
+    cl = template.call_log if template else None
+    tk = template.ticket if template else None
+    return {
+        "timezone": options.get("timezone", "UTC"),
+        "default_region": options.get("default_region", ""),
+        "contact_types": types,
+        "sync_contact_types": options.get("sync_contact_types", types),
+        "create_types": create_types,
+        "create_enabled": bool(create.get("enabled", False)),
+        "create_type": create.get("contact_type", create_types[0] if create_types else ""),
+        "call_log": {
+            "available": cl is not None and cl.enabled,
+            "enabled": bool(call_log.get("enabled", cl is not None and cl.enabled)),
+            "subject": call_log.get("subject", cl.options.subject.default if cl else ""),
+            "subject_editable": bool(cl and cl.options.subject.enabled),
+            "description": call_log.get(
+                "description", cl.options.description.default if cl else ""
+            ),
+            "description_editable": bool(cl and cl.options.description.enabled),
+            "play_recording": bool(
+                call_log.get("play_recording", cl.options.play_recording.default if cl else False)
+            ),
+            "play_recording_editable": bool(cl and cl.options.play_recording.enabled),
+            "skip_missed": bool(
+                call_log.get(
+                    "skip_missed_for_unanswered_agents",
+                    cl.options.skip_missed_for_unanswered_agents.default if cl else False,
+                )
+            ),
+            "skip_missed_editable": bool(cl and cl.options.skip_missed_for_unanswered_agents.enabled),
+        },
+        "ticket": {
+            "available": tk is not None and tk.enabled,
+            "enabled": bool(ticket.get("enabled", False)),
+            "when": ticket.get("when", "missed"),
+            "subject": ticket.get("subject", tk.options.subject.default if tk else ""),
+            "subject_editable": bool(tk and tk.options.subject.enabled),
+            "description": ticket.get("description", tk.options.description.default if tk else ""),
+            "description_editable": bool(tk and tk.options.description.enabled),
+        },
+    }
+
+
+@router.post("/admin/integrations/{integration_id}/connect")
+async def connect(request: Request, integration_id: int) -> Response:
+    """Save the connect fields (blank password = keep), then connect; OAuth2 redirects."""
+    await check_csrf(request)
+    form = await request.form()
+    fields: dict[str, str] = {}
+    for key, value in form.multi_items():
+        if key.startswith("field.") and isinstance(value, str):
+            name = key.removeprefix("field.")
+            secret = form.get(f"secret.{name}") == "1"
+            if secret and not value:
+                continue  # A9: an empty password input means "unchanged"
+            fields[name] = value
+    try:
+        if fields:
+            saved = await call_api(
+                request, "PATCH", f"/integrations/{integration_id}", json={"fields": fields}
+            )
+            if not saved.is_success:
+                flash(request, f"Not saved: {error_text(saved)}", "error")
+                return _back(integration_id, "connect")
+        response = await call_api(request, "POST", f"/integrations/{integration_id}/connect")
+    except ApiUnavailable:
+        flash(request, "Connecting is not available on this server yet.", "error")
+        return _back(integration_id, "connect")
+    body = json_or_none(response)
+    if response.is_success and isinstance(body, dict) and body.get("status") == "redirect":
+        # OAuth2 (A5): the browser goes to the helpdesk's authorize page for real.
+        return RedirectResponse(str(body.get("url")), status_code=303)
+    if response.is_success:
+        flash(request, f"Connection: {body.get('status') if isinstance(body, dict) else 'ok'}.")
+    else:
+        flash(request, f"Connection failed: {error_text(response)}", "error")
+    return _back(integration_id, "connect")
+
+
+@router.post("/admin/integrations/{integration_id}/options")
+async def save_options(request: Request, integration_id: int) -> Response:
+    await check_csrf(request)
+    form = await request.form()
+
+    def text(name: str) -> str:
+        value = form.get(name)
+        return value if isinstance(value, str) else ""
+
+    def flag(name: str) -> bool:
+        return form.get(name) is not None
+
+    options: dict[str, Any] = {
+        "timezone": text("timezone") or "UTC",
+        "sync_contact_types": [v for v in form.getlist("sync_contact_types") if isinstance(v, str)],
+        "create_contact": {"enabled": flag("create_enabled")},
+        "call_log": {
+            "enabled": flag("call_log_enabled"),
+            "play_recording": flag("play_recording"),
+            "skip_missed_for_unanswered_agents": flag("skip_missed"),
+        },
+        "ticket": {"enabled": flag("ticket_enabled"), "when": text("ticket_when") or "missed"},
+    }
+    if text("default_region"):
+        options["default_region"] = text("default_region").upper()
+    if text("create_type"):
+        options["create_contact"]["contact_type"] = text("create_type")
+    for section, key in (
+        ("call_log", "subject"), ("call_log", "description"),
+        ("ticket", "subject"), ("ticket", "description"),
+    ):
+        name = f"{section}_{key}"
+        if name in form:
+            options[section][key] = text(name)
+    try:
+        response = await call_api(
+            request, "PATCH", f"/integrations/{integration_id}", json={"options": options}
+        )
+    except ApiUnavailable:
+        flash(request, "Saving options is not available on this server yet.", "error")
+        return _back(integration_id, "options")
+    if response.is_success:
+        flash(request, "Options saved.")
+    else:
+        flash(request, f"Options not saved: {error_text(response)}", "error")
+    return _back(integration_id, "options")
+
+
+@router.post("/admin/integrations/{integration_id}/sync/{what}")
+async def sync(request: Request, integration_id: int, what: str) -> Response:
+    await check_csrf(request)
+    if what not in {"users", "contacts"}:
+        return Response(status_code=404)
+    try:
+        response = await call_api(request, "POST", f"/integrations/{integration_id}/{what}/sync")
+    except ApiUnavailable:
+        flash(request, f"{what.title()} sync is not available on this server yet.", "error")
+        return _back(integration_id, what)
+    body = json_or_none(response)
+    request.session["sync_result"] = {
+        "what": what,
+        "ok": response.is_success,
+        "text": json.dumps(body, indent=1) if response.is_success else error_text(response),
+    }
+    return _back(integration_id, "users" if what == "users" else "sync")
+
+
+@router.post("/admin/integrations/{integration_id}/users/auto-associate")
+async def auto_associate(request: Request, integration_id: int) -> Response:
+    await check_csrf(request)
+    try:
+        response = await call_api(
+            request, "POST", f"/integrations/{integration_id}/users/auto-associate"
+        )
+    except ApiUnavailable:
+        flash(request, "Automatic association is not available on this server yet.", "error")
+        return _back(integration_id, "users")
+    body = json_or_none(response)
+    if response.is_success:
+        count = body.get("associated", body) if isinstance(body, dict) else body
+        flash(request, f"Automatic association done: {count}.")
+    else:
+        flash(request, f"Automatic association failed: {error_text(response)}", "error")
+    return _back(integration_id, "users")
+
+
+@router.post("/admin/integrations/{integration_id}/users/extension")
+async def set_extension(request: Request, integration_id: int) -> Response:
+    await check_csrf(request)
+    form = await request.form()
+    user_id = str(form.get("user_id") or "")
+    extension = str(form.get("extension") or "")
+    try:
+        response = await call_api(
+            request,
+            "PUT",
+            f"/integrations/{integration_id}/users/{user_id}/extension",
+            json={"extension": extension or None},
+        )
+    except ApiUnavailable:
+        flash(request, "Associating users is not available on this server yet.", "error")
+        return _back(integration_id, "users")
+    if response.is_success:
+        flash(request, f"User {user_id} → {extension or 'no extension'}.")
+    else:
+        flash(request, f"Not saved: {error_text(response)}", "error")
+    return _back(integration_id, "users")

@@ -1,0 +1,453 @@
+"""Template pages: list, editor (form ⇄ XML), import/export, logo, test console (I5, I3, G1).
+
+The editor is one server-rendered form. Only the active tab's inputs are on the page;
+switching tab converts on the server (form → model → `dump_xml`, XML → `load_xml` → form),
+so the two views never drift apart. Saving goes through the REST API.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from starlette.datastructures import UploadFile
+
+from ringdesk.errors import TemplateError
+from ringdesk.store.tables import Integration, TemplateRow
+from ringdesk.templates.model import TRIGGER_EVENTS
+from ringdesk.web import template_form as tf
+from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
+from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.render import flash, render
+
+__all__ = ["router"]
+
+router = APIRouter(dependencies=[Depends(current_admin)], include_in_schema=False)
+
+CUSTOM_LIMIT = 10  # G5
+SCENARIOS = ("contact_search", "users", "create_contact", "call_log", "ticket")
+LOGO_TYPES = {"image/png", "image/jpeg"}
+CONTACT_FIELDS = (
+    "ContactId", "FirstName", "LastName", "Company", "Email", "BusinessNumber",
+    "BusinessNumber2", "MobileNumber", "MobileNumber2", "HomeNumber", "HomeNumber2",
+    "BusinessFax", "HomeFax", "OtherNumber", "CustomValue",
+)
+
+
+def _templates_api() -> Any:
+    """`ringdesk.templates` when its codec is there (H3), else None."""
+    import ringdesk.templates as module
+
+    if all(hasattr(module, n) for n in ("load_xml", "dump_xml", "validate")):
+        return module
+    return None
+
+
+def _summary(row: TemplateRow) -> dict[str, Any]:
+    api = _templates_api()
+    notes = ""
+    if api is not None:
+        try:
+            notes = api.load_xml(row.xml).general.notes
+        except TemplateError:
+            notes = ""
+    return {
+        "id": row.id,
+        "name": row.name,
+        "builtin": row.builtin,
+        "notes": notes,
+        "has_logo": bool(row.logo) or "<Logo" in row.xml,
+    }
+
+
+@router.get("/admin/")
+def home() -> Response:
+    return RedirectResponse("/admin/integrations", status_code=303)
+
+
+@router.get("/admin/templates")
+def list_templates(request: Request) -> Response:
+    with request.app.state.db.session() as session:
+        rows = list(session.scalars(select(TemplateRow).order_by(TemplateRow.name)))
+        items = [_summary(r) for r in rows]
+    custom = sum(1 for i in items if not i["builtin"])
+    return render(
+        request, "templates_list.html", items=items, custom=custom, limit=CUSTOM_LIMIT,
+        codec=_templates_api() is not None,
+    )
+
+
+@router.get("/admin/templates/{template_id}/logo")
+def template_logo(request: Request, template_id: str) -> Response:
+    with request.app.state.db.session() as session:
+        row = session.get(TemplateRow, template_id)
+        if row is None:
+            return Response(status_code=404)
+        if row.logo:
+            return Response(row.logo, media_type=row.logo_content_type or "image/png")
+        api = _templates_api()
+        logo = None
+        if api is not None:
+            try:
+                logo = api.load_xml(row.xml).general.logo
+            except TemplateError:
+                logo = None
+    if logo is None or logo.content_type not in LOGO_TYPES:
+        return Response(status_code=404)
+    return Response(logo.data, media_type=logo.content_type)
+
+
+@router.get("/admin/templates/{template_id}/export")
+def export_template(request: Request, template_id: str) -> Response:
+    with request.app.state.db.session() as session:
+        row = session.get(TemplateRow, template_id)
+        if row is None:
+            return Response("no such template", status_code=404)
+        xml = row.xml
+    return Response(
+        xml,
+        media_type="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{template_id}.xml"'},
+    )
+
+
+def _editor(
+    request: Request,
+    *,
+    raw: dict[str, Any] | None = None,
+    xml: str = "",
+    tab: str = "form",
+    template_id: str = "",
+    builtin: bool = False,
+    problems: list[Any] | None = None,
+    xml_error: str | None = None,
+    console: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    filled = tf.view(raw or {})
+    matched = tf.match_problems(problems or [], filled)
+    with request.app.state.db.session() as session:
+        integrations = [
+            {"id": i.id, "name": i.name}
+            for i in session.scalars(
+                select(Integration).where(Integration.template_id == template_id)
+            )
+        ] if template_id else []
+    return render(
+        request,
+        "template_edit.html",
+        t=filled,
+        xml=xml,
+        tab=tab,
+        template_id=template_id,
+        builtin=builtin,
+        problems=matched,
+        xml_error=xml_error,
+        sections=tf.SECTIONS,
+        limit_for=tf.limit_for,
+        triggers=TRIGGER_EVENTS,
+        contact_fields=CONTACT_FIELDS,
+        scenarios=SCENARIOS,
+        integrations=integrations,
+        console=console,
+        codec=_templates_api() is not None,
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/templates/new")
+def new_template(request: Request) -> Response:
+    return _editor(request, raw={"general": {"max_concurrent_requests": "5"}})
+
+
+@router.get("/admin/templates/{template_id}")
+def edit_template(request: Request, template_id: str) -> Response:
+    api = _templates_api()
+    with request.app.state.db.session() as session:
+        row = session.get(TemplateRow, template_id)
+        if row is None:
+            flash(request, f"No template {template_id!r}.", "error")
+            return RedirectResponse("/admin/templates", status_code=303)
+        xml, builtin = row.xml, row.builtin
+    if api is None:
+        return _editor(request, xml=xml, tab="xml", template_id=template_id, builtin=builtin)
+    try:
+        template = api.load_xml(xml)
+    except TemplateError as exc:
+        return _editor(
+            request, xml=xml, tab="xml", template_id=template_id, builtin=builtin,
+            xml_error=_xml_error(exc),
+        )
+    return _editor(
+        request, raw=tf.from_template(template), template_id=template_id, builtin=builtin,
+        problems=list(api.validate(template)),
+    )
+
+
+def _xml_error(exc: TemplateError) -> str:
+    line = getattr(exc, "line", None)
+    column = getattr(exc, "column", None)
+    where = f"line {line}" + (f", column {column}" if column else "") + ": " if line else ""
+    return f"{where}{exc}"
+
+
+async def _logo_upload(form: Any, raw: dict[str, Any]) -> str | None:
+    """Embed an uploaded logo (G1) into the form data; returns an error message or None."""
+    upload = form.get("logo_file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        if form.get("logo_remove"):
+            raw.setdefault("general", {})["logo"] = None
+        return None
+    data = await upload.read(500 * 1024 + 1)
+    try:
+        content_type = _check_logo(data)
+    except ValueError as exc:
+        return str(exc)
+    raw.setdefault("general", {})["logo"] = {
+        "content_type": content_type,
+        "data": base64.b64encode(data).decode(),
+    }
+    return None
+
+
+def _check_logo(data: bytes) -> str:
+    """G1: a real PNG/JPEG of at most 500 KB, or ValueError with the reason."""
+    try:
+        from ringdesk.templates import logo as logo_module
+
+        checker = getattr(logo_module, "check_logo", None) or getattr(logo_module, "load_logo", None)
+    except ImportError:
+        checker = None
+    if checker is not None:
+        try:
+            result = checker(data)
+        except Exception as exc:
+            raise ValueError(str(exc)) from exc
+        content_type = getattr(result, "content_type", result)
+        if isinstance(content_type, str):
+            return content_type
+    # Same rules, checked here while the templates package has no logo checker.
+    if len(data) > 500 * 1024:
+        raise ValueError("the logo is larger than 500 KB")
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise ValueError("the logo is not a readable PNG or JPEG image") from exc
+    if kind not in {"PNG", "JPEG"}:
+        raise ValueError(f"the logo must be PNG or JPEG, not {kind}")
+    return "image/png" if kind == "PNG" else "image/jpeg"
+
+
+@router.post("/admin/templates/import")
+async def import_template(request: Request) -> Response:
+    await check_csrf(request)
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        flash(request, "Choose an XML file to import.", "error")
+        return RedirectResponse("/admin/templates", status_code=303)
+    data = await upload.read(request.app.state.settings.max_upload_bytes + 1)
+    text = data.decode("utf-8", errors="replace")
+    api = _templates_api()
+    if api is None:
+        return _editor(request, xml=text, tab="xml")
+    try:
+        template = api.load_xml(data)
+    except TemplateError as exc:
+        return _editor(request, xml=text, tab="xml", xml_error=_xml_error(exc), status_code=422)
+    return _editor(request, raw=tf.from_template(template), problems=list(api.validate(template)))
+
+
+@router.post("/admin/templates/{template_id}/delete")
+async def delete_template(request: Request, template_id: str) -> Response:
+    await check_csrf(request)
+    try:
+        response = await call_api(request, "DELETE", f"/templates/{template_id}")
+    except ApiUnavailable:
+        flash(request, "Deleting templates is not available yet.", "error")
+        return RedirectResponse("/admin/templates", status_code=303)
+    if response.is_success:
+        flash(request, "Template deleted.")
+    else:
+        flash(request, f"Not deleted: {error_text(response)}", "error")
+    return RedirectResponse("/admin/templates", status_code=303)
+
+
+@router.post("/admin/templates/editor")
+async def editor_action(request: Request) -> Response:  # noqa: C901  (one dispatch per button)
+    await check_csrf(request)
+    form = await request.form()
+    action = str(form.get("action") or "")
+    tab = str(form.get("tab") or "form")
+    template_id = str(form.get("template_id") or "")
+    builtin = bool(form.get("builtin"))
+    api = _templates_api()
+    strings = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    raw = tf.nest(strings)
+    xml = str(form.get("xml") or "")
+    common: dict[str, Any] = {"template_id": template_id, "builtin": builtin}
+
+    if api is None:
+        return _editor(
+            request, raw=raw, xml=xml, tab=tab,
+            xml_error="The template codec is not available yet.", **common,
+        )
+
+    # 1. Whatever tab was showing, get the template it describes.
+    template = None
+    problems: list[Any] = []
+    if tab == "xml":
+        try:
+            template = api.load_xml(xml)
+        except TemplateError as exc:
+            return _editor(
+                request, xml=xml, tab="xml", xml_error=_xml_error(exc), status_code=422, **common
+            )
+        raw = tf.from_template(template)
+    else:
+        logo_error = await _logo_upload(form, raw)
+        if logo_error:
+            problems.append(tf.FieldProblem("error", logo_error, "general.logo", "general"))
+
+    if action.startswith(("add:", "remove:")) and tab == "form":
+        verb, _, path = action.partition(":")
+        (tf.add_row if verb == "add" else tf.remove_row)(raw, path)
+        return _editor(request, raw=raw, problems=problems, **common)
+
+    if template is None:
+        template, conversion = tf.to_template(raw)
+        problems.extend(conversion)
+        if template is None:
+            return _editor(request, raw=raw, problems=problems, status_code=422, **common)
+    problems.extend(api.validate(template))
+    out_xml = api.dump_xml(template)
+
+    if action == "show_xml":
+        return _editor(request, raw=raw, xml=out_xml, tab="xml", problems=problems, **common)
+    if action == "show_form":
+        return _editor(request, raw=raw, problems=problems, **common)
+    if action == "console":
+        console = await _run_console(request, form, template_id, out_xml)
+        return _editor(
+            request, raw=raw, xml=out_xml, tab=tab, problems=problems, console=console, **common
+        )
+    if action == "save":
+        if any(getattr(p, "severity", "error") == "error" for p in problems):
+            return _editor(
+                request, raw=raw, xml=out_xml, tab=tab, problems=problems, status_code=422,
+                **common,
+            )
+        return await _save(request, raw, out_xml, tab, template_id, builtin, problems)
+    # "validate" and anything else: show the problems where they belong.
+    return _editor(request, raw=raw, xml=out_xml, tab=tab, problems=problems, **common)
+
+
+async def _save(
+    request: Request,
+    raw: dict[str, Any],
+    xml: str,
+    tab: str,
+    template_id: str,
+    builtin: bool,
+    problems: list[Any],
+) -> Response:
+    headers = {"content-type": "application/xml"}
+    try:
+        if template_id and not builtin:
+            response = await call_api(
+                request, "PUT", f"/templates/{template_id}/xml", content=xml, headers=headers
+            )
+        else:
+            response = await call_api(request, "POST", "/templates", content=xml, headers=headers)
+    except ApiUnavailable:
+        return _editor(
+            request, raw=raw, xml=xml, tab=tab, template_id=template_id, builtin=builtin,
+            problems=problems, xml_error="Saving is not available yet (templates API missing).",
+            status_code=503,
+        )
+    body = json_or_none(response)
+    if not response.is_success:
+        api_problems = [
+            _ApiProblem(p) for p in (body or {}).get("problems", []) if isinstance(p, dict)
+        ] if isinstance(body, dict) else []
+        if not api_problems:
+            api_problems = [_ApiProblem({"message": error_text(response)})]
+        return _editor(
+            request, raw=raw, xml=xml, tab=tab, template_id=template_id, builtin=builtin,
+            problems=api_problems, status_code=422,
+        )
+    new_id = str((body or {}).get("id") or template_id) if isinstance(body, dict) else template_id
+    flash(request, "Template saved.")
+    return RedirectResponse(f"/admin/templates/{new_id}", status_code=303)
+
+
+class _ApiProblem:
+    """A problem from the API's JSON, with the attributes `match_problems` reads."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.severity = str(data.get("severity", "error"))
+        self.section = str(data.get("section", "") or "")
+        self.field = str(data.get("field", "") or "")
+        self.message = str(data.get("message", ""))
+        line = data.get("line")
+        self.line = line if isinstance(line, int) else None
+
+
+def _sample_inputs(text: str) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip():
+            values[name.strip()] = value.strip()
+    return values
+
+
+async def _run_console(
+    request: Request, form: Any, template_id: str, xml: str
+) -> dict[str, Any]:
+    """Run one scenario through the test console API (I3); the page shows each exchange."""
+    scenario = str(form.get("console_scenario") or "contact_search")
+    integration = str(form.get("console_integration") or "")
+    payload: dict[str, Any] = {
+        "scenario": scenario,
+        "xml": xml,
+        "phone": str(form.get("console_phone") or ""),
+        "variables": _sample_inputs(str(form.get("console_inputs") or "")),
+    }
+    if integration.isdigit():
+        payload["integration_id"] = int(integration)
+    result: dict[str, Any] = {
+        "scenario": scenario,
+        "phone": payload["phone"],
+        "inputs": str(form.get("console_inputs") or ""),
+        "integration": integration,
+    }
+    try:
+        response = await call_api(
+            request, "POST", f"/templates/{template_id or 'draft'}/console", json=payload
+        )
+    except ApiUnavailable:
+        result["error"] = "The test console is not available on this server yet."
+        return result
+    body = json_or_none(response)
+    if not response.is_success or not isinstance(body, dict):
+        result["error"] = error_text(response)
+        body = body if isinstance(body, dict) else {}
+    result["exchanges"] = [e for e in body.get("exchanges", []) if isinstance(e, dict)]
+    for e in result["exchanges"]:
+        for key in ("request_headers", "response_headers"):
+            if isinstance(e.get(key), dict):
+                e[key] = "\n".join(f"{k}: {v}" for k, v in e[key].items())
+    rest = {k: v for k, v in body.items() if k not in {"exchanges", "detail"}}
+    result["result"] = json.dumps(rest, indent=2, ensure_ascii=False) if rest else ""
+    return result
