@@ -46,6 +46,16 @@ def _outbox_services() -> list[BackgroundService]:
 BACKGROUND_SERVICES.extend(_outbox_services())
 
 
+def _auth_services() -> list[BackgroundService]:
+    # The OAuth2 token refresh scheduler (A6).
+    from ringdesk.auth.scheduler import refresh_service
+
+    return [refresh_service]
+
+
+BACKGROUND_SERVICES.extend(_auth_services())
+
+
 class _NoExecutor:
     async def aclose(self) -> None:
         return None
@@ -53,7 +63,11 @@ class _NoExecutor:
 
 def build_state(app: FastAPI, settings: Settings, database: Database) -> None:
     """Attach the shared services to `app.state` (executor, hub, crypto...)."""
-    app.state.executor = _NoExecutor()
+    from ringdesk.http.client import Executor
+    from ringdesk.store.crypto import SecretBox
+
+    app.state.crypto = SecretBox(settings.resolved_secret_key())
+    app.state.executor = Executor(settings, database, state=app.state)
     from ringdesk.store.templates_repo import seed_builtin_safely
 
     seed_builtin_safely(database)  # built-in templates are there from the first request

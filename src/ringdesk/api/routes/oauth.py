@@ -1,9 +1,57 @@
-"""REST resource: oauth (see spec api.md)."""
+"""REST resource: the OAuth2 callback (A5). No admin token: it is the browser's redirect
+from the helpdesk, authenticated by the signed single-use `state`."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import html
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+
+from ringdesk.auth.state import StateError
+from ringdesk.http.redact import Redactor
+from ringdesk.integrations.service import ConnectError, complete_oauth
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["oauth"])
+
+
+def _wants_json(request: Request) -> bool:
+    return "application/json" in request.headers.get("accept", "")
+
+
+def _failure(request: Request, status: int, message: str) -> Any:
+    if _wants_json(request):
+        return JSONResponse(status_code=status, content={"status": "failed", "detail": message})
+    page = (
+        "<!doctype html><title>ringdesk: connection failed</title>"
+        f"<h1>Connection failed</h1><p>{html.escape(message)}</p>"
+        '<p><a href="/admin/">Back to ringdesk</a></p>'
+    )
+    return HTMLResponse(page, status_code=status)
+
+
+@router.get("/oauth/callback", response_model=None)
+async def callback(
+    request: Request,
+    code: str = "",
+    state: str = "",
+    error: str = "",
+    error_description: str = "",
+) -> Any:
+    if error:
+        detail = Redactor().text(f"the helpdesk refused: {error} {error_description}".strip())
+        return _failure(request, 400, detail)
+    if not code or not state:
+        return _failure(request, 400, "code and state are required")
+    try:
+        integration_id = await complete_oauth(request.app.state, code, state)
+    except StateError as exc:
+        return _failure(request, 400, str(exc))
+    except ConnectError as exc:
+        return _failure(request, 502, str(exc))
+    if _wants_json(request):
+        return {"status": "connected", "integration_id": integration_id}
+    return RedirectResponse(f"/admin/integrations/{integration_id}", status_code=303)

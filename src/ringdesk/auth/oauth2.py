@@ -1,0 +1,167 @@
+"""The OAuth2 authorization-code flow (A5, A6), sans I/O: the authorize URL, the code
+exchange and refresh requests, and the reading of token responses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ringdesk.integrations.render import Escape, render
+from ringdesk.templates.model import OAuth2
+
+__all__ = [
+    "TokenError",
+    "TokenRequest",
+    "TokenResult",
+    "authorize_url",
+    "code_exchange_request",
+    "encode_body",
+    "parse_token_response",
+    "refresh_request",
+]
+
+
+class TokenError(ValueError):
+    """A token endpoint's answer carries no usable access token."""
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    method: str
+    url: str
+    body: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    access_token: str
+    refresh_token: str | None
+    expires_in: float | None
+
+
+def _is_json(content_type: str) -> bool:
+    return "json" in content_type.lower()
+
+
+def encode_body(params: Mapping[str, str], content_type: str) -> str:
+    """Form-encode or JSON-encode token request parameters."""
+    return json.dumps(dict(params)) if _is_json(content_type) else urlencode(params)
+
+
+def authorize_url(
+    oauth: OAuth2, variables: Mapping[str, str], *, state: str, redirect_uri: str
+) -> str:
+    """A5: the rendered AuthorizeUrl plus `response_type=code`, `client_id` (when a
+    `client_id` variable exists and the URL lacks it), `scope` (space-separated), the
+    rendered ExtraQuery, `redirect_uri` and `state`. Parameters already present win."""
+    parts = urlsplit(render(oauth.authorize_url, variables, escape="url"))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    extra = parse_qsl(render(oauth.extra_query, variables, escape="url").lstrip("?&"), True)
+    names = {k for k, _ in query}
+    for key, value in extra:
+        if key not in names:
+            query.append((key, value))
+            names.add(key)
+    wanted = [("response_type", "code")]
+    if variables.get("client_id"):
+        wanted.append(("client_id", variables["client_id"]))
+    if oauth.scope_list:
+        wanted.append(("scope", " ".join(oauth.scope_list)))
+    wanted.append(("redirect_uri", redirect_uri))
+    query.extend((k, v) for k, v in wanted if k not in names)
+    query = [(k, v) for k, v in query if k != "state"] + [("state", state)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def _client_params(variables: Mapping[str, str]) -> dict[str, str]:
+    return {k: variables[k] for k in ("client_id", "client_secret") if variables.get(k)}
+
+
+def code_exchange_request(
+    oauth: OAuth2, variables: Mapping[str, str], *, code: str, redirect_uri: str
+) -> TokenRequest:
+    """A5: exchange an authorization code at the TokenUrl."""
+    params = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        **_client_params(variables),
+    }
+    content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
+    return TokenRequest(
+        method="POST",
+        url=render(oauth.token_url, variables, escape="url"),
+        body=encode_body(params, content_type),
+        content_type=content_type,
+    )
+
+
+def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> TokenRequest:
+    """A6: the template's refresh request, or a standard `refresh_token` grant at the
+    TokenUrl when the template declares none."""
+    refresh = oauth.refresh
+    if refresh is not None and refresh.url:
+        content_type = refresh.content_type or "application/x-www-form-urlencoded"
+        escape: Escape = "json" if _is_json(content_type) else "url"
+        return TokenRequest(
+            method=(refresh.method or "POST").upper(),
+            url=render(refresh.url, variables, escape="url"),
+            body=render(refresh.body, variables, escape=escape),
+            content_type=content_type,
+        )
+    content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
+    params = {
+        "grant_type": "refresh_token",
+        "refresh_token": variables.get("RefreshToken", ""),
+        **_client_params(variables),
+    }
+    return TokenRequest(
+        method="POST",
+        url=render(oauth.token_url, variables, escape="url"),
+        body=encode_body(params, content_type),
+        content_type=content_type,
+    )
+
+
+def _document(text: str) -> dict[str, Any]:
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            value = json.loads(stripped)
+        except ValueError:
+            raise TokenError("the token response is not valid JSON") from None
+        return value if isinstance(value, dict) else {}
+    # Some providers answer form-encoded (access_token=...&token_type=bearer).
+    return dict(parse_qsl(stripped, keep_blank_values=True))
+
+
+def parse_token_response(text: str) -> TokenResult:
+    """Read a token response; raise `TokenError` when it holds an `error` or no access token
+    (an HTTP 200 with `{"error": ...}` is a failure, not a success)."""
+    doc = _document(text)
+    if doc.get("error"):
+        detail = doc.get("error_description") or doc.get("message") or ""
+        raise TokenError(f"{doc['error']}: {detail}".rstrip(": "))
+    source = doc
+    if "access_token" not in source and isinstance(doc.get("data"), dict):
+        source = doc["data"]
+    access = source.get("access_token")
+    if not isinstance(access, str) or not access:
+        raise TokenError("the token response has no access_token")
+    refresh = source.get("refresh_token")
+    expires_in: float | None = None
+    raw_expiry = source.get("expires_in")
+    if raw_expiry not in (None, ""):
+        try:
+            expires_in = float(raw_expiry)
+        except (TypeError, ValueError):
+            raise TokenError(f"expires_in is not a number: {raw_expiry!r}") from None
+    return TokenResult(
+        access_token=access,
+        refresh_token=refresh if isinstance(refresh, str) and refresh else None,
+        expires_in=expires_in,
+    )

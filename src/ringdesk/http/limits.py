@@ -1,0 +1,134 @@
+"""The per-template cap on concurrent helpdesk requests (G3).
+
+In one process an asyncio semaphore per template is the cap. On PostgreSQL the cap also
+holds across processes: each in-flight request holds one of `cap` slot rows of
+`concurrency_leases` (claimed with `FOR UPDATE SKIP LOCKED`, released after the request,
+and expiring after `lease_seconds` so a crashed process cannot keep a slot forever).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+
+from ringdesk.clock import Clock, SystemClock
+from ringdesk.errors import PeerError
+from ringdesk.store.db import Database
+
+__all__ = ["ConcurrencyLimiter"]
+
+_CLAIM = text(
+    """
+    UPDATE concurrency_leases SET holder = :holder, expires_at = :expires
+    WHERE template_id = :template AND slot = (
+        SELECT slot FROM concurrency_leases
+        WHERE template_id = :template AND slot < :cap
+          AND (holder IS NULL OR expires_at < :now)
+        ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+    RETURNING slot
+    """
+)
+_RELEASE = text(
+    "UPDATE concurrency_leases SET holder = NULL, expires_at = 0 "
+    "WHERE template_id = :template AND slot = :slot AND holder = :holder"
+)
+_ENSURE = text(
+    "INSERT INTO concurrency_leases (template_id, slot, holder, expires_at) "
+    "SELECT :template, s, NULL, 0 FROM generate_series(0, :cap - 1) AS s "
+    "ON CONFLICT DO NOTHING"
+)
+
+
+class ConcurrencyLimiter:
+    """Hands out request slots per template id; `database` enables the cross-process cap
+    (PostgreSQL only)."""
+
+    def __init__(
+        self,
+        database: Database | None = None,
+        *,
+        clock: Clock | None = None,
+        lease_seconds: float = 300.0,
+        wait_seconds: float = 120.0,
+    ):
+        self._db = database if database is not None and database.is_postgres else None
+        self._clock = clock or SystemClock()
+        self._lease_seconds = lease_seconds
+        self._wait_seconds = wait_seconds
+        self._local: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self._ensured: set[tuple[str, int]] = set()
+        self._prefix = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        self._counter = itertools.count()
+
+    def _semaphore(self, template_id: str, cap: int) -> asyncio.Semaphore:
+        known = self._local.get(template_id)
+        if known is None or known[0] != cap:
+            # A changed cap takes effect for new requests; in-flight ones finish on the old one.
+            known = (cap, asyncio.Semaphore(cap))
+            self._local[template_id] = known
+        return known[1]
+
+    @asynccontextmanager
+    async def slot(self, template_id: str, cap: int) -> AsyncIterator[None]:
+        """Hold one of `cap` slots of `template_id` for the duration of the block."""
+        cap = max(1, cap)
+        async with self._semaphore(template_id, cap):
+            if self._db is None:
+                yield
+                return
+            holder = f"{self._prefix}-{next(self._counter)}"
+            slot = await self._claim(template_id, cap, holder)
+            try:
+                yield
+            finally:
+                await asyncio.to_thread(self._release, template_id, slot, holder)
+
+    async def _claim(self, template_id: str, cap: int, holder: str) -> int:
+        if (template_id, cap) not in self._ensured:
+            await asyncio.to_thread(self._ensure, template_id, cap)
+            self._ensured.add((template_id, cap))
+        waited = 0.0
+        pause = 0.005
+        while True:
+            slot = await asyncio.to_thread(self._try_claim, template_id, cap, holder)
+            if slot is not None:
+                return slot
+            if waited >= self._wait_seconds:
+                raise PeerError(
+                    "no free request slot for this helpdesk (G3 cap reached)", retryable=True
+                )
+            await asyncio.sleep(pause)
+            waited += pause
+            pause = min(0.1, pause * 2)
+
+    def _ensure(self, template_id: str, cap: int) -> None:
+        assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
+        with self._db.session() as session:
+            session.execute(_ENSURE, {"template": template_id, "cap": cap})
+
+    def _try_claim(self, template_id: str, cap: int, holder: str) -> int | None:
+        assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
+        now = self._clock.now()
+        with self._db.session() as session:
+            slot = session.execute(
+                _CLAIM,
+                {
+                    "holder": holder,
+                    "expires": now + self._lease_seconds,
+                    "template": template_id,
+                    "cap": cap,
+                    "now": now,
+                },
+            ).scalar()
+        return None if slot is None else int(slot)
+
+    def _release(self, template_id: str, slot: int, holder: str) -> None:
+        assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
+        with self._db.session() as session:
+            session.execute(_RELEASE, {"template": template_id, "slot": slot, "holder": holder})

@@ -1,0 +1,105 @@
+"""Redaction of secrets (A9) from everything we log, store or show: by value (every secret of
+the integration, also in its URL-, JSON- and Base64-encoded forms), by header name, by query
+parameter name, and by JSON/form key name (token responses carry new secrets).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
+from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_KEYS", "Redactor"]
+
+MASK = "***"
+SECRET_HEADERS = frozenset(
+    {
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+        "x-api-key",
+        "api-key",
+        "apikey",
+        "x-auth-token",
+        "x-access-token",
+        "x-csrf-token",
+        "private-token",
+    }
+)
+SECRET_KEYS = frozenset(
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "api_key",
+        "apikey",
+        "key",
+        "password",
+        "secret",
+        "client_secret",
+        "code",
+        "session_token",
+        "accesstoken",
+        "refreshtoken",
+    }
+)
+_KEYS = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=True))
+# "access_token": "value"  (JSON) — the value is masked, the key kept.
+_JSON_KEY = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
+# access_token=value  (form bodies and query strings)
+_FORM_KEY = re.compile(rf"(?<![A-Za-z0-9_])((?:{_KEYS})=)[^&\s\"']*", re.IGNORECASE)
+# Minimum length for a value to be masked wherever it appears; shorter strings would
+# mask ordinary text ("1", "on") and are no real secret anyway.
+_MIN_SECRET = 4
+
+
+def _forms(value: str) -> set[str]:
+    forms = {value, quote(value, safe=""), quote_plus(value), json.dumps(value)[1:-1]}
+    forms.add(base64.b64encode(value.encode()).decode())
+    return {f for f in forms if len(f) >= _MIN_SECRET}
+
+
+class Redactor:
+    """Masks the given secret values (and their encodings) and secret-named fields."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        forms: set[str] = set()
+        for value in secrets:
+            if value and len(value) >= _MIN_SECRET:
+                forms |= _forms(value)
+        self._pattern = (
+            re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+            if forms
+            else None
+        )
+
+    def text(self, text: str) -> str:
+        """Mask secret values and secret-named JSON/form fields in free text."""
+        if not text:
+            return text
+        if self._pattern is not None:
+            text = self._pattern.sub(MASK, text)
+        text = _JSON_KEY.sub(rf'\1"{MASK}"', text)
+        return _FORM_KEY.sub(rf"\1{MASK}", text)
+
+    def url(self, url: str) -> str:
+        """Mask secret query parameters by name, and secret values anywhere in the URL."""
+        parts = urlsplit(url)
+        query = _FORM_KEY.sub(rf"\1{MASK}", parts.query)
+        netloc = parts.netloc
+        if "@" in netloc:  # user:password@host
+            netloc = f"{MASK}@{netloc.rsplit('@', 1)[1]}"
+        rebuilt = urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+        return self._pattern.sub(MASK, rebuilt) if self._pattern is not None else rebuilt
+
+    def headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+        """Headers with secret-named ones masked and secret values masked in the rest."""
+        items = headers.items() if isinstance(headers, Mapping) else headers
+        out: dict[str, str] = {}
+        for name, value in items:
+            out[name] = MASK if name.lower() in SECRET_HEADERS else self.text(value)
+        return out
