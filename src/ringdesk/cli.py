@@ -74,6 +74,26 @@ def admin_show_webhook_secret() -> None:
     click.echo(Settings().resolved_webhook_secret())
 
 
+@admin.command("agent-link")
+@click.argument("extension")
+def admin_agent_link(extension: str) -> None:
+    """Print the screen-pop page URL of EXTENSION (signed; no login needed to open it)."""
+    from ringdesk.screenpop.agent_tokens import agent_url
+
+    settings = Settings()
+    click.echo(agent_url(settings.public_url, settings.resolved_secret_key(), extension))
+
+
+@admin.command("yeastar-webhook-url")
+def admin_yeastar_webhook_url() -> None:
+    """Print the URL to give a Yeastar P-Series PBX as its Open API event webhook."""
+    from ringdesk.events.yeastar import url_token
+
+    settings = Settings()
+    token = url_token(settings.resolved_webhook_secret())
+    click.echo(f"{settings.public_url.rstrip('/')}/api/v1/events/yeastar?token={token}")
+
+
 @main.group()
 def template() -> None:
     """Integration templates: validate, run a scenario."""
@@ -99,3 +119,60 @@ def template_validate(files: tuple[str, ...]) -> None:
         failed = failed or errors > 0
         click.echo(f"{name}: {'invalid' if errors else 'valid'}", err=True)
     raise SystemExit(1 if failed else 0)
+
+
+@main.command("demo-helpdesk")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8090, show_default=True, type=int)
+@click.option("--token", default="demo-token", show_default=True, help="Static API token.")
+@click.option("--access-token-ttl", default=3600, show_default=True, type=int)
+def demo_helpdesk(host: str, port: int, token: str, access_token_ttl: int) -> None:
+    """Run the bundled demo helpdesk (in-memory; its page at / lists what it received)."""
+    import uvicorn
+
+    from ringdesk.demo import create_demo_app
+
+    app = create_demo_app(api_token=token, access_token_ttl=access_token_ttl)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.command("simulate-call")
+@click.option("--from", "from_number", required=True, help="Caller number, e.g. +4930123456.")
+@click.option("--to", "to_extension", required=True, help="Extension rung, e.g. 1001.")
+@click.option("--name", default="", help="Caller name sent by the PBX.")
+@click.option("--url", default=None, help="ringdesk base URL [default: RINGDESK_PUBLIC_URL].")
+@click.option("--missed", is_flag=True, help="Nobody answers.")
+@click.option("--pause", default=1.0, show_default=True, type=float, help="Seconds between events.")
+@click.option("--talk", default=42, show_default=True, type=int, help="Talk seconds.")
+def simulate_call(
+    from_number: str,
+    to_extension: str,
+    name: str,
+    url: str | None,
+    missed: bool,
+    pause: float,
+    talk: int,
+) -> None:
+    """Post a signed ringing → answered → ended call to a running ringdesk."""
+    import httpx
+
+    from ringdesk.events.simulate import call_script, post_events
+
+    settings = Settings()
+    events = call_script(
+        from_number=from_number,
+        to_extension=to_extension,
+        name=name,
+        missed=missed,
+        talk_seconds=talk,
+    )
+    try:
+        post_events(
+            url or settings.public_url,
+            settings.resolved_webhook_secret(),
+            events,
+            pause=pause,
+            echo=click.echo,
+        )
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"event not accepted: {exc}") from None
