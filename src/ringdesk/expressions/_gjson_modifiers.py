@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 
-from ringdesk.expressions._gjson_core import (
-    MODIFIERS,
+from ringdesk.expressions._gjson_path import MODIFIERS
+from ringdesk.expressions._gjson_scan import get
+from ringdesk.expressions._gjson_text import (
     Result,
     append_json_string,
     for_each,
-    get,
     parse,
     unwrap,
     valid,

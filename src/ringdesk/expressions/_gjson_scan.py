@@ -1,0 +1,485 @@
+"""GJSON evaluation: the scanner over the raw JSON text and `get`, ported from tidwall/gjson.
+
+The scanner never parses a whole document: it walks the text the way the Go implementation
+does and slices the raw text of the match, so `Result.raw` is exactly the document's text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ringdesk.expressions._gjson_path import (
+    MODIFIERS,
+    ArrayPath,
+    match,
+    parse_array_path,
+    parse_object_path,
+    query_matches,
+    split_possible_pipe,
+)
+from ringdesk.expressions._gjson_text import (
+    FALSE,
+    JSON,
+    NULL,
+    NUMBER,
+    STR_END,
+    STRING,
+    TRUE,
+    Result,
+    append_json_string,
+    parse,
+    parse_any,
+    parse_float,
+    parse_literal,
+    parse_number,
+    parse_squash,
+    parse_string,
+    squash,
+    unescape,
+    valid,
+)
+
+__all__ = ["get"]
+
+_KEY_OR_CLOSE = re.compile(r'["}]')
+_OBJ_VALUE = re.compile(r'["{\[ntf+\-0-9iIN]')
+_ARR_VALUE = re.compile(r'["{\[\]ntf+\-0-9iIN]')
+_FIRST_CONTAINER = re.compile(r"[{\[]")
+
+
+class _Ctx:
+    __slots__ = ("json", "pipe", "piped", "value")
+
+    def __init__(self, s: str) -> None:
+        self.json = s
+        self.value = Result()
+        self.pipe = ""
+        self.piped = False
+
+
+def _parse_object(c: _Ctx, i: int, path: str) -> tuple[int, bool]:
+    s = c.json
+    n = len(s)
+    rp = parse_object_path(path)
+    if not rp.more and rp.piped:
+        c.pipe = rp.pipe
+        c.piped = True
+    part = rp.part
+    while i < n:
+        m = _KEY_OR_CLOSE.search(s, i)
+        if m is None:
+            return n, False
+        i = m.start()
+        if s[i] == "}":
+            return i + 1, False
+        km = STR_END.match(s, i + 1)
+        if km is None:
+            return n, False
+        key = s[i + 1 : km.end() - 1]
+        i = km.end()
+        if "\\" in key:
+            key = unescape(key)
+        pmatch = match(key, part) if rp.wild else part == key
+        hit = pmatch and not rp.more
+        m = _OBJ_VALUE.search(s, i)
+        if m is None:
+            return n, False
+        i = m.start()
+        ch = s[i]
+        if ch == '"':
+            i, val, vesc, ok = parse_string(s, i + 1)
+            if not ok:
+                return i, False
+            if hit:
+                inner = val[1:-1]
+                c.value = Result(STRING, val, unescape(inner) if vesc else inner)
+                return i, True
+        elif ch == "{":
+            if pmatch and not hit:
+                i, hit = _parse_object(c, i + 1, rp.path)
+                if hit:
+                    return i, True
+            else:
+                i, val = parse_squash(s, i)
+                if hit:
+                    c.value = Result(JSON, val)
+                    return i, True
+        elif ch == "[":
+            if pmatch and not hit:
+                i, hit = _parse_array(c, i + 1, rp.path)
+                if hit:
+                    return i, True
+            else:
+                i, val = parse_squash(s, i)
+                if hit:
+                    c.value = Result(JSON, val)
+                    return i, True
+        elif ch in "tf" or (ch == "n" and not (i + 1 < n and s[i + 1] != "u")):
+            i, val = parse_literal(s, i)
+            if hit:
+                c.value = Result(TRUE if ch == "t" else FALSE if ch == "f" else NULL, val)
+                return i, True
+        else:
+            i, val = parse_number(s, i)
+            if hit:
+                c.value = Result(NUMBER, val, num=parse_float(val))
+                return i, True
+    return i, False
+
+
+def _parse_array(
+    c: _Ctx, i: int, path: str
+) -> tuple[int, bool]:  # a faithful port of one Go function
+    s = c.json
+    n = len(s)
+    rp = parse_array_path(path)
+    partidx = -1
+    if not rp.arrch and rp.part.isascii() and rp.part.isdigit():
+        partidx = int(rp.part)
+    if not rp.more and rp.piped:
+        c.pipe = rp.pipe
+        c.piped = True
+    multires: list[str] = []
+    alog: list[int] = []
+    state = {"rp": rp}
+
+    def proc_query(qval: Result) -> bool:
+        rp_ = state["rp"]
+        if qval.type == JSON:
+            res = get(qval.raw, rp_.q_path)
+        else:
+            if rp_.q_path != "":
+                return False
+            res = qval
+        if query_matches(rp_, res):
+            if rp_.more:
+                split = split_possible_pipe(rp_.path)
+                if split is not None:
+                    rp_ = rp_.copy()
+                    rp_.path = split[0]
+                    state["rp"] = rp_
+                    c.pipe = split[1]
+                    c.piped = True
+                res = get(qval.raw, rp_.path)
+            else:
+                res = qval
+            if rp_.q_all:
+                raw = res.raw or res.text
+                if raw:
+                    multires.append(raw)
+            else:
+                c.value = res
+                return True
+        return False
+
+    h = 0
+    pmatch = hit = False
+    while i < n + 1:
+        if not rp.arrch:
+            pmatch = partidx == h
+            hit = pmatch and not rp.more
+        h += 1
+        if rp.alogok:
+            alog.append(i)
+        while True:
+            if i > n:
+                break
+            m = _ARR_VALUE.search(s, i)
+            if m is None:
+                i = n
+                ch = "]"
+            else:
+                i = m.start()
+                ch = s[i]
+            rp = state["rp"]
+            if ch == '"':
+                i, val, vesc, ok = parse_string(s, i + 1)
+                if not ok:
+                    return i, False
+                if rp.q_on:
+                    inner = val[1:-1]
+                    if proc_query(Result(STRING, val, unescape(inner) if vesc else inner)):
+                        return i, True
+                elif hit:
+                    if rp.alogok:
+                        break
+                    inner = val[1:-1]
+                    c.value = Result(STRING, val, unescape(inner) if vesc else inner)
+                    return i, True
+            elif ch in "{[":
+                if pmatch and not hit:
+                    if ch == "{":
+                        i, hit = _parse_object(c, i + 1, rp.path)
+                    else:
+                        i, hit = _parse_array(c, i + 1, rp.path)
+                    if hit:
+                        if rp.alogok:
+                            break
+                        return i, True
+                else:
+                    i, val = parse_squash(s, i)
+                    if rp.q_on:
+                        if proc_query(Result(JSON, val)):
+                            return i, True
+                    elif hit:
+                        if rp.alogok:
+                            break
+                        c.value = Result(JSON, val)
+                        return i, True
+            elif ch in "tf" or (ch == "n" and not (i + 1 < n and s[i + 1] != "u")):
+                i, val = parse_literal(s, i)
+                typ = TRUE if ch == "t" else FALSE if ch == "f" else NULL
+                if rp.q_on:
+                    if proc_query(Result(typ, val)):
+                        return i, True
+                elif hit:
+                    if rp.alogok:
+                        break
+                    c.value = Result(typ, val)
+                    return i, True
+            elif ch == "]":
+                if rp.arrch and rp.part == "#":
+                    if rp.alogok:
+                        _alog_result(c, rp, alog)
+                        return i + 1, True
+                    c.value = Result(NUMBER, str(h - 1), num=float(h - 1))
+                    return i + 1, True
+                if not c.value.exists:
+                    if multires:
+                        c.value = Result(JSON, "[" + ",".join(multires) + "]")
+                    elif rp.q_all:
+                        c.value = Result(JSON, "[]")
+                return i + 1, False
+            else:
+                i, val = parse_number(s, i)
+                num = Result(NUMBER, val, num=parse_float(val))
+                if rp.q_on:
+                    if proc_query(num):
+                        return i, True
+                elif hit:
+                    if rp.alogok:
+                        break
+                    c.value = num
+                    return i, True
+            break
+    return i, False
+
+
+def _alog_result(c: _Ctx, rp: ArrayPath, alog: list[int]) -> None:
+    s = c.json
+    key = rp.alogkey
+    split = split_possible_pipe(key)
+    if split is not None:
+        key = split[0]
+        c.pipe = split[1]
+        c.piped = True
+    parts: list[str] = []
+    n = len(s)
+    for idx in alog:
+        while idx < n and s[idx] in " \t\r\n":
+            idx += 1
+        if idx < n and s[idx] != "]":
+            _, res = parse_any(s, idx)
+            if res is not None:
+                sub = get(res.raw, key) if res.type == JSON else _get_scalar(res, key)
+                if sub.exists:
+                    parts.append(sub.raw or sub.text)
+    c.value = Result(JSON, "[" + ",".join(parts) + "]")
+
+
+def _get_scalar(res: Result, path: str) -> Result:
+    return get(res.raw, path)
+
+
+def _exec_static(path: str) -> tuple[str, str] | None:
+    name = path[1:]
+    if name and name[0] in '{["+-0123456789':
+        if name[0] in "{[":
+            res = parse_squash(name, 0)[1]
+        elif name[0] == '"':
+            res = squash(name)
+        else:
+            res = _squash_scalar(name)
+        return name[len(res) :], res
+    path_out = ""
+    for i in range(1, len(path)):
+        if path[i] in "|.":
+            path_out = path[i:]
+            name = path[1:i]
+            break
+    if name.lower() in ("true", "false", "null", "nan", "inf"):
+        return path_out, name
+    return None
+
+
+def _squash_scalar(s: str) -> str:
+    # Go's parseSquash on a number: no brackets, runs to the end of the text.
+    depth = 1
+    for i, ch in enumerate(s[1:], 1):
+        if ch in "[{(":
+            depth += 1
+        elif ch in "]})":
+            depth -= 1
+            if depth == 0:
+                return s[: i + 1]
+        elif ch == '"':
+            pass
+    return s
+
+
+def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:
+    name = path[1:]
+    path_out = ""
+    has_args = False
+    for i in range(1, len(path)):
+        ch = path[i]
+        if ch == ":":
+            path_out = path[i + 1 :]
+            name = path[1:i]
+            has_args = len(path_out) > 0
+            break
+        if ch in "|.":
+            path_out = path[i:]
+            name = path[1:i]
+            break
+    fn = MODIFIERS.get(name)
+    if fn is None:
+        return None
+    args = ""
+    if has_args:
+        if path_out[0] in '{["' and parse(path_out).exists:
+            args = squash(path_out)
+            path_out = path_out[len(args) :]
+        else:
+            i = 0
+            while i < len(path_out):
+                ch = path_out[i]
+                if ch == "|":
+                    break
+                if ch in '{["(':
+                    i += (
+                        len(squash(path_out[i:]) if ch != "(" else parse_squash(path_out, i)[1]) - 1
+                    )
+                i += 1
+            args = path_out[:i]
+            path_out = path_out[i:]
+    return path_out, fn(s, args)
+
+
+def _parse_sub_selectors(path: str) -> tuple[list[tuple[str, str]], str] | None:
+    sels: list[tuple[str, str]] = []
+    modifier = 0
+    depth = 1
+    colon = 0
+    start = 1
+    i = 1
+    n = len(path)
+
+    def push() -> None:
+        nonlocal colon, modifier, start
+        if colon == 0:
+            sels.append(("", path[start:i]))
+        else:
+            sels.append((path[start:colon], path[colon + 1 : i]))
+        colon = 0
+        modifier = 0
+        start = i + 1
+
+    while i < n:
+        ch = path[i]
+        if ch == "\\":
+            i += 1
+        elif ch == "@":
+            if modifier == 0 and i > 0 and path[i - 1] in ".|":
+                modifier = i
+        elif ch == ":":
+            if modifier == 0 and colon == 0 and depth == 1:
+                colon = i
+        elif ch == ",":
+            if depth == 1:
+                push()
+        elif ch == '"':
+            i += 1
+            while i < n:
+                if path[i] == "\\":
+                    i += 1
+                elif path[i] == '"':
+                    break
+                i += 1
+        elif ch in "[({":
+            depth += 1
+        elif ch in "])}":
+            depth -= 1
+            if depth == 0:
+                push()
+                return sels, path[i + 1 :]
+        i += 1
+    return None
+
+
+def _name_of_last(path: str) -> str:
+    for i in range(len(path) - 1, -1, -1):
+        if path[i] in "|.":
+            if i > 0 and path[i - 1] == "\\":
+                continue
+            return path[i + 1 :]
+    return path
+
+
+def _is_simple_name(component: str) -> bool:
+    return not any(ch < " " or ch in "[]{}()#|!" for ch in component)
+
+
+def get(s: str, path: str) -> Result:  # a faithful port of one Go function
+    """GJSON `Get` over the raw text `s`."""
+    if len(path) > 1:
+        p0 = path[0]
+        if p0 in "@!":
+            ex = _exec_modifier(s, path) if p0 == "@" else _exec_static(path)
+            if ex is not None:
+                npath, rjson = ex
+                if npath[:1] in ("|", "."):
+                    return get(rjson, npath[1:])
+                return parse(rjson)
+        if p0 in "[{":
+            sub = _parse_sub_selectors(path)
+            if sub is not None:
+                sels, rest = sub
+                if rest == "" or rest[0] in "|.":
+                    out: list[str] = []
+                    for name, spath in sels:
+                        res = get(s, spath)
+                        if not res.exists:
+                            continue
+                        raw = res.raw or res.text or "null"
+                        if p0 == "{":
+                            if name:
+                                if name[0] == '"' and valid(name):
+                                    key = name
+                                else:
+                                    key = append_json_string(name)
+                            else:
+                                last = _name_of_last(spath)
+                                key = append_json_string(last if _is_simple_name(last) else "_")
+                            out.append(key + ":" + raw)
+                        else:
+                            out.append(raw)
+                    close = "}" if p0 == "{" else "]"
+                    result = Result(JSON, p0 + ",".join(out) + close)
+                    if rest:
+                        result = get(result.raw, rest[1:])
+                    return result
+    c = _Ctx(s)
+    if path[:2] == "..":
+        _parse_array(c, 0, path[2:])
+    else:
+        m = _FIRST_CONTAINER.search(s)
+        if m is not None:
+            i = m.start()
+            if s[i] == "{":
+                _parse_object(c, i + 1, path)
+            else:
+                _parse_array(c, i + 1, path)
+    if c.piped:
+        return get(c.value.raw, c.pipe)
+    return c.value
