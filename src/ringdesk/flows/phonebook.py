@@ -1,0 +1,199 @@
+"""Local phonebook (C8): contacts synced from the helpdesk for fast screen pops and for the
+PBX's caller-ID lookups.
+
+`sync_phonebook` lists every contact of the integration's chosen contact types
+(`options.sync_contact_types`) with the type's search request and `Phone` empty, paging as
+`options.contact_sync_pagination` says (same attributes as the users `<Pagination>`),
+within the 100-request cap, and stores one row per (contact, phone number). `lookup`
+finds entries by any form of a number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from ringdesk.flows.contacts import Contact, build_query, map_contacts
+from ringdesk.flows.numbers import PhoneNumber, normalise
+from ringdesk.flows.paginate import MAX_REQUESTS, Paginator
+from ringdesk.store.tables import PhonebookEntry
+from ringdesk.templates.model import ContactType, Pagination
+
+__all__ = [
+    "PhonebookSync",
+    "entry_contact",
+    "lookup",
+    "store_contacts",
+    "sync_phonebook",
+]
+
+
+@dataclass
+class PhonebookSync:
+    """Outcome of a contact sync, per contact type and in total."""
+
+    requests: int = 0
+    contacts: int = 0
+    entries: int = 0
+    capped: bool = False
+    types: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "contacts": self.contacts,
+            "entries": self.entries,
+            "capped": self.capped,
+            "types": self.types,
+        }
+
+
+def _pagination(options: Mapping[str, Any]) -> Pagination:
+    raw = options.get("contact_sync_pagination")
+    if isinstance(raw, Mapping):
+        return Pagination.model_validate(dict(raw))
+    return Pagination()
+
+
+async def sync_phonebook(
+    state: Any, ctx: Any, *, max_requests: int = MAX_REQUESTS
+) -> PhonebookSync:
+    """C8: sync the chosen contact types into `phonebook`; the cap is shared by all types."""
+    chosen = ctx.options.get("sync_contact_types") or []
+    region = ctx.options.get("default_region")
+    outcome = PhonebookSync()
+    spec = _pagination(ctx.options)
+    for contact_type in ctx.template.contact_search.contact_types:
+        if contact_type.name not in chosen or not contact_type.request.url:
+            continue
+        budget = max_requests - outcome.requests
+        if budget <= 0:
+            outcome.capped = True
+            break
+        contacts, requests, capped = await _list_type(state, ctx, contact_type, spec, budget)
+        outcome.requests += requests
+        outcome.capped = outcome.capped or capped
+        with state.db.session() as session:
+            entries = store_contacts(
+                session, ctx.integration_id, contact_type.name, contacts, region, prune=not capped
+            )
+        outcome.contacts += len(contacts)
+        outcome.entries += entries
+        outcome.types[contact_type.name] = {
+            "contacts": len(contacts),
+            "requests": requests,
+            "capped": capped,
+        }
+    return outcome
+
+
+async def _list_type(
+    state: Any, ctx: Any, contact_type: ContactType, spec: Pagination, budget: int
+) -> tuple[list[Contact], int, bool]:
+    query = build_query(contact_type, ctx.variables, "")
+    pager = Paginator(spec, query.url, max_requests=budget)
+    next_url: str | None = pager.first()
+    contacts: dict[str, Contact] = {}
+    while next_url is not None:
+        response = await state.executor.request(
+            ctx,
+            scenario="contact_sync",
+            method=query.method,
+            url=next_url,
+            body=query.body,
+        )
+        page = map_contacts(contact_type, response.content, variables=ctx.variables, phone="")
+        for contact in page:
+            contacts.setdefault(contact.id, contact)
+        next_url = pager.advance(count=len(page), body=response.content)
+    return list(contacts.values()), pager.requests, pager.capped
+
+
+def store_contacts(
+    session: Session,
+    integration_id: int,
+    contact_type: str,
+    contacts: Sequence[Contact],
+    region: str | None,
+    *,
+    prune: bool,
+) -> int:
+    """Replace (prune=True) or update the phonebook rows of one contact type; one row per
+    distinct normalised number. Returns the number of rows written."""
+    scope = (PhonebookEntry.integration_id == integration_id) & (
+        PhonebookEntry.contact_type == contact_type
+    )
+    if prune:
+        session.execute(delete(PhonebookEntry).where(scope))
+        existing: dict[tuple[str, str], PhonebookEntry] = {}
+    else:
+        existing = {
+            (row.contact_id, row.phone_e164): row
+            for row in session.scalars(select(PhonebookEntry).where(scope))
+        }
+    now = time.time()
+    written = 0
+    for contact in contacts:
+        numbers: dict[str, PhoneNumber] = {}
+        for phone in contact.phones:
+            number = normalise(phone, region)
+            if number.key:
+                numbers.setdefault(number.key, number)
+        for number in numbers.values():
+            row = existing.get((contact.id, number.key))
+            if row is None:
+                row = PhonebookEntry(
+                    integration_id=integration_id,
+                    contact_type=contact_type,
+                    contact_id=contact.id,
+                    phone_e164=number.key,
+                )
+                session.add(row)
+                existing[(contact.id, number.key)] = row
+            row.name = contact.display_name[:400]
+            row.phone_digits = number.digits
+            row.popup_url = contact.popup_url
+            row.fields = dict(contact.fields)
+            row.updated_at = now
+            written += 1
+    session.flush()
+    return written
+
+
+def lookup(
+    session: Session,
+    phone: str,
+    *,
+    region: str | None = None,
+    integration_id: int | None = None,
+    limit: int = 20,
+) -> list[PhonebookEntry]:
+    """Entries whose number equals any form of `phone` (E.164, or the digits when the stored
+    number did not parse), newest first."""
+    number = normalise(phone, region)
+    if not number.key:
+        return []
+    keys = {number.key}
+    digit_forms = {d for d in (number.digits, number.national_digits) if d}
+    conditions = [PhonebookEntry.phone_e164.in_(keys)]
+    if digit_forms:
+        conditions.append(PhonebookEntry.phone_digits.in_(digit_forms))
+    query = select(PhonebookEntry).where(or_(*conditions))
+    if integration_id is not None:
+        query = query.where(PhonebookEntry.integration_id == integration_id)
+    return list(session.scalars(query.order_by(PhonebookEntry.updated_at.desc()).limit(limit)))
+
+
+def entry_contact(entry: PhonebookEntry) -> Contact:
+    """A phonebook row as a `Contact` (for screen pops served from the local copy)."""
+    return Contact(
+        contact_type=entry.contact_type,
+        id=entry.contact_id,
+        fields={str(k): str(v) for k, v in (entry.fields or {}).items()},
+        popup_url=entry.popup_url,
+    )
