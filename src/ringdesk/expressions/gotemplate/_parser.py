@@ -405,7 +405,7 @@ class _Parser:
         body = text.lstrip("+-")
         try:
             if body[:2].lower() in ("0x", "0o", "0b"):
-                if body[:2].lower() == "0x" and ("." in body or "p" in body.lower()):
+                if body[:2].lower() == "0x" and "p" in body.lower():
                     value: int | float = float.fromhex(text)
                 else:
                     value = int(text, 0)

@@ -82,8 +82,11 @@ def _eq(env: Env, arg1: Any, *args: Any) -> bool:
     if not args:
         raise ExpressionError("eq: missing argument for comparison")
     for arg in args:
-        if arg1 is None and arg is None:
-            return True
+        if arg1 is None or arg is None:
+            # Go: nil equals only nil; ringdesk: unset also equals "" (it renders as "").
+            if arg1 is arg or "" in (arg1, arg):
+                return True
+            continue
         a, b = _comparable(arg1, arg, "eq")
         if a == b:
             return True
@@ -159,7 +162,7 @@ def _int_index(value: Any, length: int, cap: int | None = None) -> int:
 def _index(env: Env, item: Any, *indexes: Any) -> Any:
     for idx in indexes:
         if isinstance(item, Mapping):
-            if not isinstance(idx, str) and idx is not None:
+            if not isinstance(idx, str):
                 raise ExpressionError(f"value has type {go_type(idx)}; should be string")
             item = item.get(idx)
         elif isinstance(item, str):
@@ -183,8 +186,8 @@ def _slice(env: Env, item: Any, *indexes: Any) -> Any:
     bounds = [_int_index(i, len(data), len(data)) for i in indexes]
     start = bounds[0] if bounds else 0
     end = bounds[1] if len(bounds) > 1 else len(data)
-    if start > end:
-        raise ExpressionError(f"invalid slice index: {start} > {end}")
+    if start > end or (len(bounds) == 3 and end > bounds[2]):
+        raise ExpressionError(f"invalid slice indexes: {bounds}")
     part = data[start:end]
     return part.decode(errors="replace") if isinstance(item, str) else list(part)
 
