@@ -518,7 +518,7 @@ def build_template(root: Node) -> m.Template:
         )
     r = Reader()
     r.enter(root, "", attrs=("formatVersion",), children=tuple(SECTION_BUILDERS))
-    r.locations.pop("", None)
+    r.locations[ROOT_TAG] = r.locations.pop("")
     values: dict[str, Any] = {"format_version": r.attr(root, "formatVersion", "1")}
     for child in root.children:
         field, builder = SECTION_BUILDERS[child.tag]
