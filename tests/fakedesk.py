@@ -87,12 +87,13 @@ class FakeDesk:
         return app
 
 
-def make_state(settings: Any, database: Any, **extra: Any) -> SimpleNamespace:
-    """The `app.state` the flows use: settings, db, the real executor, hub, metrics."""
+def make_state(settings: Any, database: Any, *, retry: Any = None, **extra: Any) -> SimpleNamespace:
+    """The `app.state` the flows use: settings, db, the real executor (with `retry` policy),
+    hub, metrics."""
     from ringdesk.http.client import Executor
     from ringdesk.metrics import Metrics
     from ringdesk.screenpop.hub import Hub
 
     state = SimpleNamespace(settings=settings, db=database, hub=Hub(), metrics=Metrics(), **extra)
-    state.executor = Executor(settings, database, state=state)
+    state.executor = Executor(settings, database, state=state, retry=retry)
     return state

@@ -14,6 +14,7 @@ from ringdesk.flows.contacts import (
     map_contacts,
     popup_url,
     render_path,
+    render_url,
 )
 from ringdesk.templates.model import (
     ContactMapping,
@@ -190,6 +191,33 @@ def test_build_query_url_escapes_the_phone():
     assert params == {"phone": ["+49 30 123"], "k": ["k&y"]}
     assert query.method == "GET"
     assert query.body is None
+
+
+@pytest.mark.parametrize(
+    ("template", "data", "expected"),
+    [
+        (
+            "{{.base_url}}/api/search?phone={{.Phone}}",
+            {"base_url": "http://127.0.0.1:8090", "Phone": "+49 30/1&x"},
+            "http://127.0.0.1:8090/api/search?phone=%2B49%2030%2F1%26x",
+        ),
+        (
+            "https://{{.sub}}.example.com/c/{{.ContactId}}#{{.Phone}}",
+            {"sub": "acme", "ContactId": "a b", "Phone": "+1"},
+            "https://acme.example.com/c/a%20b#%2B1",
+        ),
+        (
+            "{{.base}}&phone={{.Phone}}",
+            {"base": "https://h/x?k=1", "Phone": "+1"},
+            "https://h/x?k=1&phone=%2B1",
+        ),
+        ("https://h/plain", {}, "https://h/plain"),
+    ],
+    ids=["base-url-then-query", "host-path-fragment", "query-in-value", "no-action"],
+)
+def test_render_url_escapes_by_url_part(template, data, expected):
+    """covers C2/C3: values before the query stay URL parts; query values are encoded."""
+    assert render_url(template, data) == expected
 
 
 def test_contact_display_name_falls_back():

@@ -16,6 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ringdesk.errors import PeerError
 from ringdesk.expressions import ExpressionError, gjson, gotemplate
@@ -34,6 +35,7 @@ __all__ = [
     "map_contacts",
     "popup_url",
     "render_path",
+    "render_url",
     "search_contacts",
 ]
 
@@ -98,7 +100,7 @@ def build_query(contact_type: ContactType, variables: Mapping[str, str], phone: 
     """Render the contact type's request for `phone` (C2): URL with URL escaping, body with
     JSON escaping."""
     data = {**variables, "Phone": phone}
-    url = gotemplate.render(contact_type.request.url, data, escape="url")
+    url = render_url(contact_type.request.url, data)
     body_template = contact_type.request.body
     body = gotemplate.render(body_template, data, escape="json") if body_template else None
     return Query(
@@ -158,6 +160,40 @@ def render_path(path_text: str, phone: str) -> str:
         out.append(gotemplate.render(match.group(0), data, escape="json" if quoted else "gjson"))
         position = match.end()
     out.append(path_text[position:])
+    return "".join(out)
+
+
+# Characters a URL keeps as they are before its query (Go html/template's URL normaliser):
+# a value like `{{.base_url}}` at the start of a URL must stay a URL.
+_PRE_QUERY_SAFE = "/:@!$&'()*+,;=-._~%[]?#"
+
+
+def render_url(template: str, data: Mapping[str, Any]) -> str:
+    """Render a request or popup URL template (C2, C3).
+
+    Values in the query or fragment are percent-encoded (`escape="url"`); values before the
+    query (scheme, host, path) are only normalised, so `{{.base_url}}/api` and
+    `https://{{.subdomain}}.example.com` stay URLs.
+    """
+    if "{{" not in template:
+        return template
+    if _CONTROL.search(template):
+        return gotemplate.render(template, data, escape="url")
+    out: list[str] = []
+    in_query = False
+    position = 0
+    for match in _ACTION.finditer(template):
+        literal = template[position : match.start()]
+        out.append(literal)
+        in_query = in_query or "?" in literal or "#" in literal
+        if in_query:
+            out.append(gotemplate.render(match.group(0), data, escape="url"))
+        else:
+            value = gotemplate.render(match.group(0), data, escape="text")
+            out.append(quote(value, safe=_PRE_QUERY_SAFE))
+            in_query = "?" in value or "#" in value
+        position = match.end()
+    out.append(template[position:])
     return "".join(out)
 
 
@@ -232,7 +268,7 @@ def popup_url(
     if not popup.value:
         return ""
     data = {**variables, **fields, "Phone": phone, _CUSTOM: custom_value}
-    return gotemplate.render(popup.value, data, escape="url").strip()
+    return render_url(popup.value, data).strip()
 
 
 def map_contacts(

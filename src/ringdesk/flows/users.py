@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ringdesk.expressions import gotemplate
-from ringdesk.flows.contacts import count_matches, field_values
+from ringdesk.flows.contacts import count_matches, field_values, render_url
 from ringdesk.flows.paginate import MAX_REQUESTS, Paginator
 from ringdesk.store.tables import Extension, HelpdeskUser
 from ringdesk.templates.model import UserMapping
@@ -88,7 +88,7 @@ async def fetch_users(
     if association is None or not association.request.url:
         return result
     spec = association.request
-    url = gotemplate.render(spec.url, ctx.variables, escape="url")
+    url = render_url(spec.url, ctx.variables)
     body = gotemplate.render(spec.body, ctx.variables, escape="json") if spec.body else None
     pager = Paginator(association.pagination, url, max_requests=max_requests)
     next_url: str | None = pager.first()
