@@ -93,7 +93,8 @@ async def test_known_caller_pops_with_contact_and_url(settings, database, integr
     (pop,) = pops
     assert pop["matched"] is True
     assert (pop["source"], pop["number"], pop["call_id"]) == ("helpdesk", "+49 30 123456", "c1")
-    assert pop["name"] and pop["contact_type"] == "Contacts"
+    assert pop["name"]
+    assert pop["contact_type"] == "Contacts"
     assert pop["popup_url"] == f"{demo}/contacts/{pop['contact_id']}"
     assert pop["actions"] == []
     assert state.metrics.screen_pop_latency.collect()[0].samples  # observed
@@ -175,7 +176,8 @@ async def test_helpdesk_down_falls_back_to_phonebook(settings, database, integra
     """covers C8: with the helpdesk failing, the phonebook copy pops and is the match; no
     contact is created for a caller we merely could not look up."""
     _remember(database, integration_id)
-    httpx.post(f"{demo}/_demo/faults", json={"status": 503, "count": 100})
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{demo}/_demo/faults", json={"status": 503, "count": 100})
     ctx = ctx_for(integration_id, demo, create_contact={"enabled": True})
     no_retry = RetryPolicy(max_attempts=1)
     last, pops, _ = await _run(settings, database, ctx, ringing("+4930123456"), retry=no_retry)
@@ -184,7 +186,8 @@ async def test_helpdesk_down_falls_back_to_phonebook(settings, database, integra
     _, pops, _ = await _run(
         settings, database, ctx, ringing("+4940111", call_id="c2"), retry=no_retry
     )
-    assert pops[0]["matched"] is False and pops[0]["lookup_failed"] is True
+    assert pops[0]["matched"] is False
+    assert pops[0]["lookup_failed"] is True
     with database.session() as session:
         assert (
             session.scalar(select(CallMatch.contact_id).where(CallMatch.call_id == "c1")) == "pb-1"
