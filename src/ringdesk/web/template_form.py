@@ -115,10 +115,13 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
             continue
         kind, sub = _unwrap(info.annotation)
         default = info.get_default(call_default_factory=True)
-        if kind == "model" and isinstance(default, BaseModel):
-            out[name] = _stringify(default.model_dump())
-        elif kind == "model":
+        if kind == "model":
             out[name] = _defaults(sub)
+            if isinstance(default, BaseModel):  # e.g. RequestSpec(method="POST")
+                dumped = _stringify(default.model_dump())
+                out[name].update(
+                    {k: v for k, v in dumped.items() if isinstance(v, str | int | float)}
+                )
         elif kind == "list":
             out[name] = []
         elif info.is_required():
@@ -141,7 +144,14 @@ def _fill(cls: type[BaseModel], raw: Any) -> dict[str, Any]:
         if kind == "model":
             base = out[name] if isinstance(out[name], dict) else {}
             filled = _fill(sub, value)
-            out[name] = {**filled, **{k: v for k, v in base.items() if k not in (value or {})}}
+            out[name] = {
+                **filled,
+                **{
+                    k: v
+                    for k, v in base.items()
+                    if k not in (value or {}) and v is not None
+                },
+            }
         elif kind == "list":
             out[name] = [_fill(sub, item) for item in (value or [])]
         else:
@@ -359,8 +369,18 @@ def _truthy(value: Any) -> bool:
 
 
 def _norm(text: str) -> str:
-    text = re.sub(r"\[(\d+)\]", r".\1", text)
-    return ".".join(re.sub(r"[^a-z0-9]", "", part.lower()) for part in text.split(".") if part)
+    """Compare XML-ish paths (`Headers.Header[0]`, `Pagination@pageSize`) with form keys
+    (`headers.0.name`, `pagination.page_size`): case, `_`, plurals and repeats ignored."""
+    text = re.sub(r"\[(\d+)\]", r".\1", text).replace("@", ".")
+    out: list[str] = []
+    for part in text.split("."):
+        seg = re.sub(r"[^a-z0-9]", "", part.lower())
+        if seg.endswith("s") and not seg.isdigit():
+            seg = seg[:-1]
+        if not seg or (out and not seg.isdigit() and out[-1].endswith(seg)):
+            continue  # "headers.header" is one step: the list and its element
+        out.append(seg)
+    return ".".join(out)
 
 
 def _keys(raw: Any, prefix: str = "") -> Iterable[str]:
@@ -386,6 +406,18 @@ def _section_of(text: str) -> str:
     return _SECTION_ALIASES.get(head, "")
 
 
+def _best_key(normed: list[tuple[str, str]], wanted: str) -> str | None:
+    for test in (
+        lambda n: n == wanted,
+        lambda n: n.startswith(wanted + "."),
+        lambda n: n.endswith("." + wanted),
+    ):
+        for n, key in normed:
+            if test(n):
+                return key
+    return None
+
+
 def match_problems(problems: Iterable[Any], filled: dict[str, Any]) -> FormProblems:
     """Attach each problem (`.severity .section .field .message .line`) to a form input."""
     keys = list(_keys(filled))
@@ -400,14 +432,9 @@ def match_problems(problems: Iterable[Any], filled: dict[str, Any]) -> FormProbl
             wanted = _norm(f"{section}.{fld}" if fld else section)
             key = None
             if fld:
-                exact = [k for n, k in normed if n == wanted]
-                tail = [k for n, k in normed if n.endswith("." + wanted) or n.endswith(wanted)]
-                only_field = [k for n, k in normed if n.split(".")[-1] == _norm(fld).split(".")[-1]
-                              and _section_of(k) == _section_of(section)]
-                for candidates in (exact, tail, only_field):
-                    if candidates:
-                        key = candidates[0]
-                        break
+                key = _best_key(normed, wanted)
+                if key and key.startswith("general.logo"):
+                    key = "general.logo"
             item = FieldProblem(
                 str(getattr(problem, "severity", "error")),
                 str(getattr(problem, "message", problem)),

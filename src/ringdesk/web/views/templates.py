@@ -202,7 +202,9 @@ async def _logo_upload(form: Any, raw: dict[str, Any]) -> str | None:
         if form.get("logo_remove"):
             raw.setdefault("general", {})["logo"] = None
         return None
-    data = await upload.read(500 * 1024 + 1)
+    from ringdesk.templates.logo import LOGO_MAX_BYTES
+
+    data = await upload.read(LOGO_MAX_BYTES + 1)
     try:
         content_type = _check_logo(data)
     except ValueError as exc:
@@ -215,37 +217,13 @@ async def _logo_upload(form: Any, raw: dict[str, Any]) -> str | None:
 
 
 def _check_logo(data: bytes) -> str:
-    """G1: a real PNG/JPEG of at most 500 KB, or ValueError with the reason."""
-    try:
-        from ringdesk.templates import logo as logo_module
+    """G1 through the templates package's own check: the content type, or ValueError."""
+    from ringdesk.templates.logo import check_logo
 
-        checker = getattr(logo_module, "check_logo", None) or getattr(logo_module, "load_logo", None)
-    except ImportError:
-        checker = None
-    if checker is not None:
-        try:
-            result = checker(data)
-        except Exception as exc:
-            raise ValueError(str(exc)) from exc
-        content_type = getattr(result, "content_type", result)
-        if isinstance(content_type, str):
-            return content_type
-    # Same rules, checked here while the templates package has no logo checker.
-    if len(data) > 500 * 1024:
-        raise ValueError("the logo is larger than 500 KB")
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValueError("the logo is not a readable PNG or JPEG image") from exc
-    if kind not in {"PNG", "JPEG"}:
-        raise ValueError(f"the logo must be PNG or JPEG, not {kind}")
-    return "image/png" if kind == "PNG" else "image/jpeg"
+    verdict = check_logo(data)
+    if not verdict.ok or verdict.content_type is None:
+        raise ValueError("; ".join(verdict.errors) or "the logo was refused")
+    return verdict.content_type
 
 
 @router.post("/admin/templates/import")
@@ -254,9 +232,11 @@ async def import_template(request: Request) -> Response:
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
+        await form.close()
         flash(request, "Choose an XML file to import.", "error")
         return RedirectResponse("/admin/templates", status_code=303)
     data = await upload.read(request.app.state.settings.max_upload_bytes + 1)
+    await form.close()
     text = data.decode("utf-8", errors="replace")
     api = _templates_api()
     if api is None:
@@ -284,9 +264,16 @@ async def delete_template(request: Request, template_id: str) -> Response:
 
 
 @router.post("/admin/templates/editor")
-async def editor_action(request: Request) -> Response:  # noqa: C901  (one dispatch per button)
+async def editor_action(request: Request) -> Response:
     await check_csrf(request)
     form = await request.form()
+    try:
+        return await _editor_action(request, form)
+    finally:
+        await form.close()  # uploaded files are spooled to disk: release them now
+
+
+async def _editor_action(request: Request, form: Any) -> Response:  # noqa: C901  (one branch per button)
     action = str(form.get("action") or "")
     tab = str(form.get("tab") or "form")
     template_id = str(form.get("template_id") or "")
