@@ -1,7 +1,7 @@
 """The outbox table's state changes: claim due jobs under a lease, then finish, reschedule,
 fail or release them; manual retry; listings and depth for metrics.
 
-Claiming is one UPDATE over a sub-select of due ids. On PostgreSQL the sub-select takes
+Claiming is one UPDATE over a CTE selecting due ids. On PostgreSQL the CTE takes
 `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for or share a row; SQLite
 serialises writers, so the same statement is atomic there. A job is due when it is pending
 and its time has come, or when it is running but its lease expired (its worker died), which
@@ -65,11 +65,13 @@ def claim(
         .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no locking clause
-        .scalar_subquery()
+        # A CTE is evaluated once; an IN (sub-select) may be re-run per row by PostgreSQL's
+        # planner and then ignore the LIMIT.
+        .cte("due")
     )
     statement = (
         update(OutboxJob)
-        .where(OutboxJob.id.in_(due_ids), _due(now))
+        .where(OutboxJob.id == due_ids.c.id, _due(now))
         .values(
             status="running",
             locked_by=worker_id,

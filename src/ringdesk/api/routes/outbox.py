@@ -70,10 +70,11 @@ def list_outbox(
 @router.post("/outbox/{job_id}/retry")
 def retry_job(job_id: int, session: SessionDep) -> OutboxJobPublic:
     """A failed job becomes pending now (404 unknown, 409 not failed)."""
-    job = queue.retry_now(session, job_id, now=time.time())
+    job = session.get(OutboxJob, job_id, with_for_update=True)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such outbox job")
-    if job.status != "pending":
+    if job.status != "failed":
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.status}, not failed")
+    queue.retry_now(session, job_id, now=time.time())
     wake_after_commit(session)
     return OutboxJobPublic.of(job)

@@ -1,0 +1,233 @@
+"""The worker's decisions on real databases: done, retry with backoff and Retry-After,
+permanent failure with a redacted error, waiting while the integration needs reconnecting,
+deferral, the in-process wake-up, graceful shutdown (L3).
+
+Handlers here are small doubles (a callable class with state) because the case under test
+is the worker's reaction to a handler outcome; the real handlers are exercised over sockets
+in tests/e2e/test_delivery.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+
+from ringdesk.errors import PeerError
+from ringdesk.outbox import enqueue
+from ringdesk.outbox.jobs import Deferred, Delivered
+from ringdesk.outbox.policy import RetryPolicy
+from ringdesk.outbox.worker import OutboxWorker, redact
+from ringdesk.store.tables import OutboxJob
+from tests.outbox.helpers import add_integration
+
+SECRET = "s3cr3t-token-value"
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0):
+        self.t = now
+
+    def now(self) -> float:
+        return self.t
+
+    async def sleep(self, seconds: float) -> None:
+        self.t += seconds
+
+
+@dataclass
+class Ctx:
+    integration_id: int
+    status: str = "connected"
+    secret_values: frozenset[str] = frozenset({SECRET})
+
+
+@dataclass
+class Script:
+    """Handler double: plays `outcomes` in order (an exception is raised, else returned)."""
+
+    outcomes: list = field(default_factory=list)
+    calls: list = field(default_factory=list)
+
+    async def __call__(self, state, ctx, job):
+        self.calls.append(job.idempotency_key)
+        outcome = self.outcomes.pop(0) if self.outcomes else Delivered(result={"ok": True})
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+
+def make_worker(settings, database, clock, script, statuses=None, **kwargs):
+    state = SimpleNamespace(settings=settings, db=database)
+    statuses = statuses if statuses is not None else {}
+
+    async def load(_state, integration_id):
+        return Ctx(integration_id, statuses.get(integration_id, "connected"))
+
+    return OutboxWorker(
+        state,
+        worker_id="w-test",
+        policy=RetryPolicy(base=2.0, factor=2.0, max_attempts=3, jitter=0.0),
+        clock=clock,
+        load_context=load,
+        job_handlers={"call_log": script, "ticket": script, "create_contact": script},
+        **kwargs,
+    )
+
+
+def put(database, integration_id, key, now):
+    with database.session() as session:
+        enqueue(
+            session,
+            kind="call_log",
+            integration_id=integration_id,
+            call_id="c1",
+            idempotency_key=key,
+            payload={},
+            now=now,
+        )
+
+
+def job(database, key):
+    from sqlalchemy import select
+
+    with database.session() as session:
+        return session.scalar(select(OutboxJob).where(OutboxJob.idempotency_key == key))
+
+
+async def test_success_marks_the_job_done_with_its_result(settings, database):
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    script = Script([Delivered(result={"id": "42"})])
+    worker = make_worker(settings, database, clock, script)
+    assert await worker.run_until_idle() == 1
+    row = job(database, "a")
+    assert (row.status, row.result, row.attempts) == ("done", {"id": "42"}, 1)
+
+
+async def test_retryable_errors_back_off_honour_retry_after_then_fail(settings, database):
+    """503 with Retry-After waits at least that long; attempts stop at the maximum (L3)."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    script = Script(
+        [
+            PeerError("503", retryable=True, status=503, retry_after=30.0),
+            PeerError("502", retryable=True, status=502),
+            PeerError("502", retryable=True, status=502),
+        ]
+    )
+    worker = make_worker(settings, database, clock, script)
+    start = clock.t
+    await worker.run_until_idle()
+    row = job(database, "a")
+    assert (row.status, row.next_attempt_at) == ("pending", start + 30.0)
+    clock.t = start + 29
+    assert await worker.run_until_idle() == 0
+    clock.t = start + 30
+    await worker.run_until_idle()
+    assert job(database, "a").next_attempt_at == clock.t + 4.0  # second backoff step
+    clock.t += 4
+    await worker.run_until_idle()
+    row = job(database, "a")
+    assert row.status == "failed"
+    assert "gave up after 3 attempts" in row.last_error
+    assert script.calls == ["a", "a", "a"]
+
+
+async def test_permanent_error_fails_at_once_with_secrets_redacted(settings, database):
+    """A 400 is not retried; the stored error never holds a secret."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    script = Script([PeerError(f"400 bad token {SECRET}", retryable=False, status=400)])
+    worker = make_worker(settings, database, clock, script)
+    await worker.run_until_idle()
+    row = job(database, "a")
+    assert row.status == "failed"
+    assert SECRET not in row.last_error
+    assert "***" in row.last_error
+
+
+async def test_needs_reconnect_waits_without_counting_attempts(settings, database):
+    """While the integration needs reconnecting the job waits, then is delivered."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    statuses = {integration: "needs_reconnect"}
+    script = Script()
+    worker = make_worker(settings, database, clock, script, statuses=statuses, reconnect_wait=30)
+    for _ in range(3):
+        await worker.run_until_idle()
+        clock.t += 31
+    row = job(database, "a")
+    assert (row.status, row.attempts, script.calls) == ("pending", 0, [])
+    assert "needs_reconnect" in row.last_error
+    statuses[integration] = "connected"
+    await worker.run_until_idle()
+    row = job(database, "a")
+    assert (row.status, row.attempts, script.calls) == ("done", 1, ["a"])
+
+
+async def test_deferred_job_is_put_back_uncounted(settings, database):
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    script = Script([Deferred("contact being created", delay=2.0)])
+    worker = make_worker(settings, database, clock, script)
+    await worker.run_until_idle()
+    row = job(database, "a")
+    assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, clock.t + 2.0)
+
+
+async def test_unexpected_exception_is_retried(settings, database):
+    """A crash in a handler is retried with backoff, not lost."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    worker = make_worker(settings, database, clock, Script([RuntimeError("boom")]))
+    await worker.run_until_idle()
+    assert job(database, "a").status == "pending"
+
+
+async def test_template_errors_are_permanent(settings, database):
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    worker = make_worker(settings, database, clock, Script([ValueError("no call log section")]))
+    await worker.run_until_idle()
+    assert job(database, "a").status == "failed"
+
+
+async def test_running_worker_is_woken_by_an_enqueue_and_stops_gracefully(settings, database):
+    """An in-process enqueue wakes the worker long before its poll interval."""
+    clock = Clock()
+    integration = add_integration(database)
+    script = Script()
+    worker = make_worker(settings, database, clock, script, poll_seconds=60.0)
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.05)
+    await asyncio.to_thread(put, database, integration, "woken", clock.t)
+    for _ in range(200):
+        if job(database, "woken").status == "done":
+            break
+        await asyncio.sleep(0.01)
+    assert job(database, "woken").status == "done"
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+
+
+@pytest.mark.parametrize(
+    ("message", "secrets", "text"),
+    [
+        ("token abcd1234 bad", {"abcd1234"}, "token *** bad"),
+        ("short ab", {"ab"}, "short ab"),  # too short to redact without wrecking the text
+        ("x" * 5000, set(), "x" * 2000),
+    ],
+    ids=["secret", "tiny", "bounded"],
+)
+def test_redact(message, secrets, text):
+    assert redact(message, secrets) == text
