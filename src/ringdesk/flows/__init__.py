@@ -19,7 +19,19 @@ __all__ = ["enqueue_work", "on_event"]
 
 
 def enqueue_work(session: Session, event: CallEvent, *, now: float) -> None:
-    """Add the durable jobs this event causes (filled in by the outbox/call-log flow)."""
+    """Add the durable jobs this event causes: on `call.ended`, the call logs (L1–L3) and
+    the ticket (T1–T3) of every integration that wants them (see `flows.calllog`)."""
+    if event.type != "call.ended":
+        return
+    # Imported here: these modules import `ringdesk.outbox`, which the worker side imports
+    # back through the job registry.
+    from ringdesk.flows._delivery import delivery_integrations
+    from ringdesk.flows.calllog import enqueue_call_logs
+    from ringdesk.flows.tickets import enqueue_ticket
+
+    for row, template in delivery_integrations(session):
+        enqueue_call_logs(session, event, row, template, now=now)
+        enqueue_ticket(session, event, row, template, now=now)
 
 
 async def on_event(state: Any, event: CallEvent) -> None:
