@@ -15,6 +15,7 @@ from ringdesk.http.requestlog import list_entries
 from ringdesk.http.retry import RetryPolicy
 from ringdesk.integrations.context import load_context
 from tests.integrations.support import (
+    SQLITE_ONLY,
     FakeHelpdesk,
     add_integration,
     insert_template,
@@ -75,6 +76,7 @@ async def test_cap_holds_under_200_concurrent_requests(settings, database, fake,
     assert fake.max_in_flight >= 2  # the cap is a cap, not serialisation
 
 
+@SQLITE_ONLY
 async def test_basic_auth_header_and_custom_headers(settings, database, fake, server):
     """A4: Basic base64(user:pass); H1: custom headers rendered and sent on scenario requests."""
     fake.on("/me", json_ok({"me": 1}))
@@ -88,6 +90,7 @@ async def test_basic_auth_header_and_custom_headers(settings, database, fake, se
     assert seen.headers["x-user"] == "ada-x"
 
 
+@SQLITE_ONLY
 async def test_custom_authorization_header_overrides_auth(settings, database, fake, server):
     """H3: an Authorization custom header replaces the Basic one."""
     fake.on("/me", json_ok())
@@ -103,7 +106,7 @@ async def test_custom_authorization_header_overrides_auth(settings, database, fa
     assert second.headers["authorization"].startswith("Basic ")  # H2: not on follow-ups
 
 
-@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # 2 s wait: once is enough
+@SQLITE_ONLY  # a 2 s wait: once is enough
 async def test_retry_after_two_seconds_is_honoured(settings, database, fake, server):
     """L3/429: the retry comes at least 2 s after the 429 (measured at the server)."""
     fake.on(
@@ -120,6 +123,7 @@ async def test_retry_after_two_seconds_is_honoured(settings, database, fake, ser
     assert second.at - first.at >= 2.0
 
 
+@SQLITE_ONLY
 async def test_three_500s_then_200_is_one_success(settings, database, fake, server):
     """Retries with backoff on 5xx: 500, 500, 500, then 200 → one successful response."""
     fake.on(
@@ -133,6 +137,7 @@ async def test_three_500s_then_200_is_one_success(settings, database, fake, serv
     assert len(fake.paths("/flaky")) == 4
 
 
+@SQLITE_ONLY
 async def test_post_is_not_retried_without_idempotency_key(settings, database, fake, server):
     """A POST without a key is sent once; the error says a retry may help later."""
     fake.on("/logs", json_ok({}, 503))
@@ -156,6 +161,7 @@ async def test_post_is_not_retried_without_idempotency_key(settings, database, f
     assert {s.headers["idempotency-key"] for s in sent} == {"call-1"}
 
 
+@SQLITE_ONLY
 async def test_4xx_is_final_and_not_retryable(settings, database, fake, server):
     fake.on("/bad", json_ok({"error": "nope"}, 422))
     state, ctx = await _ctx(settings, database)
@@ -166,6 +172,7 @@ async def test_4xx_is_final_and_not_retryable(settings, database, fake, server):
     assert len(fake.paths("/bad")) == 1
 
 
+@SQLITE_ONLY
 async def test_response_size_limit(settings, database, fake, server):
     """A response over `max_response_bytes` is refused, not buffered whole."""
     settings = settings.model_copy(update={"max_response_bytes": 1000})
@@ -181,6 +188,7 @@ async def test_response_size_limit(settings, database, fake, server):
     assert caught.value.retryable is False
 
 
+@SQLITE_ONLY
 async def test_connection_reset_mid_body_is_retried_for_get(settings, database):
     """A GET whose response is cut mid-body is retried. A raw asyncio socket server, not the
     fake helpdesk: uvicorn cannot be made to drop a connection half-way through a body."""
@@ -273,6 +281,7 @@ async def test_cap_holds_across_two_processes_on_postgres(settings, fake, server
     assert fake.max_in_flight <= 3
 
 
+@SQLITE_ONLY
 async def test_peer_error_message_hides_secrets(settings, database, fake, server):
     """A9: exception text never holds a secret value even when the helpdesk echoes it."""
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -220,3 +221,8 @@ def slow(seconds: float) -> Handler:
         return JSONResponse({"ok": True})
 
     return handler
+
+
+# For tests where the database engine makes no difference (the suite must stay fast);
+# locking, leases and trims run on both engines.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

@@ -93,19 +93,21 @@ async def refresh_tokens(
     stale_access: str | None,
     reason: str,
     min_age: float | None = None,
+    now: float | None = None,
 ) -> str:
     """Refresh the tokens of `ctx`'s integration and return the access token to use.
 
     `stale_access` is the token the caller found wanting: when the stored one differs
     (another task or process refreshed), that one is returned without asking the
-    helpdesk. `min_age` (scheduled refreshes): skip when refreshed more recently.
+    helpdesk. `min_age` (scheduled refreshes): skip when refreshed more recently than
+    that before `now` (default: the executor's clock).
     Raises `PeerError(retryable=True)` on failure, so queued work waits.
     """
     oauth = ctx.template.authentication.oauth2
     if oauth is None:
         raise PeerError(f"{ctx.name}: the template has no OAuth2 section", retryable=False)
     async with _locks(executor).setdefault(ctx.integration_id, asyncio.Lock()):
-        return await _refresh_locked(executor, ctx, stale_access, reason, min_age)
+        return await _refresh_locked(executor, ctx, stale_access, reason, min_age, now)
 
 
 async def _refresh_locked(
@@ -114,6 +116,7 @@ async def _refresh_locked(
     stale_access: str | None,
     reason: str,
     min_age: float | None,
+    at: float | None,
 ) -> str:
     from ringdesk.http.client import HelpdeskError
 
@@ -126,7 +129,7 @@ async def _refresh_locked(
         row = await asyncio.to_thread(_lock_row, session, ctx.integration_id)
         if row is None:
             raise PeerError(f"integration {ctx.integration_id} is gone", retryable=False)
-        now = executor.clock.now()
+        now = executor.clock.now() if at is None else at
         secrets = crypto.decrypt(row.secrets)
         stored = TokenState(
             access_token=secrets.get("AccessToken", ""),

@@ -59,6 +59,7 @@ async def refresh_due(state: Any, now: float) -> list[int]:
                 stale_access=None,
                 reason="schedule",
                 min_age=interval,
+                now=now,
             )
         except PeerError as exc:
             _log.warning("%s: scheduled refresh failed: %s", ctx.name, exc)

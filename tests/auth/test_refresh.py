@@ -1,0 +1,199 @@
+"""Token refresh against a real local OAuth2 provider (A6, A8): on 401, before expiry, on
+schedule; rotation stored before use; failures → needs_reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from urllib.parse import parse_qs
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from tests.integrations.support import (
+    SQLITE_ONLY,
+    FakeHelpdesk,
+    add_integration,
+    insert_template,
+    make_state,
+    oauth_xml,
+)
+from tests.live import serve_app
+
+from ringdesk.auth.scheduler import refresh_due
+from ringdesk.errors import PeerError
+from ringdesk.integrations.context import load_context
+from ringdesk.store.tables import Integration
+
+
+class Provider:
+    """An OAuth2 provider that rotates refresh tokens and guards `/api/me`."""
+
+    def __init__(self, fake: FakeHelpdesk, state):
+        self.state = state
+        self.generation = 0
+        self.access = "at-0"
+        self.refresh = "rt-0"
+        self.fail_with: dict | None = None
+        self.stored_refresh_when_used: list[str] = []
+        fake.on("/oauth/token", self.token)
+        fake.on("/api/me", self.me)
+
+    async def token(self, request: Request) -> Response:
+        raw = (await request.body()).decode()
+        if "json" in request.headers.get("content-type", ""):
+            params = json.loads(raw)
+        else:
+            params = {k: v[0] for k, v in parse_qs(raw).items()}
+        if self.fail_with is not None:
+            return JSONResponse(self.fail_with)  # HTTP 200 with an error body
+        if (
+            params.get("grant_type") == "refresh_token"
+            and params.get("refresh_token") != self.refresh
+        ):
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        self.generation += 1
+        self.access, self.refresh = f"at-{self.generation}", f"rt-{self.generation}"
+        return JSONResponse(
+            {"access_token": self.access, "refresh_token": self.refresh, "expires_in": 3600}
+        )
+
+    async def me(self, request: Request) -> Response:
+        if request.headers.get("authorization") != f"Bearer {self.access}":
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        # What the database held when the new token was first used (A6: stored before use).
+        self.stored_refresh_when_used.append(await asyncio.to_thread(self._stored_refresh))
+        return JSONResponse({"me": "ok"})
+
+    def _stored_refresh(self) -> str:
+        with self.state.db.session() as session:
+            row = session.get(Integration, 1)
+            return str(self.state.crypto.decrypt(row.secrets).get("RefreshToken"))
+
+
+@pytest.fixture
+def fake():
+    return FakeHelpdesk()
+
+
+@pytest.fixture
+def base(fake):
+    with serve_app(fake.app()) as url:
+        yield url
+
+
+def _setup(settings, database, fake, base, *, interval="", expires_at=None, access="at-stale"):
+    insert_template(database, "oa", oauth_xml(base, interval=interval))
+    state = make_state(settings, database)
+    provider = Provider(fake, state)
+    integration_id = add_integration(
+        state,
+        "oa",
+        fields={"client_id": "cid", "client_secret": "client-secret-canary"},
+        secrets={"AccessToken": access, "RefreshToken": "rt-0"},
+        token_expires_at=expires_at,
+    )
+    assert integration_id == 1
+    return state, provider
+
+
+async def test_401_triggers_one_refresh_and_retry_with_rotation_stored_first(
+    settings, database, fake, base
+):
+    """A8 + A6: 401 → refresh → retry succeeds; the rotated refresh token was in the
+    database before the new access token reached the helpdesk."""
+    state, provider = _setup(settings, database, fake, base)
+    ctx = await load_context(state, 1)
+    response = await state.executor.request(
+        ctx, scenario="users", method="GET", url=f"{base}/api/me"
+    )
+    await state.executor.aclose()
+    assert response.json() == {"me": "ok"}
+    assert len(fake.paths("/oauth/token")) == 1
+    assert [s.headers["authorization"] for s in fake.paths("/api/me")] == [
+        "Bearer at-stale",
+        "Bearer at-1",
+    ]
+    assert provider.stored_refresh_when_used == ["rt-1"]
+    token_call = fake.paths("/oauth/token")[0]
+    assert "authorization" not in token_call.headers  # H2: no custom/auth headers on token calls
+    assert parse_qs(token_call.body.decode())["refresh_token"] == ["rt-0"]
+
+
+async def test_concurrent_401s_refresh_once(settings, database, fake, base):
+    """Refreshes of one integration are serialised; late comers reuse the new token."""
+    state, _ = _setup(settings, database, fake, base)
+    ctx = await load_context(state, 1)
+    await asyncio.gather(
+        *(
+            state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
+            for _ in range(8)
+        )
+    )
+    await state.executor.aclose()
+    assert len(fake.paths("/oauth/token")) == 1
+
+
+@SQLITE_ONLY
+async def test_token_near_expiry_is_refreshed_before_the_request(settings, database, fake, base):
+    state, _ = _setup(settings, database, fake, base, expires_at=time.time() + 10)
+    ctx = await load_context(state, 1)
+    await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.executor.aclose()
+    assert [s.headers["authorization"] for s in fake.paths("/api/me")] == ["Bearer at-1"]
+
+
+@SQLITE_ONLY
+async def test_error_body_with_200_marks_needs_reconnect(settings, database, fake, base):
+    """A token response with HTTP 200 but an `error` is a failure: needs_reconnect, the
+    reason kept (redacted), work told to retry later, nothing else sent."""
+    state, provider = _setup(settings, database, fake, base)
+    provider.fail_with = {"error": "invalid_grant", "error_description": "rt-0 was revoked"}
+    ctx = await load_context(state, 1)
+    with pytest.raises(PeerError) as caught:
+        await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    assert caught.value.retryable is True
+    assert "rt-0" not in str(caught.value)
+    with database.session() as session:
+        row = session.get(Integration, 1)
+        assert row.status == "needs_reconnect"
+        assert "invalid_grant" in row.status_message
+        assert "rt-0" not in row.status_message
+    fresh = await load_context(state, 1)
+    with pytest.raises(PeerError, match="reconnected"):
+        await state.executor.request(fresh, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.executor.aclose()
+    assert len(fake.paths("/api/me")) == 1
+
+
+@SQLITE_ONLY
+async def test_refused_refresh_token_marks_needs_reconnect(settings, database, fake, base):
+    state, provider = _setup(settings, database, fake, base)
+    provider.refresh = "rt-other"  # the provider no longer knows ours → HTTP 400
+    ctx = await load_context(state, 1)
+    with pytest.raises(PeerError):
+        await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.executor.aclose()
+    with database.session() as session:
+        assert session.get(Integration, 1).status == "needs_reconnect"
+
+
+@pytest.mark.parametrize(
+    ("interval", "minutes_later", "refreshed"),
+    [("", 26, True), ("", 20, False), ("5", 6, True), ("0", 600, False)],
+    ids=["blank-is-25-due", "blank-not-due", "custom-due", "zero-never"],
+)
+@SQLITE_ONLY
+async def test_scheduled_refresh(
+    settings, database, fake, base, interval, minutes_later, refreshed
+):
+    """A6: interval blank = 25 minutes, 0 = never."""
+    state, _ = _setup(settings, database, fake, base, interval=interval)
+    done = await refresh_due(state, time.time() + minutes_later * 60)
+    await state.executor.aclose()
+    assert (done == [1]) is refreshed
+    assert len(fake.paths("/oauth/token")) == (1 if refreshed else 0)
+    with database.session() as session:
+        secrets = state.crypto.decrypt(session.get(Integration, 1).secrets)
+    assert secrets["RefreshToken"] == ("rt-1" if refreshed else "rt-0")
