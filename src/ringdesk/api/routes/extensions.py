@@ -54,9 +54,7 @@ def get_extension(number: NumberPath, session: SessionDep) -> ExtensionPublic:
 def put_extension(number: NumberPath, body: ExtensionIn, session: SessionDep) -> ExtensionPublic:
     """Create or replace an extension; a `number` in the body must match the path."""
     if body.number is not None and body.number != number:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "number in the body differs from the path"
-        )
+        raise HTTPException(422, "number in the body differs from the path")
     return _public(repo.upsert_extension(session, number, name=body.name, email=body.email))
 
 

@@ -1,0 +1,102 @@
+"""REST logo upload and download (G1) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import random
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from ringdesk.templates import load_xml
+
+VALID_XML = (
+    Path(__file__).parents[1] / "templates" / "corpus" / "valid" / "a_basic_api_key.xml"
+).read_text()
+
+
+def image(fmt: str, size=(150, 150)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (10, 120, 200)).save(out, fmt)
+    return out.getvalue()
+
+
+def big_png() -> bytes:
+    side = 460  # random RGB pixels: ~620 KB as PNG
+    pixels = random.Random(3).randbytes(side * side * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), pixels).save(out, "PNG")
+    assert len(out.getvalue()) > 600 * 1024
+    return out.getvalue()
+
+
+@pytest.fixture
+def template_id(admin) -> str:
+    response = admin.post(
+        "/api/v1/templates", content=VALID_XML, headers={"Content-Type": "application/xml"}
+    )
+    return str(response.json()["id"])
+
+
+def test_png_upload_is_stored_served_and_exported(admin, client, template_id):
+    """covers G1, G6: the logo is served for the UI and travels in the exported XML."""
+    png = image("PNG")
+    response = admin.post(
+        f"/api/v1/templates/{template_id}/logo", files={"file": ("logo.png", png, "image/png")}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["content_type"] == "image/png"
+    assert response.json()["problems"] == []
+    served = client.get(f"/api/v1/templates/{template_id}/logo")
+    assert served.status_code == 200
+    assert served.headers["content-type"] == "image/png"
+    assert served.content == png
+    exported = load_xml(admin.get(f"/api/v1/templates/{template_id}/xml").text)
+    assert exported.general.logo is not None
+    assert exported.general.logo.data == png
+    listed = admin.get("/api/v1/templates").json()["templates"]
+    assert next(t for t in listed if t["id"] == template_id)["has_logo"] is True
+
+
+def test_non_square_logo_is_kept_with_a_warning(admin, template_id):
+    response = admin.post(
+        f"/api/v1/templates/{template_id}/logo",
+        files={"file": ("wide.jpg", image("JPEG", (300, 100)), "image/jpeg")},
+    )
+    assert response.status_code == 200
+    assert response.json()["problems"][0]["severity"] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (big_png, "the limit is 500 KB"),
+        (lambda: image("GIF"), "GIF is not allowed"),
+        (lambda: image("PNG")[:300], "corrupt or truncated"),
+    ],
+    ids=["600kb", "gif", "truncated-png"],
+)
+def test_bad_logos_get_422_with_the_reason(admin, template_id, make, reason):
+    """covers G1: oversize, GIF and truncated PNG are refused with a clear reason."""
+    response = admin.post(
+        f"/api/v1/templates/{template_id}/logo",
+        files={"file": ("logo.png", make(), "image/png")},
+    )
+    assert response.status_code == 422
+    assert reason in response.json()["problems"][0]["message"]
+    assert admin.get(f"/api/v1/templates/{template_id}/logo").status_code == 404
+
+
+def test_logo_upload_needs_the_admin_token(client):
+    response = client.post(
+        "/api/v1/templates/zendesk/logo", files={"file": ("l.png", image("PNG"), "image/png")}
+    )
+    assert response.status_code == 401
+
+
+def test_builtin_logo_is_read_only(admin):
+    response = admin.post(
+        "/api/v1/templates/zendesk/logo", files={"file": ("l.png", image("PNG"), "image/png")}
+    )
+    assert response.status_code == 403
