@@ -98,3 +98,46 @@ def test_escape_makes_special_keys_literal():
     doc = json.dumps({"a.b*c@d": 1, "a": {"b": 2}})
     assert gjson.escape("a.b*c@d") == "a\\.b\\*c\\@d"
     assert gjson.get(doc, gjson.escape("a.b*c@d")).value == 1
+
+
+SPLITS = [
+    ("a.b", ["a.b"]),
+    ("a.b, c.d", ["a.b", "c.d"]),
+    ('data.#(name=="x,y").id,  fallback', ['data.#(name=="x,y").id', "fallback"]),
+    ("[a,b].0 , {c,d}", ["[a,b].0", "{c,d}"]),
+    ("key\\,with\\,commas,other", ["key\\,with\\,commas", "other"]),
+    (" , a,,", ["a"]),
+]
+
+
+@pytest.mark.parametrize(("text", "paths"), SPLITS, ids=[s[0] for s in SPLITS])
+def test_split_alternatives_splits_on_top_level_commas(text, paths):
+    """Comma-separated alternatives split only outside brackets, quotes and escapes (C4)."""
+    assert gjson.split_alternatives(text) == paths
+
+
+MODS = [
+    ("children|@reverse", '["Jack","Alex","Sara"]'),
+    ("name|@keys", '["first","last"]'),
+    ("name|@values", '["Tom","Anderson"]'),
+    ("[children,[age]]|@flatten", '["Sara","Alex","Jack",37]'),
+    ("friends.#.name|@join", "{}"),
+    ("[name,{age}]|@join", '{"first":"Tom","last":"Anderson","age":37}'),
+    ("name.first|@tostr", '"\\"Tom\\""'),
+    ("name|@tostr|@fromstr", '{"first":"Tom","last":"Anderson"}'),
+    ("name|@pretty", '{\n  "first": "Tom",\n  "last": "Anderson"\n}\n'),
+    ("name|@pretty|@ugly", '{"first":"Tom","last":"Anderson"}'),
+    ("name|@valid", '{"first":"Tom","last":"Anderson"}'),
+    ("@dig:last", '["Anderson","Murphy","Craig","Murphy"]'),
+    (
+        '{"a":friends.#.first,"b":friends.#.age}|@group',
+        '[{"a":"Dale","b":44},{"a":"Roger","b":68},{"a":"Jane","b":47}]',
+    ),
+    ("friends.#.{first,age}|@group", ""),
+]
+
+
+@pytest.mark.parametrize(("path", "raw"), MODS, ids=[m[0] for m in MODS])
+def test_modifiers(path, raw):
+    """The GJSON modifiers produce the same JSON as tidwall/gjson (E3)."""
+    assert gjson.get(DOC, path).raw == raw

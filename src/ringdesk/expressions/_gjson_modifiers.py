@@ -6,6 +6,7 @@ Ported from tidwall/gjson (and tidwall/pretty for `@pretty`/`@ugly`); registered
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ringdesk.expressions._gjson_path import MODIFIERS
@@ -15,6 +16,7 @@ from ringdesk.expressions._gjson_text import (
     append_json_string,
     for_each,
     parse,
+    parse_float,
     unwrap,
     valid,
 )
@@ -42,20 +44,51 @@ class _PrettyOpts:
 def pretty(s: str, opts: _PrettyOpts | None = None) -> str:
     """tidwall/pretty `PrettyOptions`: indented JSON, short scalar arrays kept on one line."""
     o = opts or _PrettyOpts()
-    buf: list[str] = [o.prefix] if o.prefix else []
-    p = _Pretty(s, o)
-    p.any(buf, 0, True, 0, 0, -1)
-    out = "".join(buf)
-    return out + "\n" if out else out
+    buf: list[str] = list(o.prefix)
+    _Pretty(s, o).any(buf, 0, True, o.sort_keys, 0, 0, -1)
+    if buf:
+        buf.append("\n")
+    return "".join(buf)
+
+
+_PRETTY_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL)
+_PRETTY_NUMBER = re.compile(r".[^\x00-\x20,:\]}]*", re.DOTALL)
+
+
+def _jtype(v: str) -> int:
+    if not v:
+        return 0
+    return {'"': 3, "f": 1, "t": 4, "n": 0, "[": 5, "{": 5}.get(v[0], 2)
+
+
+def _pair_less(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """tidwall/pretty's key order: by key, then by value (typed comparison)."""
+    for x, y in ((a[0], b[0]), (b[0], a[0])):
+        if _typed_less(x, y):
+            return x is a[0]
+    return _typed_less(a[1], b[1])
+
+
+def _typed_less(v1: str, v2: str) -> bool:
+    t1, t2 = _jtype(v1), _jtype(v2)
+    if t1 != t2:
+        return t1 < t2
+    if t1 == 3:
+        return parse(v1).str < parse(v2).str
+    if t1 == 2:
+        return parse_float(v1) < parse_float(v2)
+    return v1 < v2
 
 
 class _Pretty:
+    """A port of tidwall/pretty's appendPretty* functions over a list of characters."""
+
     def __init__(self, s: str, o: _PrettyOpts) -> None:
         self.s = s
         self.o = o
 
-    def any(
-        self, buf: list[str], i: int, pretty: bool, tabs: int, nl: int, mx: int
+    def any(  # mirrors the Go signature
+        self, buf: list[str], i: int, pretty: bool, sort_keys: bool, tabs: int, nl: int, mx: int
     ) -> tuple[int, int, bool]:
         s = self.s
         n = len(s)
@@ -65,61 +98,68 @@ class _Pretty:
                 i += 1
                 continue
             if c == '"':
-                return self.string(buf, i), nl, True
-            if c.isdigit() or c == "-" or s.startswith(("NaN", "Inf", "+Inf"), i):
-                return self.number(buf, i), nl, True
+                m = _PRETTY_STRING.match(s, i)
+                assert m is not None  # noqa: S101  # always matches at a quote
+                buf.extend(m.group())
+                return m.end(), nl, True
+            if (
+                (c.isascii() and c.isdigit())
+                or c in "-iI+N"
+                or (c == "n" and s[i + 1 : i + 2] != "u")
+            ):
+                m = _PRETTY_NUMBER.match(s, i)
+                assert m is not None  # noqa: S101  # always matches one character
+                buf.extend(m.group())
+                return m.end(), nl, True
             if c in "{[":
-                return self.obj(buf, i, c, pretty, tabs, nl, mx)
-            for lit in ("true", "false", "null"):
-                if c == lit[0]:
-                    buf.append(lit)
-                    return i + len(lit), nl, True
+                return self.obj(buf, i, c, pretty, sort_keys, tabs, nl, mx)
+            lit = {"t": "true", "f": "false", "n": "null"}.get(c)
+            if lit is not None:
+                buf.extend(lit)
+                return i + len(lit), nl, True
             i += 1
         return i, nl, True
 
-    def string(self, buf: list[str], i: int) -> int:
-        m = re.compile(r'"(?:[^"\\]|\\.)*"?', re.DOTALL).match(self.s, i)
-        assert m is not None  # noqa: S101  # the pattern always matches at a quote
-        buf.append(m.group())
-        return m.end()
-
-    def number(self, buf: list[str], i: int) -> int:
-        m = re.compile(r"[^\x00-\x20,:\]}]*").match(self.s, i)
-        assert m is not None  # noqa: S101  # the pattern always matches
-        buf.append(m.group())
-        return m.end()
-
-    def _length(self, buf: list[str]) -> int:
-        return sum(len(x) for x in buf)
+    def _newline(self, buf: list[str]) -> int:
+        nl = len(buf)
+        if buf and buf[-1] == " ":
+            buf[-1] = "\n"
+        else:
+            buf.append("\n")
+        return nl
 
     def obj(  # a port of one tidwall/pretty function
-        self, buf: list[str], i: int, open_: str, pretty: bool, tabs: int, nl: int, mx: int
+        self,
+        buf: list[str],
+        i: int,
+        open_: str,
+        pretty: bool,
+        sort_keys: bool,
+        tabs: int,
+        nl: int,
+        mx: int,
     ) -> tuple[int, int, bool]:
         o = self.o
         s = self.s
         close = "}" if open_ == "{" else "]"
         if o.width > 0:
             if pretty and open_ == "[" and mx == -1:
-                flat = "".join(buf)
-                room = o.width - (len(flat) - nl)
+                room = o.width - (len(buf) - nl)
                 if room > 3:
-                    trial: list[str] = [flat]
-                    saved = _Pretty(s, _PrettyOpts())
-                    saved.o.width = o.width
-                    saved.o.prefix = o.prefix
-                    saved.o.indent = ""
-                    saved.o.sort_keys = o.sort_keys
-                    j, _, ok = saved.obj(trial, i, "[", False, 0, 0, room)
-                    t = "".join(trial)
-                    if ok and len(t) - len(flat) <= room:
-                        buf[:] = [t]
-                        return j, nl, True
+                    s1, s2 = len(buf), i
+                    flat = _Pretty(s, _PrettyOpts())
+                    flat.o.width, flat.o.prefix, flat.o.indent = o.width, o.prefix, ""
+                    i, _, ok = flat.obj(buf, i, "[", False, sort_keys, 0, 0, room)
+                    if ok and len(buf) - s1 <= room:
+                        return i, nl, True
+                    del buf[s1:]
+                    i = s2
             elif mx != -1 and open_ == "{":
                 return i, nl, False
         buf.append(open_)
         i += 1
+        pairs: list[tuple[int, int, int, int]] = []  # kstart, kend, vstart, vend
         count = 0
-        pairs: list[tuple[str, str]] = []
         n = len(s)
         while i < n:
             c = s[i]
@@ -128,14 +168,11 @@ class _Pretty:
                 continue
             if c == close:
                 if pretty:
-                    if open_ == "{" and o.sort_keys and pairs:
+                    if open_ == "{" and sort_keys:
                         self._sort_pairs(buf, pairs)
                     if count > 0:
-                        flat = "".join(buf)
-                        flat = flat[:-1] + "\n" if flat.endswith(" ") else flat + "\n"
-                        buf[:] = [flat]
-                        nl = len(flat)
-                    if not "".join(buf).endswith(open_):
+                        nl = self._newline(buf)
+                    if buf[-1] != open_:
                         self._tabs(buf, tabs)
                 buf.append(close)
                 return i + 1, nl, open_ != "{"
@@ -144,53 +181,62 @@ class _Pretty:
                     buf.append(",")
                     if o.width != -1 and open_ == "[":
                         buf.append(" ")
-                start_len = 0
+                kstart = kend = vstart = 0
                 if pretty:
-                    flat = "".join(buf)
-                    flat = flat[:-1] + "\n" if flat.endswith(" ") else flat + "\n"
-                    buf[:] = [flat]
-                    nl = len(flat)
-                    start_len = nl
+                    nl = self._newline(buf)
+                    if open_ == "{" and sort_keys:
+                        kstart, vstart = i, len(buf)
                     self._tabs(buf, tabs + 1)
                 if open_ == "{":
-                    i = self.string(buf, i)
+                    i, nl, _ = self.any(buf, i, pretty, sort_keys, tabs, nl, mx)
+                    kend = i
                     buf.append(":")
                     if pretty:
                         buf.append(" ")
-                i, nl, ok = self.any(buf, i, pretty, tabs + 1, nl, mx)
+                i, nl, ok = self.any(buf, i, pretty, sort_keys, tabs + 1, nl, mx)
                 if mx != -1 and not ok:
                     return i, nl, False
-                if pretty and open_ == "{" and o.sort_keys:
-                    flat = "".join(buf)
-                    buf[:] = [flat]
-                    pairs.append((flat[:start_len], flat[start_len:]))
+                if pretty and open_ == "{" and sort_keys:
+                    vend = len(buf)
+                    if kstart > kend or vstart > vend:
+                        sort_keys = False
+                    else:
+                        pairs.append((kstart, kend, vstart, vend))
                 i -= 1
                 count += 1
             i += 1
         return i, nl, open_ != "{"
 
-    def _sort_pairs(self, buf: list[str], pairs: list[tuple[str, str]]) -> None:
-        flat = "".join(buf)
-        head = pairs[0][0]
-        items = [p[1] for p in pairs]
-        cleaned = [
-            it.rstrip(",").rstrip() if k < len(items) - 1 else it for k, it in enumerate(items)
-        ]
+    def _sort_pairs(self, buf: list[str], pairs: list[tuple[int, int, int, int]]) -> None:
+        if not pairs:
+            return
+        keyvals: list[tuple[str, str]] = []
+        texts: list[str] = []
+        for kstart, kend, vstart, vend in pairs:
+            key = self.s[kstart:kend]
+            text = "".join(buf[vstart:vend])
+            val = text.strip()
+            if len(val) >= len(key) + 1:
+                val = val[len(key) + 1 :].strip()
+            keyvals.append((key, val))
+            texts.append(text)
 
-        def key(item: str) -> tuple[str, str]:
-            body = item.strip()
-            k = parse(body)
-            return (k.str, body)
+        def cmp(x: int, y: int) -> int:
+            if _pair_less(keyvals[x], keyvals[y]):
+                return -1
+            return 1 if _pair_less(keyvals[y], keyvals[x]) else 0
 
-        cleaned.sort(key=key)
-        indent_items = ",\n".join(x.rstrip(",").rstrip("\n") for x in cleaned)
-        del flat
-        buf[:] = [head + indent_items]
+        order = sorted(range(len(texts)), key=functools.cmp_to_key(cmp))
+        if order == list(range(len(texts))):
+            return
+        start = pairs[0][2]
+        del buf[start:]
+        buf.extend(",\n".join(texts[k] for k in order))
 
     def _tabs(self, buf: list[str], tabs: int) -> None:
         if self.o.prefix:
-            buf.append(self.o.prefix)
-        buf.append(self.o.indent * tabs)
+            buf.extend(self.o.prefix)
+        buf.extend(self.o.indent * tabs)
 
 
 def _clean_ws(s: str) -> str:

@@ -35,6 +35,7 @@ from ringdesk.expressions._gjson_text import (
     parse_squash,
     parse_string,
     squash,
+    squash_from_lead,
     unescape,
     valid,
 )
@@ -45,6 +46,12 @@ _KEY_OR_CLOSE = re.compile(r'["}]')
 _OBJ_VALUE = re.compile(r'["{\[ntf+\-0-9iIN]')
 _ARR_VALUE = re.compile(r'["{\[\]ntf+\-0-9iIN]')
 _FIRST_CONTAINER = re.compile(r"[{\[]")
+_MEMBER = re.compile(
+    r'[ \t\r\n,]*+"((?:[^"\\]|\\.)*+)"[ \t\r\n]*+:[ \t\r\n]*+'
+    r'(?:"(?:[^"\\]|\\.)*+"|-?[0-9][0-9.eE+\-]*+|true|false|null|([\[{]))'
+    r"(?(2)|(?=[ \t\r\n,}\]]))",
+    re.DOTALL,
+)
 
 
 class _Ctx:
@@ -65,7 +72,18 @@ def _parse_object(c: _Ctx, i: int, path: str) -> tuple[int, bool]:
         c.pipe = rp.pipe
         c.piped = True
     part = rp.part
+    wild = rp.wild
     while i < n:
+        # fast path: a well-formed member whose key does not match is skipped in one step
+        fm = _MEMBER.match(s, i)
+        if fm is not None:
+            key = fm.group(1)
+            if "\\" in key:
+                key = unescape(key)
+            if not (match(key, part) if wild else part == key):
+                i = fm.end() if fm.group(2) is None else parse_squash(s, fm.end() - 1)[0]
+                continue
+            i = fm.start(1) - 1
         m = _KEY_OR_CLOSE.search(s, i)
         if m is None:
             return n, False
@@ -294,12 +312,8 @@ def _get_scalar(res: Result, path: str) -> Result:
 def _exec_static(path: str) -> tuple[str, str] | None:
     name = path[1:]
     if name and name[0] in '{["+-0123456789':
-        if name[0] in "{[":
-            res = parse_squash(name, 0)[1]
-        elif name[0] == '"':
-            res = squash(name)
-        else:
-            res = _squash_scalar(name)
+        # Go's parseSquash: the lead character opens depth 1, whatever it is
+        res = parse_squash(name, 0)[1] if name[0] in "{[" else squash_from_lead(name)
         return name[len(res) :], res
     path_out = ""
     for i in range(1, len(path)):
@@ -310,21 +324,6 @@ def _exec_static(path: str) -> tuple[str, str] | None:
     if name.lower() in ("true", "false", "null", "nan", "inf"):
         return path_out, name
     return None
-
-
-def _squash_scalar(s: str) -> str:
-    # Go's parseSquash on a number: no brackets, runs to the end of the text.
-    depth = 1
-    for i, ch in enumerate(s[1:], 1):
-        if ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-            if depth == 0:
-                return s[: i + 1]
-        elif ch == '"':
-            pass
-    return s
 
 
 def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:

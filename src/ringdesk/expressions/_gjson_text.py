@@ -34,6 +34,7 @@ __all__ = [
     "parse_squash",
     "parse_string",
     "squash",
+    "squash_from_lead",
     "trim",
     "unescape",
     "unwrap",
@@ -248,8 +249,13 @@ def parse_squash(s: str, i: int) -> tuple[int, str]:
             pass
         else:
             return end, s[i:end]
-    depth = 0
-    for m in _SQ_TOKEN.finditer(s, i):
+    return _squash_tokens(s, i + 1, i)
+
+
+def _squash_tokens(s: str, j: int, start: int) -> tuple[int, str]:
+    """Go's depth-counting loop: depth 1 at `j`; returns (end, s[start:end])."""
+    depth = 1
+    for m in _SQ_TOKEN.finditer(s, j):
         c = m.group()[0]
         if c == '"':
             continue
@@ -259,8 +265,8 @@ def parse_squash(s: str, i: int) -> tuple[int, str]:
             depth -= 1
             if depth == 0:
                 end = m.end()
-                return end, s[i:end]
-    return len(s), s[i:]
+                return end, s[start:end]
+    return len(s), s[start:]
 
 
 def squash(s: str) -> str:
@@ -269,7 +275,14 @@ def squash(s: str) -> str:
         return s
     if s[0] == '"':
         return parse_string(s, 1)[1]
-    return parse_squash(s, 0)[1]
+    if s[0] in "[{(":
+        return parse_squash(s, 0)[1]
+    return squash_from_lead(s)
+
+
+def squash_from_lead(s: str) -> str:
+    """Go's squash/parseSquash quirk: the lead character counts as an opening bracket."""
+    return _squash_tokens(s, 1, 0)[1]
 
 
 def unescape(s: str) -> str:

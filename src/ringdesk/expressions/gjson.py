@@ -22,7 +22,7 @@ from ringdesk.expressions._gjson_path import MODIFIERS, parse_query
 from ringdesk.expressions._gjson_scan import get as _get
 from ringdesk.expressions._gjson_text import Result
 
-__all__ = ["CompiledPath", "Result", "compile", "escape", "get"]
+__all__ = ["CompiledPath", "Result", "compile", "escape", "get", "split_alternatives"]
 
 del _modifiers  # imported for its side effect: registering the modifiers
 
@@ -66,6 +66,37 @@ def _is_safe_key_char(c: str) -> bool:
 def escape(component: str) -> str:
     """Escape GJSON special characters so `component` matches literally as one key."""
     return "".join(c if _is_safe_key_char(c) else "\\" + c for c in component)
+
+
+def split_alternatives(text: str) -> list[str]:
+    """Split "path1, path2" (C4: first non-empty wins) on top-level commas only.
+
+    Commas inside multipaths `[a,b]`/`{a,b}`, queries `#(...)`, quoted strings or escaped
+    (`\\,`) stay in their path; surrounding whitespace is trimmed and empty parts dropped.
+    """
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    i = 0
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == '"':
+            i = _skip_string(text, i)
+            continue
+        if c in "[({":
+            depth += 1
+        elif c in "])}":
+            depth = max(depth - 1, 0)
+        elif c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    return [p.strip() for p in parts if p.strip()]
 
 
 def _fail(message: str, position: int, expression: str) -> Any:
