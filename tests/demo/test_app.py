@@ -38,8 +38,13 @@ def _emails(users):
     return [u["email"] for u in users]
 
 
-ALL = ["alice@example.com", "bob@example.com", "carol@example.com", "dan@example.com",
-       "eve@example.com"]
+ALL = [
+    "alice@example.com",
+    "bob@example.com",
+    "carol@example.com",
+    "dan@example.com",
+    "eve@example.com",
+]
 
 
 def test_page_paging(demo):
@@ -81,11 +86,26 @@ def test_cursor_paging_with_full_next_links(demo):
 
 @pytest.mark.parametrize(
     ("phone", "ids"),
-    [("+4930123456", ["c1"]), ("4930123456", ["c1"]), ("030123456", []),
-     ("0309876543", ["c2"]), ("+49309876543", []), ("+49 170 1234567", ["c2"]),
-     ("", []), ("+999", [])],
-    ids=["e164", "digits", "national-miss", "national-hit", "e164-miss", "mobile",
-         "empty", "unknown"],
+    [
+        ("+4930123456", ["c1"]),
+        ("4930123456", ["c1"]),
+        ("030123456", []),
+        ("0309876543", ["c2"]),
+        ("+49309876543", []),
+        ("+49 170 1234567", ["c2"]),
+        ("", []),
+        ("+999", []),
+    ],
+    ids=[
+        "e164",
+        "digits",
+        "national-miss",
+        "national-hit",
+        "e164-miss",
+        "mobile",
+        "empty",
+        "unknown",
+    ],
 )
 def test_contact_search_compares_digits(demo, phone, ids):
     """Search matches phone or mobile digits-only, as stored (national vs E.164 differ)."""
@@ -115,8 +135,9 @@ def test_api_requires_a_valid_bearer(demo):
 
 def test_create_contact_then_find_it(demo):
     """A created contact is searchable; incomplete ones are refused."""
-    created = demo.post("/api/contacts", json={"first_name": "New", "last_name": "Caller",
-                                               "phone": "+4940555"})
+    created = demo.post(
+        "/api/contacts", json={"first_name": "New", "last_name": "Caller", "phone": "+4940555"}
+    )
     assert created.status_code == 201
     found = demo.get("/api/contacts/search", params={"phone": "+4940555"}).json()["data"]
     assert [c["id"] for c in found] == [created.json()["data"]["id"]]
@@ -150,8 +171,9 @@ def test_same_call_id_counts_as_duplicate(demo):
 
 def test_faults_then_recovery(demo):
     """Injected faults fail the next N API requests with Retry-After, then clear."""
-    response = demo.post("/_demo/faults",
-                         json={"status": 503, "count": 2, "retry_after": 1, "latency_ms": 5})
+    response = demo.post(
+        "/_demo/faults", json={"status": 503, "count": 2, "retry_after": 1, "latency_ms": 5}
+    )
     assert response.json()["count"] == 2
     for _ in range(2):
         failed = demo.post("/api/calls", json={"call_id": "c-4"})
@@ -171,9 +193,16 @@ def test_home_page_lists_what_it_received(demo):
 
 
 def _authorize(http, redirect_uri="http://127.0.0.1:9/cb"):
-    response = http.get("/oauth/authorize", params={
-        "client_id": "ringdesk-demo", "redirect_uri": redirect_uri, "state": "xyz",
-        "response_type": "code", "auto": "1"})
+    response = http.get(
+        "/oauth/authorize",
+        params={
+            "client_id": "ringdesk-demo",
+            "redirect_uri": redirect_uri,
+            "state": "xyz",
+            "response_type": "code",
+            "auto": "1",
+        },
+    )
     assert response.status_code == 302
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["state"] == ["xyz"]
@@ -182,8 +211,12 @@ def _authorize(http, redirect_uri="http://127.0.0.1:9/cb"):
 
 def test_oauth_approve_page_has_a_real_form(demo):
     """Without auto=1 the authorize endpoint shows an Approve form; posting it redirects."""
-    params = {"client_id": "ringdesk-demo", "redirect_uri": "http://127.0.0.1:9/cb",
-              "state": "s1", "response_type": "code"}
+    params = {
+        "client_id": "ringdesk-demo",
+        "redirect_uri": "http://127.0.0.1:9/cb",
+        "state": "s1",
+        "response_type": "code",
+    }
     page = demo.get("/oauth/authorize", params=params)
     assert page.status_code == 200
     assert '<form method="post" action="/oauth/authorize">' in page.text
@@ -198,9 +231,16 @@ def test_oauth_approve_page_has_a_real_form(demo):
 def test_oauth_code_then_refresh_rotation(demo):
     """Code → tokens (form); refresh (JSON) rotates: the old refresh token stops working."""
     code = _authorize(demo)
-    tokens = demo.post("/oauth/token", data={
-        "grant_type": "authorization_code", "code": code, "client_id": "ringdesk-demo",
-        "client_secret": "demo-secret", "redirect_uri": "http://127.0.0.1:9/cb"}).json()
+    tokens = demo.post(
+        "/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": "ringdesk-demo",
+            "client_secret": "demo-secret",
+            "redirect_uri": "http://127.0.0.1:9/cb",
+        },
+    ).json()
     assert tokens["token_type"] == "Bearer"
     assert tokens["expires_in"] == 60
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
@@ -208,11 +248,15 @@ def test_oauth_code_then_refresh_rotation(demo):
     # A code works once.
     reuse = demo.post("/oauth/token", data={"grant_type": "authorization_code", "code": code})
     assert reuse.json()["error"] == "invalid_grant"
-    fresh = demo.post("/oauth/token", json={"grant_type": "refresh_token",
-                                            "refresh_token": tokens["refresh_token"]}).json()
+    fresh = demo.post(
+        "/oauth/token",
+        json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    ).json()
     assert fresh["refresh_token"] != tokens["refresh_token"]
-    stale = demo.post("/oauth/token", json={"grant_type": "refresh_token",
-                                            "refresh_token": tokens["refresh_token"]})
+    stale = demo.post(
+        "/oauth/token",
+        json={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]},
+    )
     assert stale.status_code == 400
     assert stale.json()["error"] == "invalid_grant"
     assert demo.get("/_demo/state").json()["token_refreshes"] == 1
@@ -221,8 +265,9 @@ def test_oauth_code_then_refresh_rotation(demo):
 def test_expired_access_token_is_refused(demo):
     """After /_demo/expire-tokens an access token gets 401; the static token still works."""
     code = _authorize(demo)
-    tokens = demo.post("/oauth/token", data={"grant_type": "authorization_code",
-                                             "code": code}).json()
+    tokens = demo.post(
+        "/oauth/token", data={"grant_type": "authorization_code", "code": code}
+    ).json()
     demo.post("/_demo/expire-tokens")
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     assert demo.get("/api/me", headers=bearer).status_code == 401
@@ -231,10 +276,12 @@ def test_expired_access_token_is_refused(demo):
 
 @pytest.mark.parametrize(
     ("data", "auth", "error"),
-    [({"grant_type": "password"}, None, "unsupported_grant_type"),
-     ({"grant_type": "refresh_token", "client_secret": "wrong"}, None, "invalid_client"),
-     ({"grant_type": "refresh_token"}, ("ringdesk-demo", "wrong"), "invalid_client"),
-     ({"grant_type": "authorization_code", "code": "made-up"}, None, "invalid_grant")],
+    [
+        ({"grant_type": "password"}, None, "unsupported_grant_type"),
+        ({"grant_type": "refresh_token", "client_secret": "wrong"}, None, "invalid_client"),
+        ({"grant_type": "refresh_token"}, ("ringdesk-demo", "wrong"), "invalid_client"),
+        ({"grant_type": "authorization_code", "code": "made-up"}, None, "invalid_grant"),
+    ],
     ids=["grant", "secret", "basic-secret", "code"],
 )
 def test_token_endpoint_errors(demo, data, auth, error):

@@ -45,8 +45,13 @@ def test_unanswered_inbound_call_is_missed():
 
 @pytest.mark.parametrize(
     ("disposition", "status"),
-    [("ANSWERED", "answered"), ("NO ANSWER", "missed"), ("BUSY", "busy"),
-     ("FAILED", "failed"), ("CONGESTION", "failed")],
+    [
+        ("ANSWERED", "answered"),
+        ("NO ANSWER", "missed"),
+        ("BUSY", "busy"),
+        ("FAILED", "failed"),
+        ("CONGESTION", "failed"),
+    ],
 )
 def test_cdr_disposition_table(disposition, status):
     """Cdr Disposition maps to the event status."""
@@ -68,14 +73,28 @@ def test_hangup_ends_the_call_without_cdr():
 def test_outbound_and_internal_directions():
     """An extension dialling out is outbound; dialling another extension is internal."""
     out = [
-        {"Event": "Newchannel", "CallerIDNum": "1001", "Exten": "004930999",
-         "Uniqueid": "5.1", "Linkedid": "5.1"},
-        {"Event": "DialBegin", "CallerIDNum": "1001", "Uniqueid": "5.1", "Linkedid": "5.1",
-         "DestChannel": "PJSIP/trunk-0001", "DialString": "trunk/004930999"},
+        {
+            "Event": "Newchannel",
+            "CallerIDNum": "1001",
+            "Exten": "004930999",
+            "Uniqueid": "5.1",
+            "Linkedid": "5.1",
+        },
+        {
+            "Event": "DialBegin",
+            "CallerIDNum": "1001",
+            "Uniqueid": "5.1",
+            "Linkedid": "5.1",
+            "DestChannel": "PJSIP/trunk-0001",
+            "DialString": "trunk/004930999",
+        },
     ]
     (ringing,) = _feed(AmiCallTracker(), out)
     assert (ringing.direction, ringing.extension, ringing.to.number) == (
-        "outbound", "1001", "004930999")
+        "outbound",
+        "1001",
+        "004930999",
+    )
     internal = ami_call_script("6.1", caller="1002", caller_name="Bob")[:2]
     (ringing,) = _feed(AmiCallTracker(), internal)
     assert (ringing.direction, ringing.extension) == ("internal", "1001")
@@ -89,7 +108,11 @@ def test_unknown_events_are_ignored():
 def test_parse_ami_url():
     """The AMI URL carries host, port and credentials."""
     assert parse_ami_url("ami://u:p%40ss@pbx.local:5039") == {
-        "host": "pbx.local", "port": 5039, "username": "u", "secret": "p@ss"}
+        "host": "pbx.local",
+        "port": 5039,
+        "username": "u",
+        "secret": "p@ss",
+    }
     with pytest.raises(ValueError, match="AMI URL"):
         parse_ami_url("http://pbx")
 

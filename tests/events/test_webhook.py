@@ -58,15 +58,26 @@ def test_parse_keeps_unknown_fields():
         (b"[1]", "body"),
         (json.dumps(call_event(type="call.held")).encode(), "type"),
         (json.dumps({**call_event(), "call_id": ""}).encode(), "call_id"),
-        (json.dumps({k: v for k, v in call_event().items() if k != "timestamp"}).encode(),
-         "timestamp"),
+        (
+            json.dumps({k: v for k, v in call_event().items() if k != "timestamp"}).encode(),
+            "timestamp",
+        ),
         (json.dumps(call_event(direction="sideways")).encode(), "direction"),
         (json.dumps(call_event(**{"from": {"number": 5}})).encode(), "from.number"),
         (json.dumps(call_event("call.ended", talk_seconds=-1)).encode(), "talk_seconds"),
         (json.dumps(call_event("call.ended", status="lost")).encode(), "status"),
     ],
-    ids=["not-json", "not-object", "type", "call_id", "timestamp", "direction", "from",
-         "talk", "status"],
+    ids=[
+        "not-json",
+        "not-object",
+        "type",
+        "call_id",
+        "timestamp",
+        "direction",
+        "from",
+        "talk",
+        "status",
+    ],
 )
 def test_parse_names_the_field_at_fault(body, field):
     """Malformed events raise an error naming the field (covers I2)."""

@@ -14,8 +14,15 @@ NOW = 1732521600.0
 
 def _inbound(status_trunk, *exts):
     members = [
-        {"inbound": {"from": "+4930123456", "to": "5551000", "trunk_name": "sip1",
-                     "channel_id": "c1", "member_status": status_trunk}}
+        {
+            "inbound": {
+                "from": "+4930123456",
+                "to": "5551000",
+                "trunk_name": "sip1",
+                "channel_id": "c1",
+                "member_status": status_trunk,
+            }
+        }
     ]
     members += [
         {"extension": {"number": n, "channel_id": f"c{n}", "member_status": s}} for n, s in exts
@@ -26,30 +33,68 @@ def _inbound(status_trunk, *exts):
 @pytest.mark.parametrize(
     ("members", "expected"),
     [
-        (_inbound("ALERT", ("1001", "RING")),
-         {"type": "call.ringing", "direction": "inbound", "extension": "1001",
-          "from": "+4930123456", "agents_rung": ["1001"]}),
-        (_inbound("ALERT", ("1001", "RING"), ("1002", "RING")),
-         {"type": "call.ringing", "direction": "inbound", "agents_rung": ["1001", "1002"]}),
-        (_inbound("ANSWERED", ("1001", "ANSWER")),
-         {"type": "call.answered", "extension": "1001", "answered_by": "1001"}),
-        (_inbound("ANSWERED", ("1001", "BYE"), ("1002", "ANSWER")),
-         {"type": "call.answered", "extension": "1002", "answered_by": "1002"}),
-        ([{"extension": {"number": "1002", "member_status": "ALERT"}},
-          {"extension": {"number": "1001", "member_status": "RING"}}],
-         {"type": "call.ringing", "direction": "internal", "from": "1002", "to": "1001"}),
-        ([{"extension": {"number": "1001", "member_status": "ALERT"}},
-          {"outbound": {"from": "1001", "to": "004930999", "member_status": "RING"}}],
-         {"type": "call.ringing", "direction": "outbound", "extension": "1001",
-          "to": "004930999"}),
-        ([{"extension": {"number": "1001", "member_status": "ANSWERED"}},
-          {"outbound": {"from": "1001", "to": "004930999", "member_status": "ANSWER"}}],
-         {"type": "call.answered", "direction": "outbound", "extension": "1001"}),
+        (
+            _inbound("ALERT", ("1001", "RING")),
+            {
+                "type": "call.ringing",
+                "direction": "inbound",
+                "extension": "1001",
+                "from": "+4930123456",
+                "agents_rung": ["1001"],
+            },
+        ),
+        (
+            _inbound("ALERT", ("1001", "RING"), ("1002", "RING")),
+            {"type": "call.ringing", "direction": "inbound", "agents_rung": ["1001", "1002"]},
+        ),
+        (
+            _inbound("ANSWERED", ("1001", "ANSWER")),
+            {"type": "call.answered", "extension": "1001", "answered_by": "1001"},
+        ),
+        (
+            _inbound("ANSWERED", ("1001", "BYE"), ("1002", "ANSWER")),
+            {"type": "call.answered", "extension": "1002", "answered_by": "1002"},
+        ),
+        (
+            [
+                {"extension": {"number": "1002", "member_status": "ALERT"}},
+                {"extension": {"number": "1001", "member_status": "RING"}},
+            ],
+            {"type": "call.ringing", "direction": "internal", "from": "1002", "to": "1001"},
+        ),
+        (
+            [
+                {"extension": {"number": "1001", "member_status": "ALERT"}},
+                {"outbound": {"from": "1001", "to": "004930999", "member_status": "RING"}},
+            ],
+            {
+                "type": "call.ringing",
+                "direction": "outbound",
+                "extension": "1001",
+                "to": "004930999",
+            },
+        ),
+        (
+            [
+                {"extension": {"number": "1001", "member_status": "ANSWERED"}},
+                {"outbound": {"from": "1001", "to": "004930999", "member_status": "ANSWER"}},
+            ],
+            {"type": "call.answered", "direction": "outbound", "extension": "1001"},
+        ),
         (_inbound("BYE", ("1001", "BYE")), None),
         (_inbound("HOLD", ("1001", "HOLD")), None),
     ],
-    ids=["ring", "ring-group", "answer", "queue-answer", "internal", "outbound-ring",
-         "outbound-answer", "bye-ignored", "hold-ignored"],
+    ids=[
+        "ring",
+        "ring-group",
+        "answer",
+        "queue-answer",
+        "internal",
+        "outbound-ring",
+        "outbound-answer",
+        "bye-ignored",
+        "hold-ignored",
+    ],
 )
 def test_call_state_changed_mapping(members, expected):
     """30011 member statuses map to ringing/answered; BYE waits for the CDR (covers I2)."""
@@ -61,8 +106,12 @@ def test_call_state_changed_mapping(members, expected):
     assert event.call_id == "1732521600.7"
     assert event.timestamp == int(NOW)
     got = {
-        "type": event.type, "direction": event.direction, "extension": event.extension,
-        "from": event.from_.number, "to": event.to.number, "answered_by": event.answered_by,
+        "type": event.type,
+        "direction": event.direction,
+        "extension": event.extension,
+        "from": event.from_.number,
+        "to": event.to.number,
+        "answered_by": event.answered_by,
         "agents_rung": event.agents_rung,
     }
     for key, value in expected.items():
@@ -72,23 +121,47 @@ def test_call_state_changed_mapping(members, expected):
 @pytest.mark.parametrize(
     ("fields", "expected"),
     [
-        ({}, {"status": "answered", "direction": "inbound", "extension": "1001",
-              "talk_seconds": 205, "ring_seconds": 12, "answered_by": "1001"}),
+        (
+            {},
+            {
+                "status": "answered",
+                "direction": "inbound",
+                "extension": "1001",
+                "talk_seconds": 205,
+                "ring_seconds": 12,
+                "answered_by": "1001",
+            },
+        ),
         ({"status": "ANSWERD"}, {"status": "answered"}),
         ({"status": "NO ANSWER", "talk_duration": 0}, {"status": "missed", "answered_by": None}),
-        ({"status": "NO ANSWER", "type": "Outbound", "call_from": "1001",
-          "call_to": "004930999"}, {"status": "no_answer", "extension": "1001",
-                                    "direction": "outbound"}),
+        (
+            {
+                "status": "NO ANSWER",
+                "type": "Outbound",
+                "call_from": "1001",
+                "call_to": "004930999",
+            },
+            {"status": "no_answer", "extension": "1001", "direction": "outbound"},
+        ),
         ({"status": "BUSY"}, {"status": "busy"}),
         ({"status": "VOICEMAIL"}, {"status": "voicemail"}),
-        ({"type": "INTERNAL", "call_from": "1002"}, {"direction": "internal",
-                                                     "extension": "1001"}),
+        ({"type": "INTERNAL", "call_from": "1002"}, {"direction": "internal", "extension": "1001"}),
         ({"type": "inbound"}, {"direction": "inbound"}),
         ({"agent_ring_time": 7}, {"ring_seconds": 7}),
         ({"recording": ""}, {"recording_url": None}),
     ],
-    ids=["answered", "vendor-typo", "no-answer-inbound", "no-answer-outbound", "busy",
-         "voicemail", "internal-upper", "inbound-lower", "agent-ring-time", "no-recording"],
+    ids=[
+        "answered",
+        "vendor-typo",
+        "no-answer-inbound",
+        "no-answer-outbound",
+        "busy",
+        "voicemail",
+        "internal-upper",
+        "inbound-lower",
+        "agent-ring-time",
+        "no-recording",
+    ],
 )
 def test_new_cdr_mapping(fields, expected):
     """30012 CDR maps to call.ended with status, durations and direction (covers I2)."""
