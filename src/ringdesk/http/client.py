@@ -25,7 +25,7 @@ from ringdesk.config import Settings
 from ringdesk.errors import PeerError
 from ringdesk.http.guard import BlockedAddressError, GuardedBackend
 from ringdesk.http.limits import ConcurrencyLimiter
-from ringdesk.http.redact import Redactor
+from ringdesk.http.redact import Redactor, protect_http_logs
 from ringdesk.http.requestlog import LogRow, RequestLog, excerpt
 from ringdesk.http.retry import (
     RetryPolicy,
@@ -126,6 +126,7 @@ def _redactor(ctx: IntegrationContext) -> Redactor:
     redactor = ctx.memo.get("redactor")
     if redactor is None:
         redactor = ctx.memo["redactor"] = Redactor(ctx.secret_values)
+        protect_http_logs(ctx.secret_values)
     assert isinstance(redactor, Redactor)  # noqa: S101  (memo holds what we put there)
     return redactor
 
@@ -173,6 +174,7 @@ class Executor:
             timeout=httpx.Timeout(timeout, connect=min(10.0, timeout)),
             follow_redirects=True,
         )
+        protect_http_logs()
         # Newest tokens this process knows per integration (auth.refresh keeps it current).
         self.tokens: dict[int, Any] = {}
 
@@ -389,6 +391,8 @@ class Executor:
         metrics = getattr(self.state, "metrics", None) if self.state is not None else None
         counter = getattr(metrics, "helpdesk_requests", None)
         if counter is not None:
-            counter.labels(helpdesk=ctx.template_id, status=str(status) if status else "error").inc()
+            counter.labels(
+                helpdesk=ctx.template_id, status=str(status) if status else "error"
+            ).inc()
         if _log.isEnabledFor(logging.DEBUG):
             _log.debug("%s %s → %s (%.0f ms)", method, safe_url, status or safe_error, duration_ms)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_KEYS", "Redactor"]
+__all__ = ["MASK", "SECRET_HEADERS", "SECRET_KEYS", "Redactor", "protect_http_logs"]
 
 MASK = "***"
 SECRET_HEADERS = frozenset(
@@ -103,3 +104,48 @@ class Redactor:
         for name, value in items:
             out[name] = MASK if name.lower() in SECRET_HEADERS else self.text(value)
         return out
+
+
+class _LogFilter(logging.Filter):
+    """Masks secrets in records of third-party HTTP loggers (httpx logs every request URL at
+    INFO, which would leak `?api_key=…`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._values: set[str] = set()
+        self._redactor = Redactor()
+
+    def remember(self, values: Iterable[str]) -> None:
+        new = {v for v in values if v and len(v) >= _MIN_SECRET} - self._values
+        if new:
+            self._values |= new
+            self._redactor = Redactor(self._values)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = self._redactor.text(self._redactor.url(message) if "://" in message else message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+_FILTER = _LogFilter()
+# Logger filters do not apply to child loggers, so each httpcore module is named.
+_PROTECTED_LOGGERS = (
+    "httpx",
+    "httpcore",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+)
+
+
+def protect_http_logs(values: Iterable[str] = ()) -> None:
+    """Install the masking filter on the HTTP libraries' loggers (idempotent) and teach it
+    more secret values."""
+    _FILTER.remember(values)
+    for name in _PROTECTED_LOGGERS:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)
