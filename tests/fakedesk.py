@@ -72,6 +72,7 @@ class FakeDesk:
             return {"users": [_user(page * 1000 + i) for i in range(per_page)]}
 
         @app.get("/contacts/search")
+        @app.get("/api/contacts/search")  # the demo template's path, for API tests
         def search(phone: str = "", page: int = 1, per_page: int = 1000) -> Any:
             if self.fail_search:
                 from fastapi.responses import JSONResponse

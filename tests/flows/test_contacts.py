@@ -108,6 +108,14 @@ def test_comma_separated_paths_first_non_empty_wins(path, expected):
     assert field_values(BODY, path, "", 3) == expected
 
 
+def test_missing_fields_do_not_shift_later_contacts():
+    """covers C4: `data.#.phone` with the field missing on one element keeps alignment."""
+    body = json.dumps({"data": [{"id": 1, "mobile": "m1"}, {"id": 2, "phone": "p2"}]})
+    assert field_values(body, "data.#.phone", "", 2) == ["", "p2"]
+    assert field_values(body, "data.#.phone,data.#.mobile", "", 2) == ["m1", "p2"]
+    assert field_values(body, "data.#.id", "", 2) == ["1", "2"]
+
+
 def test_phone_inside_a_query_path_is_rendered():
     """covers C4/C2: `{{.Phone}}` inside a GJSON query path selects the matching contact."""
     kind = _type(

@@ -120,9 +120,46 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+_SIMPLE_KEYS = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
+_SPECIAL = set("#()|@*?!\\[]{}=<>%")
+
+
+def _walk(value: Any, keys: list[str]) -> Any:
+    for key in keys:
+        if isinstance(value, dict):
+            value = value.get(key)
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return None
+    return value
+
+
+def _aligned(body: str | bytes, path: str) -> list[str] | None:
+    """`prefix.#.suffix` evaluated element by element, so an element lacking the field gives
+    "" in its place (GJSON's `#.` result skips it, which would shift later contacts)."""
+    prefix, sep, suffix = path.partition(".#.")
+    if not sep or _SPECIAL.intersection(prefix) or "#" in suffix:
+        return None
+    array = gjson.get(body, prefix)
+    if not array.exists or not isinstance(array.value, list):
+        return None
+    if _SIMPLE_KEYS.match(suffix):
+        keys = suffix.split(".")
+        return [_text(_walk(element, keys)) for element in array.value]
+    values: list[str] = []
+    for element in array.value:
+        found = gjson.get(json.dumps(element), suffix)
+        values.append(_text(found.value) if found.exists else "")
+    return values
+
+
 def _path_values(body: str | bytes, path: str) -> list[str] | str | None:
     """One path's result: a list (one per contact) for `#` paths, a scalar text, or None."""
     try:
+        aligned = _aligned(body, path)
+        if aligned is not None:
+            return aligned
         result = gjson.get(body, path)
     except ExpressionError:
         log.warning("invalid GJSON path in contact mapping: %s", path)

@@ -1,9 +1,99 @@
-"""REST resource: users (see spec api.md)."""
+"""REST resource: helpdesk users of an integration and their extensions (U1–U5)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any
+
+from fastapi import APIRouter, Body, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from ringdesk.api.deps import AdminDep, SessionDep
+from ringdesk.errors import PeerError
+from ringdesk.flows import users as user_flow
+from ringdesk.store.tables import HelpdeskUser, Integration
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], dependencies=[AdminDep])
+
+
+class ExtensionIn(BaseModel):
+    extension: str | None = Field(default=None, max_length=40)
+
+
+class UserPublic(BaseModel):
+    user_id: str
+    first_name: str
+    last_name: str
+    email: str
+    extension: str | None
+
+    @classmethod
+    def of(cls, row: HelpdeskUser) -> UserPublic:
+        return cls(
+            user_id=row.user_id,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            email=row.email,
+            extension=row.extension,
+        )
+
+
+def _require_integration(session: Any, integration_id: int) -> None:
+    if session.get(Integration, integration_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "integration not found")
+
+
+async def _context(request: Request, integration_id: int) -> Any:
+    from ringdesk.integrations.context import load_context
+
+    try:
+        return await load_context(request.app.state, integration_id)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "integration not found") from exc
+
+
+@router.post("/integrations/{integration_id}/users/sync")
+async def sync_users(integration_id: int, request: Request) -> dict[str, Any]:
+    """U1–U3: pull the helpdesk's users (paged, at most 100 requests) → `{requests, users,
+    capped}`; a helpdesk failure is 502."""
+    ctx = await _context(request, integration_id)
+    if ctx.template.user_association is None or not ctx.template.user_association.enabled:
+        raise HTTPException(status.HTTP_409_CONFLICT, "the template has no user association")
+    try:
+        result = await user_flow.sync_users(request.app.state, ctx)
+    except PeerError as exc:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
+    return result.summary()
+
+
+@router.get("/integrations/{integration_id}/users")
+def list_users(integration_id: int, session: SessionDep) -> list[UserPublic]:
+    """U5: the synced users with their associated extension."""
+    _require_integration(session, integration_id)
+    return [UserPublic.of(row) for row in user_flow.list_users(session, integration_id)]
+
+
+@router.put("/integrations/{integration_id}/users/{user_id}/extension")
+def set_extension(
+    integration_id: int,
+    user_id: str,
+    session: SessionDep,
+    body: ExtensionIn | None = Body(default=None),  # noqa: B008  (FastAPI's way)
+) -> UserPublic:
+    """U5: associate a user with an extension (`{extension}`), or clear it (`null`)."""
+    _require_integration(session, integration_id)
+    extension = (body.extension or "").strip() if body else ""
+    try:
+        row = user_flow.set_extension(session, integration_id, user_id, extension or None)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found") from exc
+    return UserPublic.of(row)
+
+
+@router.post("/integrations/{integration_id}/users/auto-associate")
+def auto_associate(integration_id: int, session: SessionDep) -> dict[str, Any]:
+    """U5: match users to extensions by email."""
+    _require_integration(session, integration_id)
+    made = user_flow.auto_associate(session, integration_id)
+    return {"associated": [{"user_id": u, "extension": e} for u, e in made]}
