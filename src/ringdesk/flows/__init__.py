@@ -34,5 +34,24 @@ def enqueue_work(session: Session, event: CallEvent, *, now: float) -> None:
         enqueue_ticket(session, event, row, template, now=now)
 
 
+_CALL_TRIGGERS = {"call.answered": "call_answered", "call.ended": "call_ended"}
+
+
 async def on_event(state: Any, event: CallEvent) -> None:
-    """Do the live work this event causes (filled in by the contact-search flow)."""
+    """Do the live work this event causes: the screen pop on ringing (C9), the
+    `call_answered` / `call_ended` follow-up requests (F2) on the others. Never raises:
+    it runs as a background task after the event is stored."""
+    import logging
+
+    log = logging.getLogger(__name__)
+    try:
+        if event.type == "call.ringing":
+            from ringdesk.flows.screenpop import handle_ringing
+
+            await handle_ringing(state, event)
+        elif event.type in _CALL_TRIGGERS:
+            from ringdesk.flows.screenpop import fire_call_trigger
+
+            await fire_call_trigger(state, event, _CALL_TRIGGERS[event.type])
+    except Exception:  # a background task has nobody to raise to; log and move on
+        log.exception("live work for %s %s failed", event.type, event.call_id)
