@@ -121,6 +121,34 @@ def template_validate(files: tuple[str, ...]) -> None:
     raise SystemExit(1 if failed else 0)
 
 
+@template.command("run")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--scenario",
+    required=True,
+    type=click.Choice(["contact-search", "users", "create-contact", "call-log", "ticket"]),
+)
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A connect value.")
+@click.option("--phone", default="", help="Sample phone number.")
+def template_run(file: str, scenario: str, sets: tuple[str, ...], phone: str) -> None:
+    """Run one scenario of a template against the real helpdesk (I3), printing each request
+    and response with secrets redacted; exit 1 if it failed."""
+    import asyncio
+    from pathlib import Path
+
+    from ringdesk.console import format_run, run_template_text
+
+    fields = dict(item.partition("=")[::2] for item in sets)
+    sample = {**fields, "phone": phone}
+    run = asyncio.run(
+        run_template_text(
+            Path(file).read_bytes(), scenario, fields=fields, sample=sample, settings=Settings()
+        )
+    )
+    click.echo(format_run(run))
+    raise SystemExit(0 if run.ok else 1)
+
+
 @main.command("demo-helpdesk")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8090, show_default=True, type=int)
