@@ -141,3 +141,19 @@ MODS = [
 def test_modifiers(path, raw):
     """The GJSON modifiers produce the same JSON as tidwall/gjson (E3)."""
     assert gjson.get(DOC, path).raw == raw
+
+
+ACCEPTED = [
+    '!"a@b\\"',
+    "@this:arg.with.dots",
+    '@pretty:{"indent":"\\t"}.name',
+    "a.b\\@c",
+    "#",
+    "..",
+]
+
+
+@pytest.mark.parametrize("path", ACCEPTED)
+def test_lenient_paths_compile(path):
+    """Literals, modifier arguments and escapes are not mistaken for malformed syntax."""
+    assert gjson.compile(path).path == path

@@ -2,7 +2,8 @@
 
 `data/gjson_cases.json` holds every top-level `Get(json, path)` call made by tidwall/gjson's
 `gjson_test.go` (commit in the file), with the Go result (Raw, String(), Exists()).
-`bench/gjson.py` scores the PyPI GJSON ports against the same cases.
+`data/gjson_fuzz_cases.json` holds random paths over random documents, answered by the same Go
+code (differential testing). `bench/gjson.py` scores the PyPI GJSON ports against the cases.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from ringdesk.expressions import ExpressionError, gjson
 
 DATA = json.loads((Path(__file__).parent / "data" / "gjson_cases.json").read_text("utf-8"))
 CASES: list[dict[str, Any]] = DATA["cases"]
+FUZZ = json.loads((Path(__file__).parent / "data" / "gjson_fuzz_cases.json").read_text("utf-8"))
 
 # Cases we knowingly answer differently from Go (strict = exists + Raw + String() all equal).
 # The test fails when one of these starts passing, or when a case off this list fails.
@@ -48,3 +50,10 @@ def test_conformance_pass_rate_and_known_deviations():
     assert 1 - len(failing) / len(CASES) >= 0.98
     assert sorted(failing - KNOWN_DEVIATIONS.keys()) == [], "new failures"
     assert sorted(KNOWN_DEVIATIONS.keys() - failing) == [], "deviations that now pass"
+
+
+def test_differential_fuzz_cases_all_match_go():
+    """Every recorded random path/document pair gives Go's exact answer (covers E3)."""
+    failing = [c["id"] for c in FUZZ["cases"] if not strict_ok(c)]
+    assert len(FUZZ["cases"]) >= 500
+    assert failing == []

@@ -40,7 +40,7 @@ from ringdesk.expressions._gjson_text import (
     valid,
 )
 
-__all__ = ["get"]
+__all__ = ["exec_static", "get", "split_modifier"]
 
 _KEY_OR_CLOSE = re.compile(r'["}]')
 _OBJ_VALUE = re.compile(r'["{\[ntf+\-0-9iIN]')
@@ -326,7 +326,8 @@ def _exec_static(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:
+def split_modifier(path: str) -> tuple[str, str, str]:
+    """Split `@name:args rest` (path starts with '@') into (name, args, rest) like gjson."""
     name = path[1:]
     path_out = ""
     has_args = False
@@ -341,9 +342,6 @@ def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:
             path_out = path[i:]
             name = path[1:i]
             break
-    fn = MODIFIERS.get(name)
-    if fn is None:
-        return None
     args = ""
     if has_args:
         if path_out[0] in '{["' and parse(path_out).exists:
@@ -356,13 +354,24 @@ def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:
                 if ch == "|":
                     break
                 if ch in '{["(':
-                    i += (
-                        len(squash(path_out[i:]) if ch != "(" else parse_squash(path_out, i)[1]) - 1
-                    )
+                    i += len(squash(path_out[i:])) - 1
                 i += 1
             args = path_out[:i]
             path_out = path_out[i:]
+    return name, args, path_out
+
+
+def _exec_modifier(s: str, path: str) -> tuple[str, str] | None:
+    name, args, path_out = split_modifier(path)
+    fn = MODIFIERS.get(name)
+    if fn is None:
+        return None
     return path_out, fn(s, args)
+
+
+def exec_static(path: str) -> tuple[str, str] | None:
+    """A `!literal` path (starts with '!'): (rest of the path, literal JSON) or None."""
+    return _exec_static(path)
 
 
 def _parse_sub_selectors(path: str) -> tuple[list[tuple[str, str]], str] | None:
@@ -468,6 +477,8 @@ def get(s: str, path: str) -> Result:  # a faithful port of one Go function
                     if rest:
                         result = get(result.raw, rest[1:])
                     return result
+                # Go quirk: a selector list followed by anything else leaves only the rest
+                path = rest
     c = _Ctx(s)
     if path[:2] == "..":
         _parse_array(c, 0, path[2:])

@@ -367,7 +367,7 @@ def parse(s: str) -> Result:
         if c == '"':
             _, raw, esc, ok = parse_string(s, i + 1)
             inner = raw[1:-1] if ok else raw[1:]
-            return Result(STRING, raw, unescape(inner) if esc else inner)
+            return Result(STRING, raw, unescape(inner) if esc or "\\" in inner else inner)
         return Result()
     return Result()
 

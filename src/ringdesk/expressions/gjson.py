@@ -19,6 +19,7 @@ from typing import Any
 from ringdesk.expressions import ExpressionError
 from ringdesk.expressions import _gjson_modifiers as _modifiers
 from ringdesk.expressions._gjson_path import MODIFIERS, parse_query
+from ringdesk.expressions._gjson_scan import exec_static, split_modifier
 from ringdesk.expressions._gjson_scan import get as _get
 from ringdesk.expressions._gjson_text import Result
 
@@ -136,17 +137,18 @@ def _validate(path: str, base: int, whole: str) -> None:  # one grammar walk
             at_start = False
             continue
         if at_start and c == "@":
-            j = i + 1
-            while j < n and path[j] not in ".|:":
-                j += 1
-            name = path[i + 1 : j]
+            name, _, rest = split_modifier(path[i:])
             if name not in MODIFIERS:
                 _fail(f"unknown modifier '@{name}'", base + i, whole)
-            if j < n and path[j] == ":":
-                j = _skip_modifier_arg(path, j + 1)
-            i = j
+            i = n - len(rest)
             at_start = False
             continue
+        if at_start and c == "!":
+            static = exec_static(path[i:])
+            if static is not None:
+                i = n - len(static[0])
+                at_start = False
+                continue
         if at_start and c in "[{" and (i == 0 or path[i - 1] in ".|"):
             i = _validate_multipath(path, i, base, whole)
             at_start = False
@@ -160,34 +162,6 @@ def _op_run(path: str, i: int) -> str:
     while j < len(path) and path[j] in "!=<>%":
         j += 1
     return path[i:j]
-
-
-def _skip_modifier_arg(path: str, i: int) -> int:
-    n = len(path)
-    while i < n and path[i] != "|":
-        c = path[i]
-        if c in "{[(":
-            close = {"{": "}", "[": "]", "(": ")"}
-            depth = 0
-            while i < n:
-                ch = path[i]
-                if ch == '"':
-                    i = _skip_string(path, i)
-                    continue
-                if ch in close:
-                    depth += 1
-                elif ch in "}])":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                i += 1
-        elif c == '"':
-            i = _skip_string(path, i)
-            continue
-        elif c == "." and i + 1 < n and path[i + 1] == "@":
-            return i
-        i += 1
-    return i
 
 
 def _skip_string(path: str, i: int) -> int:
