@@ -68,6 +68,28 @@ def admin_create_token(label: str) -> None:
     click.echo(token)
 
 
+@admin.command("create-user")
+@click.argument("username")
+@click.password_option(help="Asked for when not given (hidden, twice).")
+def admin_create_user(username: str, password: str) -> None:
+    """Create a login for the admin web UI (password hashed with argon2)."""
+    from ringdesk.store.db import Database
+    from ringdesk.store.migrate import upgrade
+    from ringdesk.web.auth import create_admin_user
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            create_admin_user(session, username, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        database.dispose()
+    click.echo(f"admin user {username!r} created")
+
+
 @admin.command("show-webhook-secret")
 def admin_show_webhook_secret() -> None:
     """Print the HMAC key that signs call events sent to /api/v1/events."""

@@ -3,6 +3,7 @@ Debian Chromium for the whole session (Playwright drives it; no browser download
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from ringdesk.api.app import create_app
 from ringdesk.config import Settings
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
-from ringdesk.web.auth import create_admin_user
+from ringdesk.store.tables import AdminUser
+from ringdesk.web.auth import hash_password
 from tests.live import serve_app
 from tests.pg import in_ci
 
@@ -61,9 +63,16 @@ class LiveApp:
     settings: Settings
     db: Database
 
-    def add_admin(self, username: str = ADMIN[0], password: str = ADMIN[1]) -> None:
+    def add_admin(self) -> None:
+        """The default admin, with a hash made once per session (argon2 is slow on purpose)."""
         with self.db.session() as session:
-            create_admin_user(session, username, password)
+            session.add(AdminUser(username=ADMIN[0], password_hash=_admin_hash()))
+            session.commit()
+
+
+@functools.cache
+def _admin_hash() -> str:
+    return hash_password(ADMIN[1])
 
 
 def make_settings(tmp_path: Path, **extra: Any) -> Settings:
@@ -89,12 +98,14 @@ def live(tmp_path: Path) -> Iterator[LiveApp]:
     port = free_port()
     settings = make_settings(tmp_path, public_url=f"http://127.0.0.1:{port}")
     app = create_app(settings)
-    with serve_app(app, port=port) as url:
+    # Open event streams (agent pages) must not hold the shutdown for long.
+    with serve_app(app, port=port, timeout_graceful_shutdown=1) as url:
         yield LiveApp(url, app, settings, app.state.db)
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any, live: LiveApp) -> Iterator[Any]:
+    # Depends on `live` so the browser leaves before the server stops.
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
     pg = context.new_page()
@@ -107,8 +118,9 @@ def log_in(page: Any, live: LiveApp) -> None:
     from ringdesk.web.auth import admin_count
 
     with live.db.session() as session:
-        if not admin_count(session):
-            create_admin_user(session, *ADMIN)
+        missing = not admin_count(session)
+    if missing:
+        live.add_admin()
     page.goto(f"{live.url}/admin/login")
     page.get_by_label("Username").fill(ADMIN[0])
     page.get_by_label("Password").fill(ADMIN[1])

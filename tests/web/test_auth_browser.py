@@ -13,7 +13,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_setup_login_logout(page, live):
-    """First run creates the admin, who logs out and in again; setup is then closed."""  # covers I5
+    # covers I5
+    """First run creates the admin, who logs out and in again; setup is then closed."""
     page.goto(f"{live.url}/admin/templates")
     page.wait_for_url(re.compile(r"/admin/setup$"))
     page.get_by_label("Username").fill(ADMIN[0])

@@ -33,14 +33,21 @@ def _add_extension(page, number: str, name: str, email: str) -> None:
 
 
 def test_associate_users_with_extensions(page, live):
-    """Extensions are added in the UI; users get one by hand and by email match."""  # covers U5
+    # covers U5
+    """Extensions are added in the UI; users get one by hand and by email match."""
     integration_id = _integration(live)
     with live.db.session() as session:
-        for uid, first, email in (("u1", "Alice", "alice@example.com"), ("u2", "Bob", "bob@example.com")):
+        for uid, first, email in (
+            ("u1", "Alice", "alice@example.com"),
+            ("u2", "Bob", "bob@example.com"),
+        ):
             session.add(
                 HelpdeskUser(
-                    integration_id=integration_id, user_id=uid, first_name=first,
-                    last_name="Doe", email=email,
+                    integration_id=integration_id,
+                    user_id=uid,
+                    first_name=first,
+                    last_name="Doe",
+                    email=email,
                 )
             )
         session.commit()
@@ -58,8 +65,14 @@ def test_associate_users_with_extensions(page, live):
     assert "u2 → 1002" in page.locator(".flash").inner_text()
     page.get_by_role("button", name="Auto-associate by email").click()
     assert "Automatic association" in page.locator(".flash").inner_text()
-    assert table.locator("tr", has_text="Alice").get_by_label("Extension for Alice Doe").input_value() == "1001"
-    assert table.locator("tr", has_text="Bob").get_by_label("Extension for Bob Doe").input_value() == "1002"
+    assert (
+        table.locator("tr", has_text="Alice").get_by_label("Extension for Alice Doe").input_value()
+        == "1001"
+    )
+    assert (
+        table.locator("tr", has_text="Bob").get_by_label("Extension for Bob Doe").input_value()
+        == "1002"
+    )
     with live.db.session() as session:
         found = dict(session.execute(select(HelpdeskUser.user_id, HelpdeskUser.extension)).all())
     assert found == {"u1": "1001", "u2": "1002"}
@@ -67,13 +80,19 @@ def test_associate_users_with_extensions(page, live):
 
 
 def test_retry_failed_delivery(page, live):
-    """A permanently failed job is listed with its error and queued again by Retry."""  # covers L3
+    # covers L3
+    """A permanently failed job is listed with its error and queued again by Retry."""
     integration_id = _integration(live)
     with live.db.session() as session:
         job = OutboxJob(
-            kind="call_log", integration_id=integration_id, call_id="1732521600.42",
-            idempotency_key="call_log:1:1732521600.42:u1", payload={}, status="failed",
-            attempts=12, last_error="HTTP 400: subject is required",
+            kind="call_log",
+            integration_id=integration_id,
+            call_id="1732521600.42",
+            idempotency_key="call_log:1:1732521600.42:u1",
+            payload={},
+            status="failed",
+            attempts=12,
+            last_error="HTTP 400: subject is required",
         )
         session.add(job)
         session.commit()
@@ -91,7 +110,8 @@ def test_retry_failed_delivery(page, live):
 
 
 def test_agent_page_shows_pops(page, live):
-    """The agent link from the Extensions page streams pops: matched and unknown callers."""  # covers C9
+    # covers C9
+    """The agent link from the Extensions page streams pops: matched and unknown callers."""
     log_in(page, live)
     page.get_by_role("link", name="Extensions").click()
     _add_extension(page, "1001", "Front desk", "alice@example.com")
@@ -104,9 +124,15 @@ def test_agent_page_shows_pops(page, live):
     live.app.state.hub.publish(
         "1001",
         {
-            "call_id": "c-1", "number": "+4930123456", "name": "Ada Lovelace",
-            "company": "Analytical Engines", "popup_url": "http://helpdesk.test/contacts/c1",
-            "integration": "Demo", "matched": True, "actions": [], "received_at": time.time(),
+            "call_id": "c-1",
+            "number": "+4930123456",
+            "name": "Ada Lovelace",
+            "company": "Analytical Engines",
+            "popup_url": "http://helpdesk.test/contacts/c1",
+            "integration": "Demo",
+            "matched": True,
+            "actions": [],
+            "received_at": time.time(),
         },
     )
     page.get_by_text("Ada Lovelace").first.wait_for()
@@ -119,10 +145,21 @@ def test_agent_page_shows_pops(page, live):
     live.app.state.hub.publish(
         "1001",
         {
-            "call_id": "c-2", "number": "+15550100", "name": "", "matched": False,
+            "call_id": "c-2",
+            "number": "+15550100",
+            "name": "",
+            "matched": False,
             "actions": [
-                {"action": "create-contact", "label": "Create contact", "url": f"{live.url}/agent/create-contact?phone=%2B15550100"},
-                {"action": "new-ticket", "label": "New ticket", "url": f"{live.url}/agent/new-ticket?phone=%2B15550100"},
+                {
+                    "action": "create-contact",
+                    "label": "Create contact",
+                    "url": f"{live.url}/agent/create-contact?phone=%2B15550100",
+                },
+                {
+                    "action": "new-ticket",
+                    "label": "New ticket",
+                    "url": f"{live.url}/agent/new-ticket?phone=%2B15550100",
+                },
             ],
         },
     )

@@ -35,7 +35,8 @@ def mount(app: FastAPI) -> None:
     )
 
     async def _to_login(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, LoginRequired)
+        if not isinstance(exc, LoginRequired):  # registered for LoginRequired only
+            raise exc
         return login_redirect(exc.next_url)
 
     app.add_exception_handler(LoginRequired, _to_login)

@@ -16,7 +16,7 @@ __all__ = ["ApiUnavailable", "call_api", "json_or_none"]
 API = "/api/v1"
 
 
-class ApiUnavailable(Exception):  # noqa: N818  (a state the page shows, not a bug)
+class ApiUnavailable(Exception):
     """The API route is not there (yet): the page shows "not available"."""
 
 
@@ -48,7 +48,12 @@ async def call_api(
         transport=transport, base_url=str(request.base_url).rstrip("/"), timeout=120
     ) as client:
         response = await client.request(
-            method, API + path, json=json, content=content, headers=send_headers, files=files,
+            method,
+            API + path,
+            json=json,
+            content=content,
+            headers=send_headers,
+            files=files,
             params=params,
         )
     if response.status_code == 405 or (

@@ -3,6 +3,7 @@ per-session CSRF tokens, first-run setup, login and logout (I5)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -49,7 +50,7 @@ _hasher = PasswordHasher()
 router = APIRouter(include_in_schema=False)
 
 
-class LoginRequired(Exception):  # noqa: N818  (a control-flow signal, not an error)
+class LoginRequired(Exception):
     """Raised by `current_admin` when no admin is logged in; becomes a redirect to login."""
 
     def __init__(self, next_url: str) -> None:
@@ -95,12 +96,14 @@ def _authenticate(session: Session, username: str, password: str) -> bool:
     user = session.scalar(select(AdminUser).where(AdminUser.username == username.strip()))
     if user is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
-        verify_password(_DUMMY_HASH, password)
+        verify_password(_dummy_hash(), password)
         return False
     return verify_password(user.password_hash, password)
 
 
-_DUMMY_HASH = _hasher.hash("not a real password")
+@functools.cache
+def _dummy_hash() -> str:
+    return _hasher.hash("not a real password")
 
 
 def csrf_token(request: Request) -> str:
@@ -189,7 +192,11 @@ async def setup_submit(
                 error = str(exc)
         if error:
             return _page(
-                request, "setup.html", closed=False, error=error, username=username,
+                request,
+                "setup.html",
+                closed=False,
+                error=error,
+                username=username,
                 status_code=422,
             )
     _log_in(request, username.strip())
@@ -204,7 +211,7 @@ def _log_in(request: Request, username: str) -> None:
 
 
 @router.get("/admin/login")
-def login_page(request: Request, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, next: str | None = None) -> Response:
     with _db(request).session() as session:
         if not admin_count(session):
             return RedirectResponse("/admin/setup", status_code=303)
@@ -216,15 +223,19 @@ async def login_submit(
     request: Request,
     username: str = Form(""),
     password: str = Form(""),
-    next: str = Form("/admin/"),  # noqa: A002
+    next: str = Form("/admin/"),
 ) -> Response:
     await check_csrf(request)
     with _db(request).session() as session:
         ok = _authenticate(session, username, password)
     if not ok:
         return _page(
-            request, "login.html", next=_safe_next(next), username=username,
-            error="wrong username or password", status_code=401,
+            request,
+            "login.html",
+            next=_safe_next(next),
+            username=username,
+            error="wrong username or password",
+            status_code=401,
         )
     _log_in(request, username.strip())
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -267,7 +278,9 @@ class CsrfMiddleware:
         if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
             path: str = scope["path"]
             session = scope.get("session") or {}
-            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+            headers = {
+                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
+            }
             by_cookie = session.get(SESSION_USER) and not headers.get("authorization")
             if (
                 path.startswith("/api/")

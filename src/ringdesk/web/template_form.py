@@ -146,11 +146,7 @@ def _fill(cls: type[BaseModel], raw: Any) -> dict[str, Any]:
             filled = _fill(sub, value)
             out[name] = {
                 **filled,
-                **{
-                    k: v
-                    for k, v in base.items()
-                    if k not in (value or {}) and v is not None
-                },
+                **{k: v for k, v in base.items() if k not in (value or {}) and v is not None},
             }
         elif kind == "list":
             out[name] = [_fill(sub, item) for item in (value or [])]
@@ -176,7 +172,8 @@ def nest(items: Iterable[tuple[str, str]]) -> dict[str, Any]:
                 break
         else:
             node[parts[-1]] = value
-    return _lists(root)
+    nested: dict[str, Any] = _lists(root)
+    return nested
 
 
 def _lists(node: Any) -> Any:
@@ -256,7 +253,7 @@ def _clean(cls: type[BaseModel], raw: Any) -> dict[str, Any]:
         elif kind == "list":
             rows = value if isinstance(value, list) else []
             out[name] = [_clean(sub, r) for r in rows if not _blank(r)]
-        elif info.annotation is bool or info.annotation == "bool":
+        elif info.annotation is bool:
             out[name] = value in ("on", "true", "1", True)
         elif value is None:
             continue
@@ -407,14 +404,16 @@ def _section_of(text: str) -> str:
 
 
 def _best_key(normed: list[tuple[str, str]], wanted: str) -> str | None:
-    for test in (
-        lambda n: n == wanted,
-        lambda n: n.startswith(wanted + "."),
-        lambda n: n.endswith("." + wanted),
-    ):
-        for n, key in normed:
-            if test(n):
-                return key
+    """The input named exactly, else the first input inside it, else one ending with it."""
+    for n, key in normed:
+        if n == wanted:
+            return key
+    for n, key in normed:
+        if n.startswith(wanted + "."):
+            return key
+    for n, key in normed:
+        if n.endswith("." + wanted):
+            return key
     return None
 
 

@@ -19,7 +19,11 @@ def create_contact_page(
     request: Request, phone: str = "", call_id: str = "", integration: str = ""
 ) -> Response:
     return render(
-        request, "agent_action.html", action="Create contact", phone=phone, call_id=call_id,
+        request,
+        "agent_action.html",
+        action="Create contact",
+        phone=phone,
+        call_id=call_id,
         integration=integration,
     )
 
@@ -29,7 +33,11 @@ def new_ticket_page(
     request: Request, phone: str = "", call_id: str = "", integration: str = ""
 ) -> Response:
     return render(
-        request, "agent_action.html", action="New ticket", phone=phone, call_id=call_id,
+        request,
+        "agent_action.html",
+        action="New ticket",
+        phone=phone,
+        call_id=call_id,
         integration=integration,
     )
 
@@ -38,6 +46,7 @@ def new_ticket_page(
 def agent_page(request: Request, extension: str, key: str = "") -> Response:
     secret = request.app.state.settings.resolved_secret_key()
     if not verify_agent_key(secret, extension, key):
-        return render(request, "agent.html", extension=extension, key="", denied=True,
-                      status_code=403)
+        return render(
+            request, "agent.html", extension=extension, key="", denied=True, status_code=403
+        )
     return render(request, "agent.html", extension=extension, key=key, denied=False)

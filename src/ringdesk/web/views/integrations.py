@@ -240,7 +240,9 @@ def _options_view(template: Template | None, options: dict[str, Any]) -> dict[st
                     cl.options.skip_missed_for_unanswered_agents.default if cl else False,
                 )
             ),
-            "skip_missed_editable": bool(cl and cl.options.skip_missed_for_unanswered_agents.enabled),
+            "skip_missed_editable": bool(
+                cl and cl.options.skip_missed_for_unanswered_agents.enabled
+            ),
         },
         "ticket": {
             "available": tk is not None and tk.enabled,
@@ -318,8 +320,10 @@ async def save_options(request: Request, integration_id: int) -> Response:
     if text("create_type"):
         options["create_contact"]["contact_type"] = text("create_type")
     for section, key in (
-        ("call_log", "subject"), ("call_log", "description"),
-        ("ticket", "subject"), ("ticket", "description"),
+        ("call_log", "subject"),
+        ("call_log", "description"),
+        ("ticket", "subject"),
+        ("ticket", "description"),
     ):
         name = f"{section}_{key}"
         if name in form:

@@ -47,9 +47,15 @@ async def save_extension(request: Request) -> Response:
     if not number:
         flash(request, "An extension needs a number.", "error")
         return RedirectResponse("/admin/extensions", status_code=303)
-    body = {"number": number, "name": str(form.get("name") or ""), "email": str(form.get("email") or "")}
+    body = {
+        "number": number,
+        "name": str(form.get("name") or ""),
+        "email": str(form.get("email") or ""),
+    }
     try:
-        response = await call_api(request, "PUT", f"/extensions/{quote(number, safe='')}", json=body)
+        response = await call_api(
+            request, "PUT", f"/extensions/{quote(number, safe='')}", json=body
+        )
     except ApiUnavailable:
         flash(request, "Editing extensions is not available on this server yet.", "error")
         return RedirectResponse("/admin/extensions", status_code=303)
@@ -77,8 +83,13 @@ async def outbox_page(request: Request, status: str = "failed") -> Response:
     with request.app.state.db.session() as session:
         names = {i.id: i.name for i in session.scalars(select(Integration))}
     return render(
-        request, "outbox.html", jobs=jobs, note=note, status=status,
-        statuses=OUTBOX_STATUSES, names=names,
+        request,
+        "outbox.html",
+        jobs=jobs,
+        note=note,
+        status=status,
+        statuses=OUTBOX_STATUSES,
+        names=names,
     )
 
 

@@ -32,9 +32,21 @@ CUSTOM_LIMIT = 10  # G5
 SCENARIOS = ("contact_search", "users", "create_contact", "call_log", "ticket")
 LOGO_TYPES = {"image/png", "image/jpeg"}
 CONTACT_FIELDS = (
-    "ContactId", "FirstName", "LastName", "Company", "Email", "BusinessNumber",
-    "BusinessNumber2", "MobileNumber", "MobileNumber2", "HomeNumber", "HomeNumber2",
-    "BusinessFax", "HomeFax", "OtherNumber", "CustomValue",
+    "ContactId",
+    "FirstName",
+    "LastName",
+    "Company",
+    "Email",
+    "BusinessNumber",
+    "BusinessNumber2",
+    "MobileNumber",
+    "MobileNumber2",
+    "HomeNumber",
+    "HomeNumber2",
+    "BusinessFax",
+    "HomeFax",
+    "OtherNumber",
+    "CustomValue",
 )
 
 
@@ -76,7 +88,11 @@ def list_templates(request: Request) -> Response:
         items = [_summary(r) for r in rows]
     custom = sum(1 for i in items if not i["builtin"])
     return render(
-        request, "templates_list.html", items=items, custom=custom, limit=CUSTOM_LIMIT,
+        request,
+        "templates_list.html",
+        items=items,
+        custom=custom,
+        limit=CUSTOM_LIMIT,
         codec=_templates_api() is not None,
     )
 
@@ -131,12 +147,16 @@ def _editor(
     filled = tf.view(raw or {})
     matched = tf.match_problems(problems or [], filled)
     with request.app.state.db.session() as session:
-        integrations = [
-            {"id": i.id, "name": i.name}
-            for i in session.scalars(
-                select(Integration).where(Integration.template_id == template_id)
-            )
-        ] if template_id else []
+        integrations = (
+            [
+                {"id": i.id, "name": i.name}
+                for i in session.scalars(
+                    select(Integration).where(Integration.template_id == template_id)
+                )
+            ]
+            if template_id
+            else []
+        )
     return render(
         request,
         "template_edit.html",
@@ -179,11 +199,18 @@ def edit_template(request: Request, template_id: str) -> Response:
         template = api.load_xml(xml)
     except TemplateError as exc:
         return _editor(
-            request, xml=xml, tab="xml", template_id=template_id, builtin=builtin,
+            request,
+            xml=xml,
+            tab="xml",
+            template_id=template_id,
+            builtin=builtin,
             xml_error=_xml_error(exc),
         )
     return _editor(
-        request, raw=tf.from_template(template), template_id=template_id, builtin=builtin,
+        request,
+        raw=tf.from_template(template),
+        template_id=template_id,
+        builtin=builtin,
         problems=list(api.validate(template)),
     )
 
@@ -273,7 +300,7 @@ async def editor_action(request: Request) -> Response:
         await form.close()  # uploaded files are spooled to disk: release them now
 
 
-async def _editor_action(request: Request, form: Any) -> Response:  # noqa: C901  (one branch per button)
+async def _editor_action(request: Request, form: Any) -> Response:
     action = str(form.get("action") or "")
     tab = str(form.get("tab") or "form")
     template_id = str(form.get("template_id") or "")
@@ -286,8 +313,12 @@ async def _editor_action(request: Request, form: Any) -> Response:  # noqa: C901
 
     if api is None:
         return _editor(
-            request, raw=raw, xml=xml, tab=tab,
-            xml_error="The template codec is not available yet.", **common,
+            request,
+            raw=raw,
+            xml=xml,
+            tab=tab,
+            xml_error="The template codec is not available yet.",
+            **common,
         )
 
     # 1. Whatever tab was showing, get the template it describes.
@@ -331,7 +362,12 @@ async def _editor_action(request: Request, form: Any) -> Response:  # noqa: C901
     if action == "save":
         if any(getattr(p, "severity", "error") == "error" for p in problems):
             return _editor(
-                request, raw=raw, xml=out_xml, tab=tab, problems=problems, status_code=422,
+                request,
+                raw=raw,
+                xml=out_xml,
+                tab=tab,
+                problems=problems,
+                status_code=422,
                 **common,
             )
         return await _save(request, raw, out_xml, tab, template_id, builtin, problems)
@@ -358,20 +394,34 @@ async def _save(
             response = await call_api(request, "POST", "/templates", content=xml, headers=headers)
     except ApiUnavailable:
         return _editor(
-            request, raw=raw, xml=xml, tab=tab, template_id=template_id, builtin=builtin,
-            problems=problems, xml_error="Saving is not available yet (templates API missing).",
+            request,
+            raw=raw,
+            xml=xml,
+            tab=tab,
+            template_id=template_id,
+            builtin=builtin,
+            problems=problems,
+            xml_error="Saving is not available yet (templates API missing).",
             status_code=503,
         )
     body = json_or_none(response)
     if not response.is_success:
-        api_problems = [
-            _ApiProblem(p) for p in (body or {}).get("problems", []) if isinstance(p, dict)
-        ] if isinstance(body, dict) else []
+        api_problems = (
+            [_ApiProblem(p) for p in (body or {}).get("problems", []) if isinstance(p, dict)]
+            if isinstance(body, dict)
+            else []
+        )
         if not api_problems:
             api_problems = [_ApiProblem({"message": error_text(response)})]
         return _editor(
-            request, raw=raw, xml=xml, tab=tab, template_id=template_id, builtin=builtin,
-            problems=api_problems, status_code=422,
+            request,
+            raw=raw,
+            xml=xml,
+            tab=tab,
+            template_id=template_id,
+            builtin=builtin,
+            problems=api_problems,
+            status_code=422,
         )
     new_id = str((body or {}).get("id") or template_id) if isinstance(body, dict) else template_id
     flash(request, "Template saved.")
@@ -399,9 +449,7 @@ def _sample_inputs(text: str) -> dict[str, str]:
     return values
 
 
-async def _run_console(
-    request: Request, form: Any, template_id: str, xml: str
-) -> dict[str, Any]:
+async def _run_console(request: Request, form: Any, template_id: str, xml: str) -> dict[str, Any]:
     """Run one scenario through the test console API (I3); the page shows each exchange."""
     scenario = str(form.get("console_scenario") or "contact_search")
     integration = str(form.get("console_integration") or "")
