@@ -42,3 +42,43 @@ def test_post_events_to_a_running_ringdesk(settings, database):
         rows = list(session.scalars(select(CallEventRow).order_by(CallEventRow.id)))
     assert [r.type for r in rows] == ["call.ringing", "call.answered", "call.ended"]
     assert rows[0].payload["from"]["name"] == "Ada Lovelace"
+
+
+def test_cli_simulate_call_and_agent_link(settings, database):
+    """`ringdesk simulate-call` posts a missed call; `admin agent-link` prints a key URL."""
+    from click.testing import CliRunner
+
+    from ringdesk.cli import main
+    from ringdesk.screenpop.agent_tokens import agent_key
+
+    env = {
+        "RINGDESK_WEBHOOK_SECRET": settings.resolved_webhook_secret(),
+        "RINGDESK_SECRET_KEY": settings.resolved_secret_key(),
+        "RINGDESK_PUBLIC_URL": "http://rd.example:8080",
+    }
+    runner = CliRunner()
+    with serve_app(create_app(settings)) as url:
+        result = runner.invoke(
+            main,
+            [
+                "simulate-call",
+                "--from",
+                "+4930123456",
+                "--to",
+                "1001",
+                "--missed",
+                "--pause",
+                "0",
+                "--url",
+                url,
+            ],
+            env=env,
+        )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("→ 200") == 2
+    with database.session() as session:
+        types = list(session.scalars(select(CallEventRow.type).order_by(CallEventRow.id)))
+    assert types == ["call.ringing", "call.ended"]
+    link = runner.invoke(main, ["admin", "agent-link", "1001"], env=env)
+    key = agent_key(settings.resolved_secret_key(), "1001")
+    assert link.output.strip() == f"http://rd.example:8080/agent/1001?key={key}"

@@ -70,7 +70,7 @@ async def post_yeastar_event(request: Request, token: str | None = None) -> dict
     if not signed and not yeastar.verify_url_token(secret, token):
         raise _unauthorised("missing or bad signature or token")
     try:
-        events = yeastar.parse(body)
+        events = yeastar.parse(body, tz=request.app.state.settings.pbx_timezone)
     except yeastar.YeastarFormatError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.problems) from None
     results = []
