@@ -233,14 +233,14 @@ class _Parser:
                         return tuple(nodes), f"else {follow.value}", head
                     self.expect(Kind.RIGHT, "else")
                     return tuple(nodes), "else", head
-                nodes.append(self.parse_keyword(head))
+                nodes.append(self.parse_keyword(head, tok.pos))
                 continue
             nodes.append(self.parse_action(tok))
 
-    def parse_keyword(self, head: Token) -> Node:
+    def parse_keyword(self, head: Token, left: int) -> Node:
         word = str(head.value)
         if word in _CONTROL:
-            return self.parse_control(head, word)
+            return self.parse_control(head, word, left)
         if word in ("break", "continue"):
             if self.range_depth == 0:
                 raise self.error(head, f"{{{{{word}}}}} outside {{{{range}}}}")
@@ -248,7 +248,8 @@ class _Parser:
             return Break(head.pos) if word == "break" else Continue(head.pos)
         raise self.error(head, f"{{{{{word}}}}} is not supported in ringdesk templates")
 
-    def parse_control(self, head: Token, word: str) -> Node:
+    def parse_control(self, head: Token, word: str, left: int) -> Node:
+        """`left` is the position of the action's `{{`, where a missing `{{end}}` is reported."""
         mark = len(self.vars)
         pipe = self.parse_pipeline(word, Kind.RIGHT, decl_ok=True)
         self.expect(Kind.RIGHT, word)
@@ -264,17 +265,17 @@ class _Parser:
             if nested_word != word:
                 raise self.error(term_tok, f"{{{{else {nested_word}}}}} inside {{{{{word}}}}}")
             nested_head = self.next()
-            orelse = (self.parse_control(nested_head, nested_word),)
+            orelse = (self.parse_control(nested_head, nested_word, left),)
         elif term == "else":
             orelse, term, term_tok = self.parse_list()
             if term != "end":
                 if term == "EOF":
                     raise self.error(
-                        head, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}"
+                        left, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}"
                     )
                 raise self.error(term_tok, f"expected {{{{end}}}}, found {{{{{term}}}}}")
         elif term != "end":
-            raise self.error(head, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}")
+            raise self.error(left, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}")
         del self.vars[mark:]
         if word == "if":
             return If(head.pos, pipe, body, orelse)

@@ -17,6 +17,8 @@ from ringdesk.expressions import ExpressionError
 
 __all__ = ["format_unix", "to_millis", "unix_value"]
 
+_MAX_UNIX = Decimal(10) ** 11
+
 # Longest tokens first so `yyyy` wins over `yy`, `-z` over a literal `-`, `zzz` over `z`.
 _TOKENS = (
     "yyyy",
@@ -48,7 +50,9 @@ def unix_value(value: Any) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation:
         raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}") from None
-    if not number.is_finite():
+    # Unix seconds beyond ±1e11 (year ~5000) are not times; the bound also keeps huge exponents
+    # such as "1e999999999" from turning into a billion-digit integer.
+    if not number.is_finite() or number.adjusted() > 11 or abs(number) > _MAX_UNIX:
         raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}")
     return number
 

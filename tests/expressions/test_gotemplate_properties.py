@@ -1,0 +1,57 @@
+"""Property tests: escaped values always land intact in JSON bodies and URLs (E2)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ringdesk.expressions import ExpressionError
+from ringdesk.expressions.gotemplate import compile, render
+
+
+# covers E2
+@given(st.text())
+def test_json_escaped_value_round_trips(value):
+    body = render('{"k":"{{.v}}"}', {"v": value}, escape="json")
+    assert json.loads(body) == {"k": value}
+
+
+@given(st.one_of(st.integers(), st.floats(allow_nan=False), st.booleans(), st.none()))
+def test_json_escaped_non_strings_stay_valid(value):
+    body = render('{"k":"{{.v}}"}', {"v": value}, escape="json")
+    assert isinstance(json.loads(body)["k"], str)
+
+
+@given(st.text())
+def test_url_escaped_value_round_trips(value):
+    url = render("https://x.test/p?q={{.v}}", {"v": value}, escape="url")
+    parts = urlsplit(url)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "x.test", "/p")
+    assert unquote(parts.query.removeprefix("q="), errors="strict") == value
+    assert parse_qs(parts.query, keep_blank_values=True, errors="strict") == {"q": [value]}
+
+
+@given(st.text())
+def test_urlencode_output_is_not_encoded_twice(value):
+    url = render("https://x.test/p?q={{UrlEncode .v}}", {"v": value}, escape="url")
+    assert unquote(urlsplit(url).query.removeprefix("q=")) == value
+
+
+@given(st.text().filter(lambda s: "{{" not in s), st.sampled_from(["text", "json", "url", "gjson"]))
+def test_literal_text_is_never_altered(text, mode):
+    assert render(text, {"v": 'x"'}, escape=mode) == text
+
+
+@given(st.text(alphabet=st.sampled_from(list("{}.$|()\"'`-/* abcif=:,end1\n")), max_size=40))
+def test_parser_only_raises_expression_errors(source):
+    """Arbitrary input either compiles or raises a located TemplateSyntaxError."""
+    try:
+        template = compile(source)
+    except ExpressionError:
+        return
+    with contextlib.suppress(ExpressionError):
+        template.render({"a": "x", "b": [1, 2]})
