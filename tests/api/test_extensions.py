@@ -8,7 +8,7 @@ def test_extensions_need_the_admin_token(client):
     assert client.put("/api/v1/extensions/1001", json={"name": "x"}).status_code == 401
 
 
-def test_put_get_list_delete(admin):
+def test_put_get_list_delete_and_bad_input(admin):
     assert admin.get("/api/v1/extensions").json() == []
     created = admin.put("/api/v1/extensions/1001", json={"name": "Ada", "email": "ada@ex.com"})
     assert created.status_code == 200
@@ -22,9 +22,7 @@ def test_put_get_list_delete(admin):
     assert admin.delete("/api/v1/extensions/1001").status_code == 204
     assert admin.get("/api/v1/extensions/1001").status_code == 404
     assert admin.delete("/api/v1/extensions/1001").status_code == 404
-
-
-def test_bad_input_is_422(admin):
+    # bad input is 422
     assert admin.put("/api/v1/extensions/1001", json={"email": "not-an-email"}).status_code == 422
     assert admin.put("/api/v1/extensions/1001", json={"number": "1002"}).status_code == 422
     assert admin.put("/api/v1/extensions/10%2001", json={}).status_code == 422

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from ringdesk.store.tables import Integration
 from ringdesk.templates import load_xml
 
@@ -59,13 +57,11 @@ def test_import_export_round_trip(admin):
     assert "locations" not in view["template"]
 
 
-def test_same_name_gets_a_fresh_id(admin):
+def test_ids_are_fresh_slugs_of_the_name(admin):
+    """A second "Acme Desk" and a custom "Zendesk" get ids of their own."""
     first = admin.post("/api/v1/templates", content=VALID_XML, headers=XML).json()
     second = admin.post("/api/v1/templates", content=VALID_XML, headers=XML).json()
     assert (first["id"], second["id"]) == ("acme-desk", "acme-desk-2")
-
-
-def test_builtin_name_does_not_take_the_builtin_id(admin):
     created = admin.post("/api/v1/templates", content=named("Zendesk"), headers=XML).json()
     assert created["id"] == "zendesk-2"
 
@@ -82,8 +78,8 @@ def test_eleventh_custom_template_is_refused(admin):
     assert admin.get("/api/v1/templates").json()["custom_count"] == 10
 
 
-def test_invalid_template_is_refused_with_located_problems(admin):
-    """covers E4: section, field and line of each error come back."""
+def test_refusals_carry_located_problems_and_warnings_do_not_block(admin, settings):
+    """covers E4: section, field and line of each error come back; warnings still save."""
     text = (CORPUS / "invalid" / "a_six_fields.xml").read_text()
     response = admin.post("/api/v1/templates", content=text, headers=XML)
     assert response.status_code == 422
@@ -93,26 +89,20 @@ def test_invalid_template_is_refused_with_located_problems(admin):
     )
     assert problems[0]["line"] == 14  # as the file's expect comment says
 
-
-def test_unsafe_xml_is_refused(admin):
     text = (CORPUS / "invalid" / "x_billion_laughs.xml").read_text()
     response = admin.post("/api/v1/templates", content=text, headers=XML)
     assert response.status_code == 422
     assert "DTD" in response.json()["problems"][0]["message"]
 
-
-def test_warnings_do_not_block_saving(admin):
-    text = (CORPUS / "valid" / "h_authorization_warning.xml").read_text()
-    response = admin.post("/api/v1/templates", content=text, headers=XML)
-    assert response.status_code == 201
-    assert [p["severity"] for p in response.json()["problems"]] == ["warning"]
-
-
-def test_oversized_body_gets_413(admin, settings):
     big = VALID_XML.replace(
         "<Name>", "<Notes>" + "x" * settings.max_upload_bytes + "</Notes><Name>"
     )
     assert admin.post("/api/v1/templates", content=big, headers=XML).status_code == 413
+
+    text = (CORPUS / "valid" / "h_authorization_warning.xml").read_text()
+    response = admin.post("/api/v1/templates", content=text, headers=XML)
+    assert response.status_code == 201
+    assert [p["severity"] for p in response.json()["problems"]] == ["warning"]
 
 
 def test_validate_endpoint_saves_nothing(admin):
@@ -125,7 +115,7 @@ def test_validate_endpoint_saves_nothing(admin):
     assert admin.get("/api/v1/templates").json()["custom_count"] == 0
 
 
-def test_builtins_are_read_only(admin):
+def test_builtins_are_read_only_and_unknown_ids_are_404(admin):
     xml = admin.get("/api/v1/templates/zendesk/xml")
     assert xml.status_code == 200
     assert (
@@ -134,6 +124,8 @@ def test_builtins_are_read_only(admin):
     response = admin.delete("/api/v1/templates/zendesk")
     assert response.status_code == 403
     assert "read-only" in response.json()["detail"]
+    for path in ("/api/v1/templates/nope", "/api/v1/templates/nope/xml"):
+        assert admin.get(path).status_code == 404
 
 
 def test_replace_with_errors_keeps_the_old_version(admin):
@@ -156,8 +148,3 @@ def test_delete_is_refused_while_an_integration_uses_it(admin, database):
         session.query(Integration).delete()
     assert admin.delete("/api/v1/templates/acme-desk").status_code == 204
     assert admin.get("/api/v1/templates/acme-desk").status_code == 404
-
-
-@pytest.mark.parametrize("path", ["/api/v1/templates/nope", "/api/v1/templates/nope/xml"])
-def test_unknown_template_is_404(admin, path):
-    assert admin.get(path).status_code == 404
