@@ -27,9 +27,14 @@ def call_script(
     call_id: str | None = None,
     now: float | None = None,
 ) -> list[dict[str, Any]]:
-    """The webhook events of one inbound call: ringing, answered (unless missed), ended."""
+    """The webhook events of one inbound call: ringing, answered (unless missed), ended.
+
+    Timestamps are consistent with the durations and the call ends at `now`, so logs
+    never show a call in the future.
+    """
     call_id = call_id or f"sim-{uuid.uuid4().hex[:12]}"
-    start = int(time.time() if now is None else now)
+    ended = int(time.time() if now is None else now)
+    start = ended - ring_seconds - (0 if missed else talk_seconds)
     base: dict[str, Any] = {
         "call_id": call_id,
         "direction": "inbound",
