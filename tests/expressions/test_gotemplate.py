@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ringdesk.expressions import ExpressionError
+from ringdesk.expressions import ExpressionError, TemplateSyntaxError
 from ringdesk.expressions.gotemplate import compile, referenced_variables, render
 
 DATA = {
@@ -112,7 +112,8 @@ def test_text_escape_inserts_as_is():
 
 
 def test_gjson_escape_uses_gjson_escape():
-    gjson = pytest.importorskip("ringdesk.expressions.gjson")
+    from ringdesk.expressions import gjson
+
     assert render("data.{{.v}}", {"v": "a.b*c"}, escape="gjson") == "data." + gjson.escape("a.b*c")
 
 
@@ -142,3 +143,35 @@ def test_runtime_errors_raise_expression_error(template, fragment):
     with pytest.raises(ExpressionError, match="line 1, column") as info:
         render(template, DATA)
     assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{" + "(" * 500 + "1" + ")" * 500 + "}}",
+        "{{if 1}}" * 500 + "{{end}}" * 500,
+        "x" * 200_001,
+    ],
+    ids=["deep parens", "deep ifs", "too long"],
+)
+def test_oversized_templates_are_refused_not_crashing(template):
+    with pytest.raises(TemplateSyntaxError):
+        compile(template)
+
+
+@pytest.mark.parametrize(
+    ("template", "fragment"),
+    [
+        ("{{range 100000000}}{{end}}", "exceeds"),
+        ("{{range $i := 3000}}{{range 3000}}{{end}}{{end}}", "exceeds"),
+        ('{{range 90000}}{{printf "%9999s" "x"}}{{end}}', "output exceeds"),
+    ],
+    ids=["range int", "nested loops", "output size"],
+)
+def test_runaway_templates_stop_with_an_error(template, fragment):
+    with pytest.raises(ExpressionError, match=fragment):
+        render(template, {})
+
+
+def test_printf_refuses_huge_widths():
+    assert render('{{printf "%99999999d" 1}}', {}) == "%!(BADWIDTH)"

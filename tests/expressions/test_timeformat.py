@@ -49,6 +49,7 @@ TOKENS = [
     ("yyyy-MM-ddTHH:mm:ss-z", AM, "2024-01-02T03:04:05+00:00"),
     ("yyyy-MM-ddTHH:mm:ss.000Zz", AM, "2024-01-02T03:04:05.000Z"),
     ("dd/MM/yyyy hh:mm tt", PM, "09/11/2024 04:07 PM"),
+    ("yyyy-MM-dd HH:mm:ss +0000", AM, "2024-01-02 03:04:05 +0000"),  # seen in PBX templates
 ]
 
 

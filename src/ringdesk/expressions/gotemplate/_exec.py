@@ -134,11 +134,14 @@ class _State:
         elif isinstance(value, (list, tuple)):
             items = list(enumerate(value))
         elif isinstance(value, int) and not isinstance(value, bool):
+            if value > _MAX_STEPS:
+                raise self.fail(node.pos, f"range over {value} exceeds {_MAX_STEPS} steps")
             items = [(i, i) for i in range(max(value, 0))]
         else:
             raise self.fail(node.pos, f"range can't iterate over {format_value(value)}")
         decls = node.pipe.decls
         for key, elem in items:
+            self.steps += 1
             if len(decls) == 1:
                 self.bind(decls[0], elem, node.pipe.is_assign)
             elif len(decls) == 2:

@@ -167,6 +167,10 @@ def sprintf(fmt: str, args: Sequence[Any]) -> str:
             continue
         arg = args[argi]
         argi += 1
+        if (width and len(width) > 4) or (prec and len(prec) > 4):
+            # Go prints %!(BADWIDTH) past 1e6; ringdesk caps lower so no template builds huge text.
+            out.append("%!(BADWIDTH)" if width and len(width) > 4 else "%!(BADPREC)")
+            continue
         precision = None if prec is None else int(prec or "0")
         body = _format_one(verb, arg, flags, precision)
         out.append(_pad(body, flags, int(width) if width else 0, verb, arg))

@@ -168,8 +168,14 @@ _CONTROL = frozenset({"if", "with", "range"})
 _LITERALS = (Bool, Dot, Nil, Number, String)
 
 
+MAX_SOURCE = 200_000  # characters; templates are request bodies and URLs, not documents
+MAX_DEPTH = 100  # nested control structures plus parentheses (Go allows 10,000)
+
+
 def parse(source: str, functions: Collection[str]) -> tuple[Node, ...]:
     """Parse `source`; raises TemplateSyntaxError (1-based line/column) when it does not parse."""
+    if len(source) > MAX_SOURCE:
+        raise syntax_error(source, MAX_SOURCE, f"template longer than {MAX_SOURCE} characters")
     return _Parser(source, functions).parse()
 
 
@@ -181,6 +187,13 @@ class _Parser:
         self.i = 0
         self.vars: list[str] = ["$"]
         self.range_depth = 0
+        self.depth = 0
+
+    def enter(self, tok: Token | int) -> None:
+        """Count one level of nesting; deep nesting is refused rather than overflowing the stack."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(tok, f"max nesting depth ({MAX_DEPTH}) exceeded")
 
     # -- token helpers -------------------------------------------------------------------------
     def peek(self) -> Token:
@@ -250,6 +263,7 @@ class _Parser:
 
     def parse_control(self, head: Token, word: str, left: int) -> Node:
         """`left` is the position of the action's `{{`, where a missing `{{end}}` is reported."""
+        self.enter(left)
         mark = len(self.vars)
         pipe = self.parse_pipeline(word, Kind.RIGHT, decl_ok=True)
         self.expect(Kind.RIGHT, word)
@@ -277,6 +291,7 @@ class _Parser:
         elif term != "end":
             raise self.error(left, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}")
         del self.vars[mark:]
+        self.depth -= 1
         if word == "if":
             return If(head.pos, pipe, body, orelse)
         if word == "with":
@@ -392,10 +407,12 @@ class _Parser:
                 raise self.error(tok, f"undefined variable {name!r}")
             return Variable(tok.pos, name, ())
         if kind is Kind.LPAREN:
+            self.enter(tok)
             pipe = self.parse_pipeline("parenthesized pipeline", Kind.RPAREN, decl_ok=True)
             close = self.next()
             if close.kind is not Kind.RPAREN:
                 raise self.error(close, "unclosed left paren")
+            self.depth -= 1
             return pipe
         raise self.error(tok, f"unexpected {_describe(tok)} in operand")
 
