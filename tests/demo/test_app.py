@@ -93,7 +93,7 @@ def test_cursor_paging_with_full_next_links(demo):
         ("0309876543", ["c2"]),
         ("+49309876543", []),
         ("+49 170 1234567", ["c2"]),
-        ("", []),
+        ("", ["c1", "c2", "c3"]),
         ("+999", []),
     ],
     ids=[
@@ -103,7 +103,7 @@ def test_cursor_paging_with_full_next_links(demo):
         "national-hit",
         "e164-miss",
         "mobile",
-        "empty",
+        "empty-lists-all",
         "unknown",
     ],
 )
@@ -112,6 +112,15 @@ def test_contact_search_compares_digits(demo, phone, ids):
     response = demo.get("/api/contacts/search", params={"phone": phone})
     assert response.status_code == 200
     assert [c["id"] for c in response.json()["data"]] == ids
+
+
+def test_contact_listing_pages(demo):
+    """An empty phone lists contacts, paged by page/per_page or offset/limit (for sync)."""
+    search = "/api/contacts/search"
+    page2 = demo.get(search, params={"phone": "", "page": 2, "per_page": 2}).json()["data"]
+    assert [c["id"] for c in page2] == ["c3"]
+    window = demo.get(search, params={"offset": 1, "limit": 1}).json()["data"]
+    assert [c["id"] for c in window] == ["c2"]
 
 
 def test_awkward_names_survive(demo):

@@ -6,6 +6,7 @@ API (all under `Authorization: Bearer <api token or OAuth2 access token>`):
   `?offset=&limit=`, and cursors (`?cursor=&limit=`, the default) with `links.next` as a
   full URL;
 - `GET /api/contacts/search?phone=` — digits-only match on phone or mobile, `{"data":[…]}`;
+  an empty `phone` lists every contact (optionally paged by page/per_page or offset/limit);
 - `POST /api/contacts`, `POST /api/calls`, `POST /api/tickets` — JSON, 201 `{"data":{…}}`.
   `Idempotency-Key` replays the first response without creating anything; the same
   `call_id` twice in calls/tickets is counted as a duplicate.
@@ -108,9 +109,16 @@ async def users(request: Request) -> Response:
 
 
 async def search_contacts(request: Request) -> Response:
-    return JSONResponse(
-        {"data": _store(request).search_contacts(request.query_params.get("phone", ""))}
-    )
+    found = _store(request).search_contacts(request.query_params.get("phone", ""))
+    # Optional paging (page/per_page or offset/limit), for contact sync (C8).
+    if "page" in request.query_params:
+        per_page = min(_int_param(request, "per_page", 100, minimum=1), 100)
+        start = (_int_param(request, "page", 1, minimum=1) - 1) * per_page
+        found = found[start : start + per_page]
+    elif "offset" in request.query_params:
+        start = _int_param(request, "offset", 0)
+        found = found[start : start + min(_int_param(request, "limit", 100, minimum=1), 100)]
+    return JSONResponse({"data": found})
 
 
 async def get_contact(request: Request) -> Response:
