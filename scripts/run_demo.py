@@ -122,6 +122,7 @@ class Setup:
             "name": INTEGRATION_NAME,
             "fields": fields,
             "options": {
+                "sync_contact_types": ["Contacts"],
                 "create_contact": {"enabled": True, "contact_type": "Contacts"},
                 "call_log": {"enabled": True},
                 "ticket": {"enabled": True, "when": "missed"},
@@ -144,6 +145,9 @@ class Setup:
     def users(self) -> None:
         self._checked(self.api.post(self._integration_path("/users/sync")))
         self._checked(self.api.post(self._integration_path("/users/auto-associate")))
+
+    def contacts(self) -> None:
+        self._checked(self.api.post(self._integration_path("/contacts/sync")))
 
 
 def main() -> int:
@@ -197,6 +201,9 @@ def main() -> int:
             setup.step("integration from the built-in 'demo' template", setup.integration)
             setup.step("connect the integration", setup.connect)
             setup.step("sync helpdesk users and associate by email", setup.users)
+            setup.step("sync helpdesk contacts into the phonebook", setup.contacts)
+            if setup.failed:
+                say(f"  {len(setup.failed)} step(s) failed; finish them in the admin UI.")
         agent_link = ""
         try:
             agent_link = ringdesk_cli(env, "admin", "agent-link", "1001")
