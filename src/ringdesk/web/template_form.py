@@ -223,9 +223,24 @@ def remove_row(raw: dict[str, Any], path: str) -> None:
 # ---- raw → model ---------------------------------------------------------------------
 
 
+# Selects always send a value: they do not make a row or block "filled in".
+_ALWAYS_SET = frozenset(
+    {
+        "method",
+        "type",
+        "mode",
+        "credential_type",
+        "token_content_type",
+        "content_type",
+        "trigger",
+        "source",
+    }
+)
+
+
 def _blank(value: Any) -> bool:
     if isinstance(value, dict):
-        return all(_blank(v) for k, v in value.items() if k not in {"method", "type", "mode"})
+        return all(_blank(v) for k, v in value.items() if k not in _ALWAYS_SET)
     if isinstance(value, list):
         return all(_blank(v) for v in value)
     return value in ("", None)

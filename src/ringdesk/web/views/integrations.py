@@ -373,8 +373,17 @@ async def auto_associate(request: Request, integration_id: int) -> Response:
         return _back(integration_id, "users")
     body = json_or_none(response)
     if response.is_success:
-        count = body.get("associated", body) if isinstance(body, dict) else body
-        flash(request, f"Automatic association done: {count}.")
+        made = body.get("associated") if isinstance(body, dict) else None
+        pairs = [
+            f"{m.get('user_id')} → {m.get('extension')}"
+            for m in (made if isinstance(made, list) else [])
+            if isinstance(m, dict)
+        ]
+        flash(
+            request,
+            f"Automatic association: {len(pairs)} matched by email"
+            + (f" ({', '.join(pairs)})." if pairs else "."),
+        )
     else:
         flash(request, f"Automatic association failed: {error_text(response)}", "error")
     return _back(integration_id, "users")
