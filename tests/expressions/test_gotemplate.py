@@ -135,7 +135,7 @@ def test_referenced_variables_are_top_level_names():
         ("{{len 3}}", "len of type int"),
         ("{{TimeFormat 'abc' 'yyyy'}}", "not a Unix time"),
         ("{{printf}}", "wrong number of args for printf"),
-        ("{{range .Var}}{{end}}", "range can't iterate over hi"),
+        ("{{range .Var}}{{end}}", "range can't iterate over a string"),
     ],
     ids=["index", "lt", "field of string", "len", "TimeFormat", "arity", "range string"],
 )
@@ -175,3 +175,40 @@ def test_runaway_templates_stop_with_an_error(template, fragment):
 
 def test_printf_refuses_huge_widths():
     assert render('{{printf "%99999999d" 1}}', {}) == "%!(BADWIDTH)"
+
+
+PRINTF = [
+    ('"%-5s|" "ab"', "ab   |"),
+    ('"%05d" -42', "-0042"),
+    ('"%+d" 5', "+5"),
+    ('"%x %X" "hi" 255', "6869 FF"),
+    ('"%q" "a\\"b\\n"', '"a\\"b\\n"'),
+    ('"%e" 1234.5678', "1.234568e+03"),
+    ('"%.3g" 1234.5678', "1.23e+03"),
+    ('"%v %v %v" 0.000012 100000.0 1e21', "1.2e-05 100000 1e+21"),
+    ('"%5.1f|" 3.14159', "  3.1|"),
+    ('"%c%t" 65 true', "Atrue"),
+    ('"%T %T %T %T" 1 1.5 "s" .list', "int float64 string []interface {}"),
+    ('"%v" .map', "map[one:1 two:2]"),
+    ('"%d" "x"', "%!d(string=x)"),
+    ('"%s" 5', "%!s(int=5)"),
+    ('"%d"', "%!d(MISSING)"),
+    ('"%d" 1 2', "1%!(EXTRA int=2)"),
+    ('"100%%"', "100%"),
+]
+
+
+@pytest.mark.parametrize(("args", "expected"), PRINTF, ids=[p[0] for p in PRINTF])
+def test_printf_follows_go_fmt(args, expected):
+    assert render("{{printf " + args + "}}", DATA) == expected
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{TimeFormat .tok 'yyyy'}}", "{{ToMillis .tok}}", "{{range .tok}}{{end}}", "{{lt .tok 1}}"],
+)
+def test_runtime_errors_do_not_echo_values(template):
+    """Values may be secrets and errors reach logs, so messages name types, not values."""
+    with pytest.raises(ExpressionError) as info:
+        render(template, {"tok": "s3cr3t-token"})
+    assert "s3cr3t" not in str(info.value)

@@ -138,7 +138,8 @@ class _State:
                 raise self.fail(node.pos, f"range over {value} exceeds {_MAX_STEPS} steps")
             items = [(i, i) for i in range(max(value, 0))]
         else:
-            raise self.fail(node.pos, f"range can't iterate over {format_value(value)}")
+            # Type only: values may be secrets, and errors end up in logs and API output.
+            raise self.fail(node.pos, f"range can't iterate over a {go_type(value)}")
         decls = node.pipe.decls
         for key, elem in items:
             self.steps += 1

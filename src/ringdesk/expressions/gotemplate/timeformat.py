@@ -42,18 +42,23 @@ _TOKENS = (
 )
 
 
+def _not_unix(value: Any) -> str:
+    # The value itself stays out of the message: it may be a secret, and errors reach logs.
+    return f"not a Unix time ({type(value).__name__} of {len(str(value))} characters)"
+
+
 def unix_value(value: Any) -> Decimal:
     """Unix seconds from an int, float or numeric string; ExpressionError otherwise."""
     if isinstance(value, bool) or value is None:
-        raise ExpressionError(f"TimeFormat/ToMillis: not a Unix time: {value!r}")
+        raise ExpressionError(f"not a Unix time: {value!r}")
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}") from None
+        raise ExpressionError(_not_unix(value)) from None
     # Unix seconds beyond ±1e11 (year ~5000) are not times; the bound also keeps huge exponents
     # such as "1e999999999" from turning into a billion-digit integer.
     if not number.is_finite() or number.adjusted() > 11 or abs(number) > _MAX_UNIX:
-        raise ExpressionError(f"not a Unix time: {str(value)[:40]!r}")
+        raise ExpressionError(_not_unix(value))
     return number
 
 
