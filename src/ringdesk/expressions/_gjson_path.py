@@ -36,6 +36,9 @@ __all__ = [
     "split_possible_pipe",
 ]
 
+# a query path of plain keys/indexes, evaluated on the parsed element (see _gjson_scan)
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*")
+
 #: name -> fn(json, arg) -> json; filled by `_gjson_modifiers` at import time.
 MODIFIERS: dict[str, Callable[[str, str], str]] = {}
 
@@ -131,6 +134,7 @@ class ArrayPath:
         "q_all",
         "q_on",
         "q_op",
+        "q_parts",
         "q_path",
         "q_value",
     )
@@ -147,6 +151,7 @@ class ArrayPath:
         self.q_on = False
         self.q_all = False
         self.q_path = ""
+        self.q_parts: tuple[str, ...] | None = None
         self.q_op = ""
         self.q_value = ""
 
@@ -192,6 +197,8 @@ def parse_array_path(path: str) -> ArrayPath:
                         if vesc:
                             value = unescape(value)
                     r.q_path, r.q_op, r.q_value = qpath, op, value
+                    if _PLAIN_PATH.fullmatch(qpath):
+                        r.q_parts = tuple(qpath.split("."))
                     i = fi - 1
                     if i + 1 < n and path[i + 1] == "#":
                         r.q_all = True

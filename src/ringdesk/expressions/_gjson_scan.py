@@ -6,7 +6,11 @@ does and slices the raw text of the match, so `Result.raw` is exactly the docume
 
 from __future__ import annotations
 
+import json
+import math
 import re
+from collections.abc import Callable
+from typing import Any
 
 from ringdesk.expressions._gjson_path import (
     MODIFIERS,
@@ -159,11 +163,14 @@ def _parse_array(
         c.piped = True
     multires: list[str] = []
     alog: list[int] = []
+    alog_raws: list[str] = []  # the elements' raw text, seen while skipping them
     state = {"rp": rp}
 
-    def proc_query(qval: Result) -> bool:
+    def proc_query(qval: Result, parsed: Result | None = None) -> bool:
         rp_ = state["rp"]
-        if qval.type == JSON:
+        if parsed is not None:
+            res = parsed
+        elif qval.type == JSON:
             res = get(qval.raw, rp_.q_path)
         else:
             if rp_.q_path != "":
@@ -214,6 +221,8 @@ def _parse_array(
                 i, val, vesc, ok = parse_string(s, i + 1)
                 if not ok:
                     return i, False
+                if rp.alogok:
+                    alog_raws.append(val)
                 if rp.q_on:
                     inner = val[1:-1]
                     if proc_query(Result(STRING, val, unescape(inner) if vesc else inner)):
@@ -235,9 +244,23 @@ def _parse_array(
                             break
                         return i, True
                 else:
-                    i, val = parse_squash(s, i)
+                    parsed = None
+                    if rp.q_parts is not None:
+                        # fast path: parse the element once with json's C scanner and read
+                        # the plain query path from it (first duplicate key wins, as in Go)
+                        try:
+                            obj, end = _scan_first_wins(s, i)
+                        except (StopIteration, ValueError, RecursionError):
+                            pass
+                        else:
+                            parsed = _walk(obj, rp.q_parts)
+                            i, val = end, s[i:end]
+                    if parsed is None:
+                        i, val = parse_squash(s, i)
+                    if rp.alogok:
+                        alog_raws.append(val)
                     if rp.q_on:
-                        if proc_query(Result(JSON, val)):
+                        if proc_query(Result(JSON, val), parsed):
                             return i, True
                     elif hit:
                         if rp.alogok:
@@ -247,6 +270,8 @@ def _parse_array(
             elif ch in "tf" or (ch == "n" and not (i + 1 < n and s[i + 1] != "u")):
                 i, val = parse_literal(s, i)
                 typ = TRUE if ch == "t" else FALSE if ch == "f" else NULL
+                if rp.alogok:
+                    alog_raws.append(val)
                 if rp.q_on:
                     if proc_query(Result(typ, val)):
                         return i, True
@@ -258,7 +283,7 @@ def _parse_array(
             elif ch == "]":
                 if rp.arrch and rp.part == "#":
                     if rp.alogok:
-                        _alog_result(c, rp, alog)
+                        _alog_result(c, rp, alog, alog_raws)
                         return i + 1, True
                     c.value = Result(NUMBER, str(h - 1), num=float(h - 1))
                     return i + 1, True
@@ -271,6 +296,8 @@ def _parse_array(
             else:
                 i, val = parse_number(s, i)
                 num = Result(NUMBER, val, num=parse_float(val))
+                if rp.alogok:
+                    alog_raws.append(val)
                 if rp.q_on:
                     if proc_query(num):
                         return i, True
@@ -283,7 +310,48 @@ def _parse_array(
     return i, False
 
 
-def _alog_result(c: _Ctx, rp: ArrayPath, alog: list[int]) -> None:
+def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k not in out:
+            out[k] = v
+    return out
+
+
+_scan_first_wins: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # type: ignore[attr-defined]  # C scanner, undeclared in typeshed
+    object_pairs_hook=_first_wins
+).scan_once
+
+
+def _walk(obj: Any, parts: tuple[str, ...]) -> Result:
+    """The query value at a plain path inside a parsed element, as a comparable Result."""
+    for part in parts:
+        if isinstance(obj, dict):
+            if part not in obj:
+                return Result()
+            obj = obj[part]
+        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+            obj = obj[int(part)]
+        else:
+            return Result()
+    if isinstance(obj, str):
+        return Result(STRING, '""', obj)
+    if obj is True:
+        return Result(TRUE, "true")
+    if obj is False:
+        return Result(FALSE, "false")
+    if obj is None:
+        return Result(NULL, "null")
+    if isinstance(obj, int | float):
+        try:
+            num = float(obj)
+        except OverflowError:  # a huge integer: Go's ParseFloat gives ±Inf
+            num = math.inf if obj > 0 else -math.inf
+        return Result(NUMBER, "0", num=num)
+    return Result(JSON, "{}")
+
+
+def _alog_result(c: _Ctx, rp: ArrayPath, alog: list[int], raws: list[str]) -> None:
     s = c.json
     key = rp.alogkey
     split = split_possible_pipe(key)
@@ -293,20 +361,29 @@ def _alog_result(c: _Ctx, rp: ArrayPath, alog: list[int]) -> None:
         c.piped = True
     parts: list[str] = []
     n = len(s)
+    last = alog[-1]
+    while last < n and s[last] in " \t\r\n":
+        last += 1
+    if last >= n or s[last] == "]":
+        # the usual case: each element was seen once while skipping it
+        for raw in raws:
+            sub = get(raw, key)
+            if sub.exists:
+                parts.append(sub.raw or sub.text)
+        c.value = Result(JSON, "[" + ",".join(parts) + "]")
+        return
+    # Go re-reads each element from its recorded start; after a trailing comma that
+    # re-read runs past the ']' (a quirk we keep), so do exactly the same here
     for idx in alog:
         while idx < n and s[idx] in " \t\r\n":
             idx += 1
         if idx < n and s[idx] != "]":
             _, res = parse_any(s, idx)
             if res is not None:
-                sub = get(res.raw, key) if res.type == JSON else _get_scalar(res, key)
+                sub = get(res.raw, key)
                 if sub.exists:
                     parts.append(sub.raw or sub.text)
     c.value = Result(JSON, "[" + ",".join(parts) + "]")
-
-
-def _get_scalar(res: Result, path: str) -> Result:
-    return get(res.raw, path)
 
 
 def _exec_static(path: str) -> tuple[str, str] | None:
