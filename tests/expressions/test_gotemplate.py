@@ -212,3 +212,7 @@ def test_runtime_errors_do_not_echo_values(template):
     with pytest.raises(ExpressionError) as info:
         render(template, {"tok": "s3cr3t-token"})
     assert "s3cr3t" not in str(info.value)
+
+
+def test_unicode_names_as_in_go():
+    assert render("{{.Größe}}{{$ü := .Größe}}{{$ü}}", {"Größe": "XL"}) == "XLXL"

@@ -82,8 +82,9 @@ _NUMBER = re.compile(
     )i?""",
     re.VERBOSE,
 )
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_ALNUM = re.compile(r"[A-Za-z0-9_]*")
+# Go's identifiers: Unicode letters, digits and `_` (`\w`), not starting with a digit.
+_IDENT = re.compile(r"[^\W\d]\w*")
+_ALNUM = re.compile(r"\w*")
 _SIMPLE_ESCAPES = {
     "a": "\a",
     "b": "\b",
@@ -281,9 +282,9 @@ def _lex_number(source: str, pos: int, space: bool) -> tuple[Token, int]:
     m = _NUMBER.match(source, pos)
     end = m.end() if m else pos
     # Go: a number must be followed by a non-alphanumeric character.
-    if end < len(source) and (source[end].isalnum() or source[end] == "_"):
-        bad_end = _ALNUM.match(source, end)
-        stop = bad_end.end() if bad_end else end
+    tail = _ALNUM.match(source, end)
+    stop = tail.end() if tail else end
+    if stop > end:
         raise syntax_error(source, pos, f"bad number syntax: {source[pos:stop]!r}")
     text = source[pos:end]
     if text in ("", "+", "-", ".", "+.", "-."):
