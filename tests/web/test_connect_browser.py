@@ -20,6 +20,7 @@ from tests.web.conftest import log_in, shot
 
 pytestmark = pytest.mark.browser
 
+DEMO_TOKEN = "web-test-token-5f2c9a"
 BUILTIN = Path(ringdesk.templates.__file__).parent / "builtin"
 
 
@@ -45,7 +46,7 @@ def _import_demo_template(page, live, demo_url: str) -> None:
 
 @pytest.fixture
 def demo_url():
-    with serve_app(create_demo_app()) as url:
+    with serve_app(create_demo_app(api_token=DEMO_TOKEN)) as url:
         yield url
 
 
@@ -127,3 +128,25 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
     assert log_rows.count() >= 2
     assert "/api/contacts/search" in page.locator("#log").inner_text()
     shot(page, "integration-request-log")
+
+
+def test_console_runs_a_scenario_redacted(page, live, demo_url):
+    # covers I3, A9
+    """The editor's test console runs contact search against the demo; the token is hidden."""
+    log_in(page, live)
+    page.goto(f"{live.url}/admin/templates/demo")
+    page.get_by_label("Scenario").select_option("contact-search")
+    page.get_by_label(re.compile("^Connect values")).fill(
+        f"base_url={demo_url}\napi_token={DEMO_TOKEN}"
+    )
+    page.get_by_label(re.compile("^Sample input")).fill("phone=+4930123456")
+    page.get_by_role("button", name="Run scenario").click()
+    exchange = page.locator(".exchange").first
+    exchange.wait_for()
+    assert "/api/contacts/search" in exchange.locator(".url").inner_text()
+    assert exchange.locator(".status").inner_text() == "200"
+    assert "Lovelace" in page.locator(".console-out").inner_text()
+    assert DEMO_TOKEN not in page.content()
+    assert page.get_by_label(re.compile("^Connect values")).input_value() == ""
+    page.locator("#console").scroll_into_view_if_needed()
+    shot(page, "template-console", full_page=False)

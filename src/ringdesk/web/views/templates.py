@@ -29,7 +29,7 @@ __all__ = ["router"]
 router = APIRouter(dependencies=[Depends(current_admin)], include_in_schema=False)
 
 CUSTOM_LIMIT = 10  # G5
-SCENARIOS = ("contact_search", "users", "create_contact", "call_log", "ticket")
+SCENARIOS = ("contact-search", "users", "create-contact", "call-log", "ticket")
 LOGO_TYPES = {"image/png", "image/jpeg"}
 CONTACT_FIELDS = (
     "ContactId",
@@ -450,27 +450,33 @@ def _sample_inputs(text: str) -> dict[str, str]:
 
 
 async def _run_console(request: Request, form: Any, template_id: str, xml: str) -> dict[str, Any]:
-    """Run one scenario through the test console API (I3); the page shows each exchange."""
-    scenario = str(form.get("console_scenario") or "contact_search")
+    """Run one scenario through the test console API (I3); the page shows each exchange.
+
+    With an integration chosen, its saved template and connection are used; otherwise the
+    template as edited now, with the connect values typed into the console (never shown
+    again on the page: they may be secrets, A9).
+    """
+    scenario = str(form.get("console_scenario") or SCENARIOS[0])
     integration = str(form.get("console_integration") or "")
-    payload: dict[str, Any] = {
-        "scenario": scenario,
-        "xml": xml,
-        "phone": str(form.get("console_phone") or ""),
-        "variables": _sample_inputs(str(form.get("console_inputs") or "")),
-    }
-    if integration.isdigit():
-        payload["integration_id"] = int(integration)
-    result: dict[str, Any] = {
-        "scenario": scenario,
-        "phone": payload["phone"],
-        "inputs": str(form.get("console_inputs") or ""),
-        "integration": integration,
-    }
+    inputs = str(form.get("console_inputs") or "")
+    sample = _sample_inputs(inputs)
+    result: dict[str, Any] = {"scenario": scenario, "inputs": inputs, "integration": integration}
     try:
-        response = await call_api(
-            request, "POST", f"/templates/{template_id or 'draft'}/console", json=payload
-        )
+        if integration.isdigit():
+            response = await call_api(
+                request,
+                "POST",
+                f"/integrations/{integration}/console",
+                json={"scenario": scenario, "sample": sample},
+            )
+        else:
+            fields = _sample_inputs(str(form.get("console_fields") or ""))
+            response = await call_api(
+                request,
+                "POST",
+                f"/templates/{template_id or 'draft'}/console",
+                json={"scenario": scenario, "sample": sample, "fields": fields, "xml": xml},
+            )
     except ApiUnavailable:
         result["error"] = "The test console is not available on this server yet."
         return result
@@ -478,11 +484,18 @@ async def _run_console(request: Request, form: Any, template_id: str, xml: str) 
     if not response.is_success or not isinstance(body, dict):
         result["error"] = error_text(response)
         body = body if isinstance(body, dict) else {}
+    elif body.get("error"):
+        result["error"] = str(body["error"])
     result["exchanges"] = [e for e in body.get("exchanges", []) if isinstance(e, dict)]
     for e in result["exchanges"]:
         for key in ("request_headers", "response_headers"):
             if isinstance(e.get(key), dict):
                 e[key] = "\n".join(f"{k}: {v}" for k, v in e[key].items())
-    rest = {k: v for k, v in body.items() if k not in {"exchanges", "detail"}}
-    result["result"] = json.dumps(rest, indent=2, ensure_ascii=False) if rest else ""
+            elif isinstance(e.get(key), list):
+                e[key] = "\n".join(
+                    f"{h[0]}: {h[1]}" if isinstance(h, list | tuple) and len(h) == 2 else str(h)
+                    for h in e[key]
+                )
+    found = body.get("result")
+    result["result"] = json.dumps(found, indent=2, ensure_ascii=False) if found else ""
     return result
