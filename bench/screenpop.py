@@ -1,0 +1,230 @@
+"""Screen-pop latency: a `call.ringing` event handed to `flows.on_event` until the pop is
+published on the agent's hub channel, against a helpdesk answering every contact search
+after a fixed 20 ms, compared with the raw search request alone (plain httpx) in the same
+run, interleaved. Prints p50/p99 of both and the overhead (goal: p99 overhead <= 3 ms), plus
+the pop latency when the local phonebook already knows the caller."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+
+ROUNDS = 300
+WARMUP = 20
+PEER_LATENCY = 0.020
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The peer: answers a contact search with one contact holding the searched number,
+    after PEER_LATENCY seconds."""
+    if scope["type"] != "http":
+        return
+    phone = parse_qs(scope.get("query_string", b"").decode()).get("phone", [""])[0]
+    await asyncio.sleep(PEER_LATENCY)
+    body = json.dumps(
+        {"data": [{"id": phone[-6:], "first_name": "Ada", "last_name": "Bench", "phone": phone}]}
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<HelpdeskTemplate formatVersion="1">
+  <General><Name>Bench</Name><MaxConcurrentRequests>4</MaxConcurrentRequests></General>
+  <Authentication method="bearer">
+    <Fields><Field type="password" name="api_token" title="Token"/></Fields>
+    <Bearer><Token>{{.api_token}}</Token></Bearer>
+  </Authentication>
+  <ContactSearch>
+    <ContactType name="Contacts">
+      <Request method="GET"><Url>BASE/contacts/search?phone={{.Phone}}</Url></Request>
+      <Popup mode="url">https://crm.example/contacts/{{.ContactId}}</Popup>
+      <Mapping>
+        <Field name="ContactId" path="data.#.id" required="true"/>
+        <Field name="FirstName" path="data.#.first_name" required="true"/>
+        <Field name="LastName" path="data.#.last_name"/>
+        <Field name="BusinessNumber" path="data.#.phone"/>
+      </Mapping>
+    </ContactType>
+  </ContactSearch>
+</HelpdeskTemplate>"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    # A separate process, so the peer's CPU does not compete with the code under test.
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.screenpop:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=root,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("bench server did not start")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _event(index: int, number: str) -> Any:
+    from ringdesk.events.model import CallEvent
+
+    return CallEvent.model_validate(
+        {
+            "type": "call.ringing",
+            "call_id": f"bench-{index}",
+            "from": {"number": number},
+            "to": {"number": "1001"},
+            "extension": "1001",
+            "timestamp": 1732521600,
+        }
+    )
+
+
+async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
+    from cryptography.fernet import Fernet
+
+    from ringdesk.config import Settings
+    from ringdesk.flows import on_event
+    from ringdesk.http.client import Executor
+    from ringdesk.integrations.service import create_integration
+    from ringdesk.metrics import Metrics
+    from ringdesk.screenpop.hub import Hub
+    from ringdesk.store.crypto import SecretBox
+    from ringdesk.store.db import Database
+    from ringdesk.store.migrate import upgrade
+    from ringdesk.store.tables import TemplateRow
+
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(db_url)
+    settings = Settings(
+        database_url=db_url,
+        data_dir=workdir,
+        secret_key=Fernet.generate_key().decode(),
+        allow_private_networks=True,
+        run_workers=False,
+    )
+    database = Database(db_url)
+    state = SimpleNamespace(settings=settings, db=database, metrics=Metrics(), hub=Hub())
+    state.crypto = SecretBox(settings.resolved_secret_key())
+    state.executor = Executor(settings, database, state=state)
+    with database.session() as session:
+        session.add(TemplateRow(id="bench", name="Bench", xml=_TEMPLATE.replace("BASE", base)))
+        session.flush()
+        row = create_integration(
+            session,
+            state.crypto,
+            template_id="bench",
+            name="Bench",
+            fields={"api_token": "tok"},
+            options={"default_region": "DE"},
+        )
+        row.status = "connected"
+    sub = state.hub.subscribe("1001")
+    results: dict[str, list[float]] = {"raw": [], "pop": [], "phonebook": []}
+
+    async with httpx.AsyncClient() as client:
+
+        async def raw(number: str) -> float:
+            started = time.perf_counter()
+            response = await client.get(
+                f"{base}/contacts/search",
+                params={"phone": number},
+                headers={"Authorization": "Bearer tok", "Accept": "application/json"},
+            )
+            response.raise_for_status()
+            response.json()
+            return time.perf_counter() - started
+
+        async def pop(index: int, number: str) -> float:
+            started = time.time()
+            await on_event(state, _event(index, number))
+            first = await sub.get(5)
+            if first is None or not first["matched"]:
+                raise RuntimeError(f"no matched pop: {first!r}")
+            while not sub.queue.empty():  # a phonebook hit is followed by the live refresh
+                sub.queue.get_nowait()
+            return float(first["published_at"]) - started
+
+        for i in range(WARMUP + ROUNDS):
+            number = f"+4930{100000 + i}"
+            r = await raw(number)
+            p = await pop(i, number)  # a new number: the phonebook cannot answer, live search
+            again = await pop(100_000 + i, number)  # now the phonebook knows it
+            if i >= WARMUP:
+                results["raw"].append(r)
+                results["pop"].append(p)
+                results["phonebook"].append(again)
+    await state.executor.aclose()
+    database.dispose()
+    return results
+
+
+def main() -> None:
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            results = asyncio.run(_run(f"http://127.0.0.1:{port}", Path(tmp)))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    ms = {k: [v * 1000 for v in values] for k, values in results.items()}
+    rows = [
+        ("raw search request", ms["raw"]),
+        ("screen pop (live search)", ms["pop"]),
+        ("screen pop (phonebook hit)", ms["phonebook"]),
+    ]
+    print(f"helpdesk latency {PEER_LATENCY * 1000:.0f} ms, {ROUNDS} calls, sequential")
+    for label, values in rows:
+        p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
+        mean = statistics.fmean(values)
+        print(f"{label:28s} p50 {p50:7.2f} ms  p99 {p99:7.2f} ms  mean {mean:7.2f} ms")
+    p50 = _percentile(ms["pop"], 0.5) - _percentile(ms["raw"], 0.5)
+    p99 = _percentile(ms["pop"], 0.99) - _percentile(ms["raw"], 0.99)
+    print(f"overhead pop - raw: p50 {p50:+.2f} ms, p99 {p99:+.2f} ms (goal p99 <= 3 ms)")
+
+
+if __name__ == "__main__":
+    main()
