@@ -216,3 +216,12 @@ def test_runtime_errors_do_not_echo_values(template):
 
 def test_unicode_names_as_in_go():
     assert render("{{.Größe}}{{$ü := .Größe}}{{$ü}}", {"Größe": "XL"}) == "XLXL"
+
+
+def test_lone_surrogates_never_break_a_request():
+    """A lone surrogate (possible after a JSON `\\ud800` escape) yields sendable text (E2)."""
+    data = {"v": "a\ud800b"}
+    body = render('{"k":"{{.v}}"}', data, escape="json")
+    body.encode("utf-8")
+    assert json.loads(body) == {"k": "a\ud800b"}
+    assert render("{{.v}}|{{UrlEncode .v}}", data, escape="url") == "a%EF%BF%BDb|a%EF%BF%BDb"

@@ -10,13 +10,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
-from urllib.parse import quote
 
 from ringdesk.expressions import ExpressionError
 from ringdesk.expressions.gotemplate import _parser as p
 from ringdesk.expressions.gotemplate._fmt import format_value, go_type
 from ringdesk.expressions.gotemplate._lexer import locate
-from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, SafeStr, check_arity, truth
+from ringdesk.expressions.gotemplate.funcs import (
+    FUNCS,
+    Env,
+    SafeStr,
+    check_arity,
+    truth,
+    url_quote,
+    well_formed,
+)
 
 __all__ = ["Escape", "execute"]
 
@@ -35,11 +42,12 @@ class _Continue(Exception):
 
 
 def _escape_json(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)[1:-1]
+    # Lone surrogates cannot be sent as UTF-8; as \u escapes they still make valid JSON.
+    return json.dumps(text, ensure_ascii=well_formed(text) is not text)[1:-1]
 
 
 def _escape_url(text: str) -> str:
-    return text if isinstance(text, SafeStr) else quote(text, safe="")
+    return text if isinstance(text, SafeStr) else url_quote(text)
 
 
 def _escape_gjson(text: str) -> str:

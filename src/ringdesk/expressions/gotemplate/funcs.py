@@ -8,6 +8,7 @@ evaluated lazily by the executor; their entries here serve the name table and ea
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -18,7 +19,7 @@ from ringdesk.expressions import ExpressionError
 from ringdesk.expressions.gotemplate._fmt import format_value, go_type, sprint, sprintf, sprintln
 from ringdesk.expressions.gotemplate.timeformat import format_unix, to_millis
 
-__all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth"]
+__all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth", "url_quote", "well_formed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +236,7 @@ def _js(env: Env, *args: Any) -> str:
 
 
 def _urlquery(env: Env, *args: Any) -> str:
-    return quote_plus(_text_arg(args), safe="")
+    return quote_plus(well_formed(_text_arg(args)), safe="")
 
 
 # -- ringdesk / PBX helpers (variables.md) -----------------------------------------------------
@@ -256,9 +257,25 @@ def _capitalize(env: Env, text: Any) -> str:
     return s[:1].upper() + s[1:]
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """`text` with lone surrogates (e.g. from a `\ud800` JSON escape) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
+
+
+def url_quote(text: str) -> str:
+    """Percent-encode every byte outside A–Z a–z 0–9 - _ . ~ (RFC 3986 unreserved)."""
+    return quote(well_formed(text), safe="")
+
+
 def _url_encode(env: Env, text: Any) -> SafeStr:
-    # quote() with safe="" keeps exactly A–Z a–z 0–9 - _ . ~ (RFC 3986 unreserved).
-    return SafeStr(quote(_str(text), safe=""))
+    return SafeStr(url_quote(_str(text)))
 
 
 FUNCS: dict[str, Callable[..., Any]] = {
