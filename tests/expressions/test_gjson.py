@@ -157,3 +157,33 @@ ACCEPTED = [
 def test_lenient_paths_compile(path):
     """Literals, modifier arguments and escapes are not mistaken for malformed syntax."""
     assert gjson.compile(path).path == path
+
+
+VALUES = [
+    ('{"n":12345678901234567890}', "n", 12345678901234567890, "12345678901234567890"),
+    ('{"n":1.50}', "n", 1.5, "1.5"),
+    ('{"n":-0.0}', "n", -0.0, "-0"),
+    ('{"n":1e3}', "n", 1000.0, "1000"),
+    ('{"s":"\\u00e9\\n"}', "s", "é\n", "é\n"),
+    ('{"z":null}', "z", None, ""),
+    ('{"a":1,"a":2}', "a", 1, "1"),
+    ('{"o":{"a":1,"a":2}}', "o", {"a": 1}, '{"a":1,"a":2}'),
+]
+
+
+@pytest.mark.parametrize(("doc", "path", "value", "text"), VALUES, ids=[v[0] for v in VALUES])
+def test_value_and_text_semantics(doc, path, value, text):
+    """Integers stay int, text is Go's String(), duplicate keys resolve to the first (E3)."""
+    res = gjson.get(doc, path)
+    assert res.exists
+    assert res.value == value
+    assert type(res.value) is type(value)
+    assert res.text == text
+
+
+def test_compiled_path_is_reusable_and_cached():
+    """compile() returns the same validated path object for the same text."""
+    compiled = gjson.compile("friends.#.first")
+    assert compiled is gjson.compile("friends.#.first")
+    assert compiled.get(DOC).value == ["Dale", "Roger", "Jane"]
+    assert compiled.get(DOC.encode()).value == ["Dale", "Roger", "Jane"]

@@ -1,14 +1,25 @@
 """GJSON path queries (tidwall/gjson syntax) over raw JSON text: `get`, `compile`, `escape`.
 
-`get(document, path)` scans the document text like the Go implementation, so `Result.raw` is
-the match's exact text. Paths are validated once (`compile`, cached): gjson itself accepts any
-string, but we refuse paths that are clearly malformed, with a 0-based position:
+`get(document, path)` scans the document text like the Go implementation (a port of
+tidwall/gjson, modifiers and tidwall/pretty included), so `Result.raw` is the match's exact
+text ("" when missing), `Result.text` is Go's `String()`, `Result.exists` Go's `Exists()`.
+`Result.value` is the Python value: unlike Go's float64 everywhere, integers stay `int`; a
+duplicate object key resolves to its first occurrence, as `get` does. Mapping paths such as
+`data.#.id` give one array; `split_alternatives` splits C4's "path1, path2" lists.
+
+Paths are validated once (`compile`, cached; `get` validates too). gjson accepts any string,
+but we refuse paths that are clearly malformed, raising ExpressionError with a 0-based
+`position`:
 
 * a dangling escape (a path ending in a lone backslash);
 * an unbalanced query `#(` / `#[`, or a multipath `[` / `{` without its closing bracket;
 * a query operator other than `== = != < <= > >= % !%`;
 * an unknown modifier name (`@nope`): a key that starts with `@` must be escaped (`\\@type`),
-  which `escape()` does.
+  which `escape()` does. Custom modifiers (Go's AddModifier) are not supported.
+
+Conformance: tests/expressions/test_gjson_conformance.py replays the calls of tidwall/gjson's
+own test suite (99 % identical; the rest are the two rules above) and random paths answered by
+the Go code.
 """
 
 from __future__ import annotations
@@ -49,7 +60,7 @@ class CompiledPath:
 
 
 @functools.lru_cache(maxsize=2048)
-def compile(path: str) -> CompiledPath:  # the contract names it compile
+def compile(path: str) -> CompiledPath:  # shadows the builtin: the contract names it so
     """Validate `path` (raises ExpressionError with `.position`) and return a CompiledPath."""
     _validate(path, 0, path)
     return CompiledPath(path)
