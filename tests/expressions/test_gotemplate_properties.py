@@ -55,3 +55,21 @@ def test_parser_only_raises_expression_errors(source):
         return
     with contextlib.suppress(ExpressionError):
         template.render({"a": "x", "b": [1, 2]})
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(JSON_VALUES, st.sampled_from(["text", "json", "url", "gjson"]))
+def test_any_json_value_renders_in_every_mode(value, mode):
+    """Whatever a helpdesk returns, inserting it yields text, never a Python error."""
+    out = render(
+        "[{{.v}}]{{range .l}}{{.}}{{end}}{{len .l}}", {"v": value, "l": [value]}, escape=mode
+    )
+    assert out.startswith("[")
