@@ -148,3 +148,28 @@ def test_delete_is_refused_while_an_integration_uses_it(admin, database):
         session.query(Integration).delete()
     assert admin.delete("/api/v1/templates/acme-desk").status_code == 204
     assert admin.get("/api/v1/templates/acme-desk").status_code == 404
+
+
+def test_concurrent_imports_never_pass_the_limit(settings, admin_token):
+    """covers G5 under concurrency: 14 imports at once over real sockets → exactly 10 stored."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from ringdesk.api.app import create_app
+    from tests.live import serve_app
+
+    with serve_app(create_app(settings)) as url:
+        headers = {**XML, "Authorization": f"Bearer {admin_token}"}
+
+        def post(i: int) -> int:
+            with httpx.Client(base_url=url, timeout=30) as http:
+                return http.post(
+                    "/api/v1/templates", content=named(f"D{i}"), headers=headers
+                ).status_code
+
+        with ThreadPoolExecutor(max_workers=7) as pool:
+            codes = list(pool.map(post, range(14)))
+        assert sorted(codes) == [201] * 10 + [422] * 4
+        with httpx.Client(base_url=url, headers=headers) as http:
+            assert http.get("/api/v1/templates").json()["custom_count"] == 10

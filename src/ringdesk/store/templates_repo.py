@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -17,6 +17,7 @@ from ringdesk.templates.model import Logo, Template
 
 __all__ = [
     "count_custom",
+    "count_custom_locked",
     "create_custom",
     "delete_template",
     "get_row",
@@ -60,6 +61,21 @@ def count_custom(session: Session, *, exclude: str | None = None) -> int:
     if exclude is not None:
         query = query.where(TemplateRow.id != exclude)
     return int(session.scalar(query) or 0)
+
+
+# Any fixed number: the PostgreSQL advisory lock that serialises custom-template imports.
+_CUSTOM_LOCK = 0x7269_6E67  # "ring"
+
+
+def count_custom_locked(session: Session) -> int:
+    """`count_custom` under a lock held to the end of the transaction, so two concurrent
+    imports cannot both see 9 and store an 11th template (G5)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CUSTOM_LOCK})
+    else:
+        # A no-op write takes SQLite's single write lock now, before the count is read.
+        session.execute(text("UPDATE templates SET name = name WHERE 1 = 0"))
+    return count_custom(session)
 
 
 def _fill(row: TemplateRow, template: Template) -> None:
@@ -121,9 +137,9 @@ def seed_builtin(session: Session) -> list[str]:
     load is logged and skipped rather than stopping the service.
     """
     written = []
-    for template_id, text in builtin_xml().items():
+    for template_id, source in builtin_xml().items():
         try:
-            template = load_xml(text)
+            template = load_xml(source)
         except TemplateError as exc:
             log.error("built-in template %s does not load: %s", template_id, exc)
             continue

@@ -109,7 +109,7 @@ def list_templates(session: SessionDep) -> dict[str, Any]:
 @admin_router.post("/templates", status_code=status.HTTP_201_CREATED, response_model=None)
 def create_template(body: XmlBody, session: SessionDep) -> dict[str, Any] | JSONResponse:
     """Import template XML → 201 with warnings, or 422 with every problem (E4, G5)."""
-    template, problems = _parse(body, custom_count=repo.count_custom(session))
+    template, problems = _parse(body, custom_count=repo.count_custom_locked(session))
     if template is None or has_errors(problems):
         return _refused(problems)
     row = repo.create_custom(session, template)
