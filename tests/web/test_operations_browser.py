@@ -78,6 +78,18 @@ def test_associate_users_with_extensions(page, live):
     assert found == {"u1": "1001", "u2": "1002"}
     shot(page, "integration-users")
 
+    # Options (I1): tickets on, for every call.
+    page.get_by_label("Create tickets").check()
+    page.get_by_label("When").select_option("always")
+    page.get_by_role("button", name="Save options").click()
+    assert "Options saved" in page.locator(".flash").inner_text()
+    assert page.get_by_label("Create tickets").is_checked()
+    assert page.get_by_label("When").input_value() == "always"
+    with live.db.session() as session:
+        ticket = session.get(Integration, integration_id).options["ticket"]
+    assert ticket["enabled"] is True
+    assert ticket["when"] == "always"
+
 
 def test_retry_failed_delivery(page, live):
     # covers L3

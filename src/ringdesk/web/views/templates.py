@@ -76,6 +76,7 @@ def _summary(row: TemplateRow) -> dict[str, Any]:
     }
 
 
+@router.get("/admin")
 @router.get("/admin/")
 def home() -> Response:
     return RedirectResponse("/admin/integrations", status_code=303)
