@@ -39,9 +39,19 @@ async def ringdesk(settings):
     app.state.db.dispose()
 
 
-def setup(state, url, *, options=None, skip_unanswered=True, users=("1001", "1002", "1003")):
+def setup(
+    state,
+    url,
+    *,
+    options=None,
+    skip_unanswered=True,
+    users=("1001", "1002", "1003"),
+    search=True,
+):
     integration = add_integration(
-        state.db, xml=template_xml(url, skip_unanswered=skip_unanswered), options=options
+        state.db,
+        xml=template_xml(url, skip_unanswered=skip_unanswered, search=search),
+        options=options,
     )
     with state.db.session() as session:
         for ext in users:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 from pathlib import Path
@@ -38,8 +39,9 @@ def add_integration(
 
 
 class FakeHelpdesk:
-    """Stores what it receives per collection, dedupes on `Idempotency-Key` (counting the
-    repeats it dropped), and can answer 503 + Retry-After for the next `fail_next` posts."""
+    """Stores what it receives per collection, dedupes on `Idempotency-Key` (`duplicates`
+    counts the repeats it answered from the key instead of storing again), and can answer
+    503 + Retry-After for the next `fail_next` posts."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -49,6 +51,8 @@ class FakeHelpdesk:
         self.missing_keys = 0
         self.fail_next = 0
         self.retry_after = "0"
+        self.delay = 0.0  # seconds before answering, so a test can kill a sender mid-request
+        self.posts = 0
         self.app = FastAPI()
         self.app.post("/{collection}")(self._post)
         self.app.get("/contacts/search")(self._search)
@@ -58,9 +62,12 @@ class FakeHelpdesk:
 
     async def _post(self, collection: str, request: Request) -> JSONResponse:
         raw = await request.body()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         body = json.loads(raw)  # invalid JSON fails the test loudly (500)
         key = request.headers.get("idempotency-key")
         with self.lock:
+            self.posts += 1
             if self.fail_next > 0:
                 self.fail_next -= 1
                 return JSONResponse(
@@ -80,9 +87,16 @@ class FakeHelpdesk:
             return JSONResponse(answer, status_code=201)
 
 
-def template_xml(base_url: str, *, skip_unanswered: bool = True, ticket: bool = True) -> str:
-    """A template whose call log, ticket and create-contact requests go to `base_url`."""
+def template_xml(
+    base_url: str, *, skip_unanswered: bool = True, ticket: bool = True, search: bool = True
+) -> str:
+    """A template whose call log, ticket and create-contact requests go to `base_url`.
+
+    `search=False` leaves out contact search (bulk tests: no live lookup per log)."""
     text = (Path(__file__).parent / "data" / "fake_desk.xml").read_text()
+    if not search:
+        start, end = text.index("  <ContactSearch>"), text.index("  <CreateContact")
+        text = text[:start] + text[end:]
     return (
         text.replace("@BASE@", base_url)
         .replace("@SKIP@", "true" if skip_unanswered else "false")

@@ -231,12 +231,14 @@ async def send(
     variables: Mapping[str, str],
     idempotency_key: str,
 ) -> Any:
-    """Render `spec` (URL with URL escaping, body with JSON escaping) and send it."""
+    """Render `spec` and send it: the URL as `flows.contacts.render_url` does (values in
+    the query URL-escaped, a `{{.base_url}}` prefix kept a URL), the body JSON-escaped."""
     from ringdesk.expressions import gotemplate
+    from ringdesk.flows.contacts import render_url
 
     tz = str(ctx.options.get("timezone") or "UTC")
     data = {**ctx.variables, **variables}
-    url = gotemplate.render(spec.url, data, escape="url", tz=tz)
+    url = render_url(spec.url, data)
     body = gotemplate.render(spec.body, data, escape="json", tz=tz) if spec.body else None
     return await state.executor.request(
         ctx,

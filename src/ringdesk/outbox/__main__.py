@@ -3,7 +3,8 @@
 another worker takes the jobs over).
 
 Options: `--lease SECONDS` (default 120), `--concurrency N` (default 16),
-`--poll SECONDS` (default: the `outbox_poll_seconds` setting).
+`--poll SECONDS` (default: the `outbox_poll_seconds` setting), `--retry-base SECONDS` (first
+backoff step, default 2).
 """
 
 from __future__ import annotations
@@ -19,12 +20,18 @@ __all__ = ["main"]
 
 async def _run(args: argparse.Namespace) -> None:
     from ringdesk.api.app import create_app
+    from ringdesk.outbox.policy import RetryPolicy
     from ringdesk.outbox.worker import OutboxWorker
 
     settings = Settings(run_workers=False)
     app = create_app(settings)
+    policy = RetryPolicy(base=args.retry_base, max_attempts=settings.outbox_max_attempts)
     worker = OutboxWorker(
-        app.state, lease=args.lease, concurrency=args.concurrency, poll_seconds=args.poll
+        app.state,
+        lease=args.lease,
+        concurrency=args.concurrency,
+        poll_seconds=args.poll,
+        policy=policy,
     )
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -41,6 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lease", type=float, default=120.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--poll", type=float, default=None)
+    parser.add_argument("--retry-base", type=float, default=2.0, help="first backoff, seconds")
     asyncio.run(_run(parser.parse_args(argv)))
 
 
