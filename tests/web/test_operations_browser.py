@@ -178,6 +178,7 @@ def test_agent_page_shows_pops(page, live):
     page.get_by_text("Unknown caller").wait_for()
     assert page.get_by_role("link", name="Create contact").is_visible()
     assert page.get_by_role("link", name="New ticket").is_visible()
+    assert page.get_by_role("link", name="Open in helpdesk").count() == 0
     assert page.locator("#recent li").count() == 2
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "agent-unknown-phone")

@@ -17,7 +17,7 @@
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const safeUrl = (url) => { try { const u = new URL(url, location.href); return ["http:", "https:"].includes(u.protocol) ? u.href : ""; } catch (e) { return ""; } };
+  const safeUrl = (url) => { if (!url) return ""; try { const u = new URL(url, location.href); return ["http:", "https:"].includes(u.protocol) ? u.href : ""; } catch (e) { return ""; } };
 
   function show(pop) {
     const card = document.getElementById("pop");
