@@ -225,3 +225,28 @@ def test_lone_surrogates_never_break_a_request():
     body.encode("utf-8")
     assert json.loads(body) == {"k": "a\ud800b"}
     assert render("{{.v}}|{{UrlEncode .v}}", data, escape="url") == "a%EF%BF%BDb|a%EF%BF%BDb"
+
+
+@pytest.mark.parametrize(
+    ("template", "data", "expected"),
+    [
+        # covers E2: a base URL from a connect field stays a URL
+        ("{{.b}}/api", {"b": "http://127.0.0.1:8090"}, "http://127.0.0.1:8090/api"),
+        ("{{.b}}/api", {"b": "https://x.test/base?tenant=1"}, "https://x.test/base?tenant=1/api"),
+        # a path value cannot open a query or a fragment
+        ("https://x.test/c/{{.id}}", {"id": "a?b#c d"}, "https://x.test/c/a%3Fb%23c%20d"),
+        ("https://{{.sub}}.x.test/", {"sub": "acme"}, "https://acme.x.test/"),
+        # query values are fully encoded, also after a query opened by an earlier value
+        ("https://x.test/?q={{.v}}", {"v": "a&b=c+d"}, "https://x.test/?q=a%26b%3Dc%2Bd"),
+        (
+            "{{.b}}&q={{.v}}",
+            {"b": "https://x.test/?t=1", "v": "a/b"},
+            "https://x.test/?t=1&q=a%2Fb",
+        ),
+        # UrlEncode output is inserted once, never encoded again
+        ("https://x.test/?q={{UrlEncode .v}}", {"v": "a b!"}, "https://x.test/?q=a%20b%21"),
+    ],
+    ids=["base", "base-with-query", "path", "host", "query", "query-after-base", "urlencode"],
+)
+def test_url_escape_follows_the_part_of_the_url(template, data, expected):
+    assert render(template, data, escape="url") == expected

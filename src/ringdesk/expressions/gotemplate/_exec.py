@@ -8,6 +8,7 @@ Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Error
 from __future__ import annotations
 
 import json
+from urllib.parse import quote
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -50,6 +51,36 @@ def _escape_url(text: str) -> str:
     return text if isinstance(text, SafeStr) else url_quote(text)
 
 
+# Where in a URL an inserted value lands decides how it is encoded (like Go's html/template):
+# before the scheme's "://" it is the base of the URL ({{.base_url}}/api) and only normalised;
+# in the path it is one segment's text, so "?" and "#" cannot start a query; in the query or
+# fragment it is fully percent-encoded.
+_BASE_SAFE = "/:@!$&'()*+,;=-._~%[]?#"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+
+
+class _UrlContext:
+    """Tracks the URL rendered so far, to escape each value for the part it lands in."""
+
+    def __init__(self) -> None:
+        self.seen_scheme = False
+        self.in_query = False
+
+    def text(self, literal: str) -> None:
+        self.seen_scheme = self.seen_scheme or "://" in literal
+        self.in_query = self.in_query or "?" in literal or "#" in literal
+
+    def escape(self, value: str) -> str:
+        if isinstance(value, SafeStr):
+            escaped: str = value
+        elif self.in_query:
+            escaped = url_quote(value)
+        else:
+            escaped = quote(well_formed(value), safe=_PATH_SAFE if self.seen_scheme else _BASE_SAFE)
+        self.text(escaped)
+        return escaped
+
+
 def _escape_gjson(text: str) -> str:
     from ringdesk.expressions import gjson  # owned by another module; imported when needed
 
@@ -71,6 +102,10 @@ def execute(source: str, nodes: Sequence[p.Node], data: Any, *, escape: Escape, 
     except KeyError:
         raise ValueError(f"unknown escape mode {escape!r}") from None
     state = _State(source, escaper, Env(tz=tz), data)
+    if escape == "url":
+        url = _UrlContext()
+        state.escaper = url.escape
+        state.on_text = url.text
     try:
         state.walk(data, nodes)
     except (_Break, _Continue):  # pragma: no cover - the parser only allows them inside range
@@ -89,6 +124,7 @@ class _State:
         self.size = 0
         self.steps = 0
         self.vars: list[tuple[str, Any]] = [("$", root)]
+        self.on_text: Callable[[str], None] = lambda _text: None
 
     def fail(self, pos: int, message: str) -> ExpressionError:
         line, column = locate(self.source, pos)
@@ -107,6 +143,7 @@ class _State:
             if self.steps > _MAX_STEPS:
                 raise self.fail(node.pos, f"template exceeds {_MAX_STEPS} steps")
             if isinstance(node, p.Text):
+                self.on_text(node.text)
                 self.emit(node.text)
             elif isinstance(node, p.Action):
                 value = self.pipeline(dot, node.pipe)
