@@ -187,3 +187,10 @@ def test_compiled_path_is_reusable_and_cached():
     assert compiled is gjson.compile("friends.#.first")
     assert compiled.get(DOC).value == ["Dale", "Roger", "Jane"]
     assert compiled.get(DOC.encode()).value == ["Dale", "Roger", "Jane"]
+
+
+def test_wildcard_match_is_not_exponential():
+    """A many-star pattern against a long key is answered quickly (no regex blow-up)."""
+    doc = json.dumps({"a" * 5000: 1, "aaaaab": 2})
+    assert gjson.get(doc, "*a*a*a*a*a*b").value == 2
+    assert not gjson.get(doc, "*a*a*a*a*a*c").exists

@@ -326,29 +326,73 @@ def split_possible_pipe(path: str) -> tuple[str, str] | None:
 # matching
 
 
+_STAR = object()
+_ANY = object()
+_Token = object | str
+
+
 @functools.lru_cache(maxsize=1024)
-def _wild_regex(pattern: str) -> re.Pattern[str]:
+def _glob(pattern: str) -> tuple[tuple[_Token, ...], re.Pattern[str] | None] | None:
+    """Tokens of a tidwall/match pattern (None: a dangling escape never matches), plus a
+    regex when it has at most one '*' (regex backtracking is linear then)."""
+    tokens: list[_Token] = []
     out: list[str] = []
     i = 0
     n = len(pattern)
     while i < n:
         c = pattern[i]
         if c == "*":
-            out.append(".*")
+            if not tokens or tokens[-1] is not _STAR:
+                tokens.append(_STAR)
+                out.append(".*")
         elif c == "?":
+            tokens.append(_ANY)
             out.append(".")
-        elif c == "\\" and i + 1 < n:
-            i += 1
-            out.append(re.escape(pattern[i]))
         else:
+            if c == "\\":
+                i += 1
+                if i == n:
+                    return None
+                c = pattern[i]
+            tokens.append(c)
             out.append(re.escape(c))
         i += 1
-    return re.compile("".join(out), re.DOTALL)
+    regex = re.compile("".join(out), re.DOTALL) if tokens.count(_STAR) <= 1 else None
+    return tuple(tokens), regex
 
 
 def match(s: str, pattern: str) -> bool:
-    """tidwall/match: `*` any run, `?` any one character, `\\` escapes."""
-    return _wild_regex(pattern).fullmatch(s) is not None
+    """tidwall/match: `*` any run, `?` any one character, `\\` escapes the next one.
+
+    Patterns come from templates, so the matcher is O(len(s) * len(pattern)) whatever the
+    pattern (no regex backtracking blow-up; Go bounds its matcher the same way).
+    """
+    glob = _glob(pattern)
+    if glob is None:
+        return False
+    tokens, regex = glob
+    if regex is not None:
+        return regex.fullmatch(s) is not None
+    si = ti = 0
+    star = -1
+    mark = 0
+    n, m = len(s), len(tokens)
+    while si < n:
+        if ti < m and tokens[ti] is not _STAR and (tokens[ti] is _ANY or tokens[ti] == s[si]):
+            si += 1
+            ti += 1
+        elif ti < m and tokens[ti] is _STAR:
+            star, mark = ti, si
+            ti += 1
+        elif star >= 0:
+            ti = star + 1
+            mark += 1
+            si = mark
+        else:
+            return False
+    while ti < m and tokens[ti] is _STAR:
+        ti += 1
+    return ti == m
 
 
 def query_matches(rp: ArrayPath, value: Result) -> bool:
