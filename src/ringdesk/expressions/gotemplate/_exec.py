@@ -8,9 +8,9 @@ Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Error
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
+from urllib.parse import quote
 
 from ringdesk.expressions import ExpressionError
 from ringdesk.expressions.gotemplate import _parser as p
