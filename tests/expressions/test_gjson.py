@@ -194,3 +194,12 @@ def test_wildcard_match_is_not_exponential():
     doc = json.dumps({"a" * 5000: 1, "aaaaab": 2})
     assert gjson.get(doc, "*a*a*a*a*a*b").value == 2
     assert not gjson.get(doc, "*a*a*a*a*a*c").exists
+
+
+def test_array_gives_elements_with_raw_text():
+    """Result.array() yields one Result per element, each keeping its raw text."""
+    friends = gjson.get(DOC, "friends").array()
+    assert [f.get("first").text for f in friends] == ["Dale", "Roger", "Jane"]
+    assert friends[0].raw.startswith('{"first":"Dale"')
+    assert gjson.get(DOC, "age").array()[0].value == 37
+    assert gjson.get(DOC, "missing").array() == []

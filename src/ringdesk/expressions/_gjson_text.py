@@ -145,6 +145,15 @@ class Result:
             return 0
         return int(n)
 
+    def array(self) -> list[Result]:
+        """GJSON `Array()`: the elements of an array (each with its raw text); a missing
+        result gives [], any other single value gives [self]."""
+        if self.type == NULL and not self.raw:
+            return []
+        if not self.is_array():
+            return [self]
+        return [v for _, v in for_each(self)]
+
     def get(self, path: str) -> Result:
         """GJSON `Result.Get`: evaluate `path` against this result's raw text."""
         from ringdesk.expressions._gjson_scan import get  # scan imports us
