@@ -161,6 +161,8 @@ def _parse_array(
     if not rp.more and rp.piped:
         c.pipe = rp.pipe
         c.piped = True
+    if not rp.arrch:
+        return _parse_array_index(c, i, rp.path, rp.more, partidx)
     multires: list[str] = []
     alog: list[int] = []
     alog_raws: list[str] = []  # the elements' raw text, seen while skipping them
@@ -308,6 +310,55 @@ def _parse_array(
                     return i, True
             break
     return i, False
+
+
+def _parse_array_index(c: _Ctx, i: int, path: str, more: bool, idx: int) -> tuple[int, bool]:
+    """`_parse_array` for a plain index step (`items.3`): the same scan, without the
+    query/`#` machinery."""
+    s = c.json
+    n = len(s)
+    h = 0
+    while True:
+        m = _ARR_VALUE.search(s, i)
+        if m is None:
+            return n + 1, False
+        i = m.start()
+        ch = s[i]
+        if ch == "]":
+            return i + 1, False
+        target = h == idx
+        h += 1
+        if ch == '"':
+            i, val, vesc, ok = parse_string(s, i + 1)
+            if not ok:
+                return i, False
+            if target and not more:
+                inner = val[1:-1]
+                c.value = Result(STRING, val, unescape(inner) if vesc else inner)
+                return i, True
+        elif ch in "{[":
+            if target and more:
+                if ch == "{":
+                    i, hit = _parse_object(c, i + 1, path)
+                else:
+                    i, hit = _parse_array(c, i + 1, path)
+                if hit:
+                    return i, True
+            else:
+                i, val = parse_squash(s, i)
+                if target:
+                    c.value = Result(JSON, val)
+                    return i, True
+        elif ch in "tf" or (ch == "n" and not (i + 1 < n and s[i + 1] != "u")):
+            i, val = parse_literal(s, i)
+            if target and not more:
+                c.value = Result(TRUE if ch == "t" else FALSE if ch == "f" else NULL, val)
+                return i, True
+        else:
+            i, val = parse_number(s, i)
+            if target and not more:
+                c.value = Result(NUMBER, val, num=parse_float(val))
+                return i, True
 
 
 def _first_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
