@@ -183,6 +183,17 @@ def _local_match(session: Any, ctx: Any, number: str) -> Contact | None:
 _UNKNOWN: Any = object()
 
 
+async def _live_search(state: Any, ctx: Any, number: str) -> list[Contact] | None:
+    """The helpdesk's answer, or None when it could not be asked (slow, down, refused)."""
+    if not number:
+        return []
+    try:
+        return await search_contacts(state, ctx, number)
+    except Exception as exc:  # the helpdesk is slow or down: the local copy has to do (C8)
+        log.warning("live contact search failed for %s: %s", ctx.name, exc)
+        return None
+
+
 async def pop_for_integration(
     state: Any,
     ctx: Any,
@@ -192,13 +203,22 @@ async def pop_for_integration(
     local: Contact | None = _UNKNOWN,
 ) -> dict[str, Any]:
     """Screen pop for one integration; returns the last pop published. `local` is the
-    phonebook match when the caller already looked it up."""
+    phonebook match when the caller already looked it up.
+
+    The live search is sent first; the phonebook is read while its answer is on the way,
+    so a local hit pops at once and a miss costs the live path nothing."""
     started = time.perf_counter() if started is None else started
     number = event.external_number()
     common = {"integration_id": ctx.integration_id, "integration": ctx.name, "number": number}
-    if local is _UNKNOWN:
-        with state.db.session() as session:
-            local = _local_match(session, ctx, number)
+    search = asyncio.ensure_future(_live_search(state, ctx, number))
+    try:
+        await asyncio.sleep(0)  # let the search send its request before the local read
+        if local is _UNKNOWN:
+            with state.db.session() as session:
+                local = _local_match(session, ctx, number)
+    except BaseException:
+        search.cancel()
+        raise
     published = False
     pop: dict[str, Any] = {}
     if local is not None:
@@ -206,12 +226,7 @@ async def pop_for_integration(
         _publish(state, event, pop, started, first=True)
         published = True
 
-    contacts: list[Contact] | None
-    try:
-        contacts = await search_contacts(state, ctx, number) if number else []
-    except Exception as exc:  # the helpdesk is slow or down: the local copy has to do (C8)
-        log.warning("live contact search failed for %s: %s", ctx.name, exc)
-        contacts = None
+    contacts = await search
 
     variables: dict[str, str] = {"Phone": number, "CallId": event.call_id}
     if contacts:
@@ -264,9 +279,9 @@ def _cached_context(state: Any, session: Any, row: Integration) -> Any:
     return ctx
 
 
-def _prepare(state: Any, number: str) -> list[tuple[Any, Contact | None]]:
-    """The connected integrations' contexts and phonebook matches, in one short session:
-    one query for the integrations, one phonebook query per default region."""
+def _prepare(state: Any) -> list[Any]:
+    """The connected integrations' contexts, from one short session (one query when the
+    cached contexts are current)."""
     contexts: list[Any] = []
     with state.db.session() as session:
         rows = session.scalars(
@@ -277,12 +292,7 @@ def _prepare(state: Any, number: str) -> list[tuple[Any, Contact | None]]:
                 contexts.append(_cached_context(state, session, row))
             except Exception:  # one broken integration must not stop the others' pops
                 log.exception("cannot load integration %s", row.id)
-        matches: dict[int, Contact] = {}
-        if number and contexts:
-            for region in {region_from_options(ctx.options) for ctx in contexts}:
-                for entry in lookup(session, number, region=region, limit=50):
-                    matches.setdefault(entry.integration_id, entry_contact(entry))
-    return [(ctx, matches.get(ctx.integration_id)) for ctx in contexts]
+    return contexts
 
 
 async def handle_ringing(state: Any, event: CallEvent) -> list[dict[str, Any]]:
@@ -293,16 +303,13 @@ async def handle_ringing(state: Any, event: CallEvent) -> list[dict[str, Any]]:
     the pop's latency is what the agent sees.
     """
     started = time.perf_counter()
-    prepared = _prepare(state, event.external_number())
+    contexts = _prepare(state)
     results = await asyncio.gather(
-        *(
-            pop_for_integration(state, ctx, event, started=started, local=local)
-            for ctx, local in prepared
-        ),
+        *(pop_for_integration(state, ctx, event, started=started) for ctx in contexts),
         return_exceptions=True,
     )
     pops: list[dict[str, Any]] = []
-    for (ctx, _), result in zip(prepared, results, strict=True):
+    for ctx, result in zip(contexts, results, strict=True):
         if isinstance(result, BaseException):
             log.error("screen pop failed for integration %s: %r", ctx.integration_id, result)
         else:
