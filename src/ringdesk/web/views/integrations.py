@@ -16,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
 from ringdesk.errors import TemplateError
-from ringdesk.store.tables import Extension, Integration, RequestLogEntry, TemplateRow
+from ringdesk.store.tables import Extension, Integration, TemplateRow
 from ringdesk.templates.model import Template
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
 from ringdesk.web.auth import check_csrf, current_admin
@@ -144,25 +144,6 @@ async def integration_page(request: Request, integration_id: int) -> Response:
             "options": dict(row.options or {}),
             "token_expires_at": row.token_expires_at,
         }
-        log = [
-            {
-                "at": e.created_at,
-                "scenario": e.scenario,
-                "method": e.method,
-                "url": e.url,
-                "status": e.status,
-                "duration_ms": e.duration_ms,
-                "error": e.error or "",
-                "request": e.request_excerpt,
-                "response": e.response_excerpt,
-            }
-            for e in session.scalars(
-                select(RequestLogEntry)
-                .where(RequestLogEntry.integration_id == integration_id)
-                .order_by(RequestLogEntry.id.desc())
-                .limit(REQUEST_LOG_ROWS)
-            )
-        ]
         extensions = [
             {"number": e.number, "name": e.name, "email": e.email}
             for e in session.scalars(select(Extension).order_by(Extension.number))
@@ -182,6 +163,24 @@ async def integration_page(request: Request, integration_id: int) -> Response:
                 }
             )
     users, users_note = await _api_list(request, f"/integrations/{integration_id}/users")
+    # Through the API: it flushes the executor's buffered request log first (I4).
+    entries, log_note = await _api_list(
+        request, f"/integrations/{integration_id}/requests?limit={REQUEST_LOG_ROWS}"
+    )
+    log = [
+        {
+            "at": e.get("created_at") or 0,
+            "scenario": e.get("scenario", ""),
+            "method": e.get("method", ""),
+            "url": e.get("url", ""),
+            "status": e.get("status"),
+            "duration_ms": e.get("duration_ms") or 0,
+            "error": e.get("error") or "",
+            "request": e.get("request", ""),
+            "response": e.get("response", ""),
+        }
+        for e in entries or []
+    ]
     sync_result = request.session.pop("sync_result", None)
     return render(
         request,
@@ -195,6 +194,7 @@ async def integration_page(request: Request, integration_id: int) -> Response:
         users_note=users_note,
         extensions=extensions,
         log=log,
+        log_note=log_note,
         sync_result=sync_result,
         ticket_when=TICKET_WHEN,
     )
