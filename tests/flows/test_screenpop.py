@@ -198,3 +198,53 @@ async def test_helpdesk_down_falls_back_to_phonebook(settings, database, integra
 def test_pop_targets_include_agents_rung():
     event = ringing("+1", agents_rung=["1002", "1001", "1003"])
     assert screenpop.pop_targets(event) == ["1001", "1002", "1003"]
+
+
+async def test_on_event_pops_every_connected_integration_and_sees_option_changes(
+    settings, database, demo
+):
+    """covers C9 via `flows.on_event`: connected integrations pop, others do not; an options
+    change is used on the next call (the context cache follows the row)."""
+    from cryptography.fernet import Fernet
+
+    from ringdesk.flows import on_event
+    from ringdesk.integrations.service import create_integration
+    from ringdesk.store.crypto import SecretBox
+
+    state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+    with database.session() as session:
+        session.add(TemplateRow(id="demo", name="Demo", xml=DEMO_XML))
+        session.flush()
+        ids = []
+        for name, status in (("On", "connected"), ("Off", "disconnected")):
+            row = create_integration(
+                session,
+                state.crypto,
+                template_id="demo",
+                name=name,
+                fields={"base_url": demo, "api_token": DEFAULT_API_TOKEN},
+                options={"default_region": "DE", "create_contact": {"enabled": False}},
+            )
+            row.status = status
+            ids.append(row.id)
+    sub = state.hub.subscribe("1001")
+    try:
+        await on_event(state, ringing("+4940123", call_id="x1"))
+        with database.session() as session:
+            session.get(Integration, ids[0]).options = {
+                "default_region": "DE",
+                "create_contact": {"enabled": True, "contact_type": "Contacts"},
+            }
+        await on_event(state, ringing("+4940123", call_id="x2"))
+    finally:
+        await state.executor.aclose()
+    pops = []
+    while not sub.queue.empty():
+        pops.append(sub.queue.get_nowait())
+    assert [(p["call_id"], p["integration"], p["matched"]) for p in pops] == [
+        ("x1", "On", False),
+        ("x2", "On", False),
+    ]
+    with database.session() as session:
+        keys = session.scalars(select(OutboxJob.idempotency_key)).all()
+    assert keys == [f"create_contact:{ids[0]}:x2"]

@@ -298,9 +298,10 @@ def _prepare(state: Any) -> list[Any]:
 async def handle_ringing(state: Any, event: CallEvent) -> list[dict[str, Any]]:
     """C9: pop the caller on every connected integration, concurrently.
 
-    The database work before the first pop (integrations, phonebook) is a few indexed reads
-    in one session, run inline: a thread hop costs more than the reads on a busy host, and
-    the pop's latency is what the agent sees.
+    The database reads before the first pop (the integrations, then each phonebook lookup)
+    are a few indexed reads run inline: a thread hop costs more than the reads on a busy
+    host, and the pop's latency is what the agent sees. Writes (the match, the phonebook
+    refresh, the create-contact job) happen after the pop.
     """
     started = time.perf_counter()
     contexts = _prepare(state)
