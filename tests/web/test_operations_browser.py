@@ -90,6 +90,10 @@ def test_associate_users_with_extensions(page, live):
     assert ticket["enabled"] is True
     assert ticket["when"] == "always"
 
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "integration-phone")
+
 
 def test_retry_failed_delivery(page, live):
     # covers L3
