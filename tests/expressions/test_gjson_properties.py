@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ringdesk.expressions import ExpressionError, gjson
@@ -29,7 +29,7 @@ values = st.recursive(
 documents = st.dictionaries(keys, values, min_size=1, max_size=6)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=documents, ascii_only=st.booleans(), indent=st.sampled_from([None, 2]))
 def test_escaped_key_finds_its_value(doc: dict[str, Any], ascii_only: bool, indent: int | None):
     """get(json, escape(key)) returns the key's value for keys with special characters (C4)."""
@@ -41,7 +41,7 @@ def test_escaped_key_finds_its_value(doc: dict[str, Any], ascii_only: bool, inde
         assert json.loads(res.raw) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(outer=keys, inner=keys, value=values)
 def test_escaped_nested_path_finds_value(outer: str, inner: str, value: Any):
     """Two escaped components joined by '.' address a nested member."""
@@ -50,7 +50,7 @@ def test_escaped_nested_path_finds_value(outer: str, inner: str, value: Any):
     assert res.value == value
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(doc=values)
 def test_raw_round_trips_to_value(doc: Any):
     """For any found result, json.loads(raw) equals value (E3)."""
@@ -60,7 +60,7 @@ def test_raw_round_trips_to_value(doc: Any):
         assert json.loads(res.raw) == res.value
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.text(alphabet=st.sampled_from(SPECIAL + "ab01"), max_size=16), doc=values)
 def test_arbitrary_paths_never_crash(path: str, doc: Any):
     """Any path either raises ExpressionError or evaluates to a Result."""
