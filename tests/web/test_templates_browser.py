@@ -103,6 +103,11 @@ def test_create_template_through_the_form(page, live):
     assert "<Logo" in exported
     shot(page, "templates-list")
 
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="Delete").click()
+    assert "Template deleted" in page.locator(".flash").inner_text()
+    assert page.locator("#custom-count").inner_text() == "0/10"
+
 
 def test_editor_rows_sections_and_phone_viewport(page, live):
     # covers I5
