@@ -24,15 +24,10 @@ DEMO_TOKEN = "web-test-token-5f2c9a"
 BUILTIN = Path(ringdesk.templates.__file__).parent / "builtin"
 
 
-def _import_demo_template(page, live, demo_url: str) -> None:
-    """Import the built-in demo OAuth2 template with the demo's address written in.
-
-    The address is literal because `{{.base_url}}` at the start of a URL is currently
-    percent-encoded by the OAuth2/follow-up URL rendering (reported to the lead).
-    """
+def _import_demo_template(page, live) -> None:
+    """Import (through the Templates page) a renamed copy of the built-in OAuth2 demo
+    template, and save it from the editor."""
     xml = (BUILTIN / "demo_oauth.xml").read_text()
-    xml = re.sub(r'\s*<Field type="text" name="base_url"[^>]*/>', "", xml)
-    xml = xml.replace("{{.base_url}}", demo_url)
     xml = xml.replace("<Name>Demo helpdesk (OAuth2)</Name>", "<Name>Demo desk (test)</Name>")
     page.goto(f"{live.url}/admin/templates")
     page.get_by_label("Import XML").set_input_files(
@@ -54,7 +49,7 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
     # covers I5, A5, A9, U5, C9
     """OAuth2 through the demo's Approve page, then users, extension and a live pop."""
     log_in(page, live)
-    _import_demo_template(page, live, demo_url)
+    _import_demo_template(page, live)
     page.get_by_role("link", name="Integrations").click()
     page.get_by_label("Template").select_option(label="Demo desk (test)")
     page.get_by_label("Name").fill("Demo desk")
@@ -62,6 +57,7 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
     page.wait_for_url(re.compile(r"/admin/integrations/\d+"))
     integration_url = page.url.split("#")[0]
     assert page.locator("#cf-client_secret-state").inner_text() == "(unset)"
+    page.get_by_label("Base URL (e.g. http://127.0.0.1:8090)").fill(demo_url)
     page.get_by_label("Client ID").fill("ringdesk-demo")
     page.get_by_label(re.compile("^Client secret")).fill("demo-secret")
     page.get_by_role("button", name="Connect with OAuth2").click()
@@ -150,3 +146,26 @@ def test_console_runs_a_scenario_redacted(page, live, demo_url):
     assert page.get_by_label(re.compile("^Connect values")).input_value() == ""
     page.locator("#console").scroll_into_view_if_needed()
     shot(page, "template-console", full_page=False)
+
+
+def test_connect_with_api_token_shows_failures(page, live, demo_url):
+    # covers I5, A7, A9
+    """A wrong API token is reported on the page; the right one connects."""
+    log_in(page, live)
+    page.get_by_label("Template").select_option(label="Demo helpdesk")
+    page.get_by_label("Name").fill("Token desk")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_url(re.compile(r"/admin/integrations/\d+"))
+    page.get_by_label("Base URL (e.g. http://127.0.0.1:8090)").fill(demo_url)
+    page.get_by_label(re.compile("^API token")).fill("not-the-token")
+    page.get_by_role("button", name="Connect", exact=True).click()
+    assert "Connection failed" in page.locator(".flash").inner_text()
+    assert page.locator("#status .badge").inner_text() != "connected"
+    assert "not-the-token" not in page.content()
+    shot(page, "integration-connect-failed", full_page=False)
+    # The base URL is kept; the token input is empty and says "set".
+    assert page.get_by_label("Base URL (e.g. http://127.0.0.1:8090)").input_value() == demo_url
+    assert page.locator("#cf-api_token-state").inner_text() == "(set)"
+    page.get_by_label(re.compile("^API token")).fill(DEMO_TOKEN)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    assert page.locator("#status .badge").inner_text() == "connected"
