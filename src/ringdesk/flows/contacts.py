@@ -16,7 +16,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from ringdesk.errors import PeerError
 from ringdesk.expressions import ExpressionError, gjson, gotemplate
@@ -200,38 +199,13 @@ def render_path(path_text: str, phone: str) -> str:
     return "".join(out)
 
 
-# Characters a URL keeps as they are before its query (Go html/template's URL normaliser):
-# a value like `{{.base_url}}` at the start of a URL must stay a URL.
-_PRE_QUERY_SAFE = "/:@!$&'()*+,;=-._~%[]?#"
-
-
 def render_url(template: str, data: Mapping[str, Any]) -> str:
-    """Render a request or popup URL template (C2, C3).
-
-    Values in the query or fragment are percent-encoded (`escape="url"`); values before the
-    query (scheme, host, path) are only normalised, so `{{.base_url}}/api` and
-    `https://{{.subdomain}}.example.com` stay URLs.
-    """
+    """Render a request or popup URL template (C2, C3) with URL escaping; the renderer
+    escapes each value for the part of the URL it lands in, so `{{.base_url}}/api` stays a
+    URL and `?phone={{.Phone}}` is percent-encoded."""
     if "{{" not in template:
         return template
-    if _CONTROL.search(template):
-        return gotemplate.render(template, data, escape="url")
-    out: list[str] = []
-    in_query = False
-    position = 0
-    for match in _ACTION.finditer(template):
-        literal = template[position : match.start()]
-        out.append(literal)
-        in_query = in_query or "?" in literal or "#" in literal
-        if in_query:
-            out.append(gotemplate.render(match.group(0), data, escape="url"))
-        else:
-            value = gotemplate.render(match.group(0), data, escape="text")
-            out.append(quote(value, safe=_PRE_QUERY_SAFE))
-            in_query = "?" in value or "#" in value
-        position = match.end()
-    out.append(template[position:])
-    return "".join(out)
+    return gotemplate.render(template, data, escape="url")
 
 
 def _quote_state(literal: str, quoted: bool) -> bool:

@@ -248,7 +248,7 @@ async def pop_for_integration(
         if contacts is not None:  # truly unknown (not just unreachable)
             option = ctx.options.get("create_contact") or {}
             if isinstance(option, dict) and option.get("enabled") and number:
-                _enqueue_create_contact(state, ctx, event, number)
+                await asyncio.to_thread(_enqueue_create_contact, state, ctx, event, number)
             await _follow_ups(state, ctx, "contact_not_found", variables)
     await _follow_ups(state, ctx, "call_ringing", variables)
     return pop
