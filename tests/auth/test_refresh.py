@@ -24,6 +24,7 @@ from tests.live import serve_app
 from ringdesk.auth.scheduler import refresh_due
 from ringdesk.errors import PeerError
 from ringdesk.integrations.context import load_context
+from ringdesk.metrics import Metrics
 from ringdesk.store.tables import Integration
 
 
@@ -150,6 +151,7 @@ async def test_error_body_with_200_marks_needs_reconnect(settings, database, fak
     reason kept (redacted), work told to retry later, nothing else sent."""
     state, provider = _setup(settings, database, fake, base)
     provider.fail_with = {"error": "invalid_grant", "error_description": "rt-0 was revoked"}
+    state.metrics = Metrics()
     ctx = await load_context(state, 1)
     with pytest.raises(PeerError) as caught:
         await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
@@ -165,6 +167,10 @@ async def test_error_body_with_200_marks_needs_reconnect(settings, database, fak
         await state.executor.request(fresh, scenario="u", method="GET", url=f"{base}/api/me")
     await state.executor.aclose()
     assert len(fake.paths("/api/me")) == 1
+    failures = state.metrics.registry.get_sample_value(
+        "ringdesk_token_refresh_failures_total", {"helpdesk": "oa"}
+    )
+    assert failures == 1  # I8
 
 
 @SQLITE_ONLY

@@ -14,6 +14,7 @@ from ringdesk.http.client import Exchange
 from ringdesk.http.requestlog import list_entries
 from ringdesk.http.retry import RetryPolicy
 from ringdesk.integrations.context import load_context
+from ringdesk.metrics import Metrics
 from tests.integrations.support import (
     SQLITE_ONLY,
     FakeHelpdesk,
@@ -131,10 +132,15 @@ async def test_three_500s_then_200_is_one_success(settings, database, fake, serv
         sequence(json_ok({}, 500), json_ok({}, 500), json_ok({}, 500), json_ok({"n": 4})),
     )
     state, ctx = await _ctx(settings, database)
+    state.metrics = Metrics()
     response = await state.executor.request(ctx, scenario="t", method="GET", url=f"{server}/flaky")
     await state.executor.aclose()
     assert response.json() == {"n": 4}
     assert len(fake.paths("/flaky")) == 4
+    # I8: every attempt is counted by helpdesk (template id) and status.
+    sample = state.metrics.registry.get_sample_value
+    assert sample("ringdesk_helpdesk_requests_total", {"helpdesk": "fake", "status": "500"}) == 3
+    assert sample("ringdesk_helpdesk_requests_total", {"helpdesk": "fake", "status": "200"}) == 1
 
 
 @SQLITE_ONLY

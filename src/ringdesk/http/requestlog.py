@@ -109,7 +109,7 @@ class RequestLog:
             self._task = asyncio.get_running_loop().create_task(self._flush_soon())
 
     async def _flush_soon(self) -> None:
-        await asyncio.sleep(0.05)  # gather a batch
+        await asyncio.sleep(0.25)  # gather a batch: one transaction for many rows
         await self.flush()
 
     async def flush(self) -> None:
