@@ -248,3 +248,52 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
     with database.session() as session:
         keys = session.scalars(select(OutboxJob.idempotency_key)).all()
     assert keys == [f"create_contact:{ids[0]}:x2"]
+
+
+async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
+    """covers F2 via on_event: call_ringing (with the matched contact's fields) and
+    call_answered follow-ups reach the helpdesk."""
+    from cryptography.fernet import Fernet
+
+    from ringdesk.demo.store import DemoStore
+    from ringdesk.flows import on_event
+    from ringdesk.integrations.service import create_integration
+    from ringdesk.store.crypto import SecretBox
+
+    follow_ups = """
+    <Request trigger="call_ringing" method="GET">
+      <Url><![CDATA[{{.base_url}}/api/me?ringing={{.ContactId}}]]></Url>
+    </Request>
+    <Request trigger="call_answered" method="GET">
+      <Url><![CDATA[{{.base_url}}/api/me?answered={{.Phone}}]]></Url>
+    </Request>
+  </FollowUpRequests>"""
+    xml = DEMO_XML.replace("</FollowUpRequests>", follow_ups, 1)
+    store = DemoStore()
+    with serve_app(create_demo_app(store=store)) as base:
+        state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+        with database.session() as session:
+            session.add(TemplateRow(id="demo", name="Demo", xml=xml))
+            session.flush()
+            row = create_integration(
+                session,
+                state.crypto,
+                template_id="demo",
+                name="On",
+                fields={"base_url": base, "api_token": DEFAULT_API_TOKEN},
+                options={"default_region": "DE"},
+            )
+            row.status = "connected"
+        try:
+            await on_event(state, ringing("+4930123456", call_id="f1"))
+            answered = ringing("+4930123456", call_id="f1").model_copy(
+                update={"type": "call.answered"}
+            )
+            await on_event(state, answered)
+        finally:
+            await state.executor.aclose()
+    paths = [entry["path"] for entry in store.snapshot()["log"]]
+    with database.session() as session:
+        contact_id = session.scalar(select(CallMatch.contact_id).where(CallMatch.call_id == "f1"))
+    assert f"/api/me?ringing={contact_id}" in paths
+    assert "/api/me?answered=%2B4930123456" in paths
