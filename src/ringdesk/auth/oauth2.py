@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ringdesk.integrations.render import Escape, render
+from ringdesk.integrations.render import render, render_query
 from ringdesk.templates.model import OAuth2
 
 __all__ = [
@@ -60,7 +60,7 @@ def authorize_url(
     rendered ExtraQuery, `redirect_uri` and `state`. Parameters already present win."""
     parts = urlsplit(render(oauth.authorize_url, variables, escape="url"))
     query = parse_qsl(parts.query, keep_blank_values=True)
-    extra = parse_qsl(render(oauth.extra_query, variables, escape="url").lstrip("?&"), True)
+    extra = parse_qsl(render_query(oauth.extra_query.lstrip("?&"), variables), True)
     names = {k for k, _ in query}
     for key, value in extra:
         if key not in names:
@@ -106,11 +106,15 @@ def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> TokenRequest
     refresh = oauth.refresh
     if refresh is not None and refresh.url:
         content_type = refresh.content_type or "application/x-www-form-urlencoded"
-        escape: Escape = "json" if _is_json(content_type) else "url"
+        body = (
+            render(refresh.body, variables, escape="json")
+            if _is_json(content_type)
+            else render_query(refresh.body, variables)
+        )
         return TokenRequest(
             method=(refresh.method or "POST").upper(),
             url=render(refresh.url, variables, escape="url"),
-            body=render(refresh.body, variables, escape=escape),
+            body=body,
             content_type=content_type,
         )
     content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
