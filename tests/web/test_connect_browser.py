@@ -11,10 +11,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 import ringdesk.templates
 from ringdesk.demo.app import create_demo_app
 from ringdesk.events.webhook import sign
+from ringdesk.store.tables import OutboxJob
 from tests.live import serve_app
 from tests.web.conftest import log_in, shot
 
@@ -22,6 +24,20 @@ pytestmark = pytest.mark.browser
 
 DEMO_TOKEN = "web-test-token-5f2c9a"
 BUILTIN = Path(ringdesk.templates.__file__).parent / "builtin"
+
+
+def _post_event(live, event: dict) -> None:
+    """POST a call event as the PBX does: HMAC-signed with the webhook secret."""
+    body = json.dumps(event).encode()
+    posted = httpx.post(
+        f"{live.url}/api/v1/events",
+        content=body,
+        headers={
+            "content-type": "application/json",
+            "X-Ringdesk-Signature": sign(body, live.settings.resolved_webhook_secret()),
+        },
+    )
+    assert posted.is_success, posted.text
 
 
 def _import_demo_template(page, live) -> None:
@@ -87,6 +103,12 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
     page.goto(integration_url)
     page.get_by_role("button", name="Auto-associate by email").click()
     assert "u1 → 1001" in page.locator(".flash").inner_text()
+    # The template creates unknown callers by default; here the agent decides instead.
+    automatic = page.get_by_label("Create a contact automatically")
+    assert automatic.is_checked()
+    automatic.uncheck()
+    page.get_by_role("button", name="Save options").click()
+    assert not page.get_by_label("Create a contact automatically").is_checked()
 
     agent = page.context.new_page()
     agent.goto(live.url + agent_href)
@@ -100,16 +122,7 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
         "extension": "1001",
         "timestamp": int(time.time()),
     }
-    body = json.dumps(event).encode()
-    posted = httpx.post(
-        f"{live.url}/api/v1/events",
-        content=body,
-        headers={
-            "content-type": "application/json",
-            "X-Ringdesk-Signature": sign(body, live.settings.resolved_webhook_secret()),
-        },
-    )
-    assert posted.is_success, posted.text
+    _post_event(live, event)
     agent.locator("#pop-name").filter(has_text="Ada Lovelace").wait_for()
     assert agent.locator("#pop-number").inner_text() == "+4930123456"
     assert agent.locator("#pop-company").inner_text() == "Analytical Engines"
@@ -117,6 +130,23 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
         f"{demo_url}/contacts/c1"
     )
     shot(agent, "agent-pop-demo")
+
+    # An unknown caller: the pop offers "Create contact", which queues one durable job.
+    _post_event(live, dict(event, call_id="demo-call-2", **{"from": {"number": "+15550199"}}))
+    agent.get_by_text("Unknown caller").wait_for()
+    with agent.expect_popup() as popup:
+        agent.get_by_role("link", name="Create contact").click()
+    form = popup.value
+    assert form.locator("#caller").inner_text() == "+15550199"
+    form.get_by_label("Name").fill("Grace Caller")
+    form.get_by_role("button", name="Create contact").click()
+    assert "will be created" in form.locator("#done").inner_text()
+    with live.db.session() as session:
+        job = session.scalar(select(OutboxJob).where(OutboxJob.kind == "create_contact"))
+    assert job is not None
+    assert job.call_id == "demo-call-2"
+    assert job.payload["caller_name"] == "Grace Caller"
+    form.close()
     agent.close()
 
     page.reload()

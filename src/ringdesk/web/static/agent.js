@@ -34,7 +34,14 @@
     const url = safeUrl(pop.popup_url || "");
     if (url) actions.append(el("a", { href: url, target: "_blank", rel: "noopener", class: "button primary", id: "open-helpdesk" }, "Open in helpdesk"));
     (pop.actions || []).forEach((a) => {
-      const href = safeUrl(a.url || "");
+      let href = safeUrl(a.url || "");
+      const own = href && new URL(href).origin === location.origin && new URL(href).pathname.startsWith("/agent/");
+      if (own) {  // ringdesk's own action pages: they need this agent's extension and key
+        const u = new URL(href);
+        u.searchParams.set("ext", ext);
+        u.searchParams.set("key", key);
+        href = u.href;
+      }
       if (href) actions.append(el("a", { href, target: "_blank", rel: "noopener", class: "button", "data-action": a.action || "" }, a.label || a.action));
     });
     if (url && autoOpen.checked && !pops.has(pop.call_id + url)) window.open(url, "_blank", "noopener");

@@ -200,57 +200,57 @@ async def integration_page(request: Request, integration_id: int) -> Response:
     )
 
 
-def _options_view(template: Template | None, options: dict[str, Any]) -> dict[str, Any]:
-    """Current options with the template's defaults filled in (api.md "Omitted keys")."""
-    call_log = dict(options.get("call_log") or {})
-    ticket = dict(options.get("ticket") or {})
-    create = dict(options.get("create_contact") or {})
-    types = [c.name for c in template.contact_search.contact_types] if template else []
-    create_types = (
-        [c.name for c in template.create_contact.contact_types]
-        if template and template.create_contact
-        else []
-    )
-    cl = template.call_log if template else None
-    tk = template.ticket if template else None
+def _options_view(template: Template | None, stored: dict[str, Any]) -> dict[str, Any]:
+    """The integration's effective options (template defaults under what is stored) and
+    which of them the template lets the admin change (L2, T2)."""
+    if template is None:
+        return {
+            "contact_types": [],
+            "create_types": [],
+            "call_log": {},
+            "ticket": {},
+            "timezone": stored.get("timezone", "UTC"),
+            "default_region": "",
+            "sync_contact_types": [],
+        }
+    from ringdesk.integrations.options import effective_options
+
+    eff = effective_options(template, stored)
+    types = [c.name for c in template.contact_search.contact_types]
+    create = template.create_contact
+    cl, tk = template.call_log, template.ticket
+    call_log, ticket = dict(eff.get("call_log") or {}), dict(eff.get("ticket") or {})
+    create_opt = dict(eff.get("create_contact") or {})
     return {
-        "timezone": options.get("timezone", "UTC"),
-        "default_region": options.get("default_region", ""),
+        "timezone": eff.get("timezone") or "UTC",
+        "default_region": eff.get("default_region") or "",
         "contact_types": types,
-        "sync_contact_types": options.get("sync_contact_types", types),
-        "create_types": create_types,
-        "create_enabled": bool(create.get("enabled", False)),
-        "create_type": create.get("contact_type", create_types[0] if create_types else ""),
+        # An empty list syncs every type.
+        "sync_contact_types": eff.get("sync_contact_types") or types,
+        "create_types": [c.name for c in create.contact_types] if create and create.enabled else [],
+        "create_enabled": bool(create_opt.get("enabled")),
+        "create_type": create_opt.get("contact_type", ""),
         "call_log": {
             "available": cl is not None and cl.enabled,
-            "enabled": bool(call_log.get("enabled", cl is not None and cl.enabled)),
-            "subject": call_log.get("subject", cl.options.subject.default if cl else ""),
+            "enabled": bool(call_log.get("enabled")),
+            "subject": call_log.get("subject", ""),
             "subject_editable": bool(cl and cl.options.subject.enabled),
-            "description": call_log.get(
-                "description", cl.options.description.default if cl else ""
-            ),
+            "description": call_log.get("description", ""),
             "description_editable": bool(cl and cl.options.description.enabled),
-            "play_recording": bool(
-                call_log.get("play_recording", cl.options.play_recording.default if cl else False)
-            ),
+            "play_recording": bool(call_log.get("play_recording")),
             "play_recording_editable": bool(cl and cl.options.play_recording.enabled),
-            "skip_missed": bool(
-                call_log.get(
-                    "skip_missed_for_unanswered_agents",
-                    cl.options.skip_missed_for_unanswered_agents.default if cl else False,
-                )
-            ),
+            "skip_missed": bool(call_log.get("skip_missed_for_unanswered_agents")),
             "skip_missed_editable": bool(
                 cl and cl.options.skip_missed_for_unanswered_agents.enabled
             ),
         },
         "ticket": {
             "available": tk is not None and tk.enabled,
-            "enabled": bool(ticket.get("enabled", False)),
-            "when": ticket.get("when", "missed"),
-            "subject": ticket.get("subject", tk.options.subject.default if tk else ""),
+            "enabled": bool(ticket.get("enabled")),
+            "when": ticket.get("when", "always"),
+            "subject": ticket.get("subject", ""),
             "subject_editable": bool(tk and tk.options.subject.enabled),
-            "description": ticket.get("description", tk.options.description.default if tk else ""),
+            "description": ticket.get("description", ""),
             "description_editable": bool(tk and tk.options.description.enabled),
         },
     }
