@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from fastapi import Request
 
-__all__ = ["ApiUnavailable", "call_api", "json_or_none"]
+__all__ = ["ApiUnavailable", "call_api", "error_text", "json_or_none"]
 
 API = "/api/v1"
 

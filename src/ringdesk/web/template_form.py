@@ -24,11 +24,13 @@ from ringdesk.templates.model import Template
 
 __all__ = [
     "LIMITS",
+    "OPTIONAL_SECTIONS",
     "SECTIONS",
     "FieldProblem",
     "FormProblems",
     "add_row",
     "from_template",
+    "limit_for",
     "match_problems",
     "nest",
     "remove_row",
@@ -295,9 +297,6 @@ def _logo(value: Any) -> dict[str, Any] | None:
     except (binascii.Error, ValueError):
         return None
     return {"content_type": str(value.get("content_type") or "image/png"), "data": data}
-
-
-_SECTION_CLASSES: dict[str, type[BaseModel]] = {}
 
 
 def to_template(raw: dict[str, Any]) -> tuple[Template | None, list[FieldProblem]]:

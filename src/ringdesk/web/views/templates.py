@@ -263,8 +263,12 @@ async def import_template(request: Request) -> Response:
         await form.close()
         flash(request, "Choose an XML file to import.", "error")
         return RedirectResponse("/admin/templates", status_code=303)
-    data = await upload.read(request.app.state.settings.max_upload_bytes + 1)
+    limit = request.app.state.settings.max_upload_bytes
+    data = await upload.read(limit + 1)
     await form.close()
+    if len(data) > limit:
+        flash(request, f"The file is larger than {limit} bytes.", "error")
+        return RedirectResponse("/admin/templates", status_code=303)
     text = data.decode("utf-8", errors="replace")
     api = _templates_api()
     if api is None:
