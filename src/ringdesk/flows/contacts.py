@@ -10,6 +10,7 @@ in order until one finds something (C7).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -134,20 +135,37 @@ def _walk(value: Any, keys: list[str]) -> Any:
     return value
 
 
+_INVALID: Any = object()
+
+
+@functools.lru_cache(maxsize=2)  # map_contacts reads one body at a time, synchronously
+def _document(body: str | bytes) -> Any:
+    """The parsed response, once per body: a mapping reads many paths of the same body."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        return _INVALID
+
+
 def _aligned(body: str | bytes, path: str) -> list[str] | None:
     """`prefix.#.suffix` evaluated element by element, so an element lacking the field gives
     "" in its place (GJSON's `#.` result skips it, which would shift later contacts)."""
     prefix, sep, suffix = path.partition(".#.")
     if not sep or _SPECIAL.intersection(prefix) or "#" in suffix:
         return None
-    array = gjson.get(body, prefix)
-    if not array.exists or not isinstance(array.value, list):
+    document = _document(body) if _SIMPLE_KEYS.match(prefix) else _INVALID
+    if document is not _INVALID:
+        elements = _walk(document, prefix.split("."))
+    else:
+        array = gjson.get(body, prefix)
+        elements = array.value if array.exists else None
+    if not isinstance(elements, list):
         return None
     if _SIMPLE_KEYS.match(suffix):
         keys = suffix.split(".")
-        return [_text(_walk(element, keys)) for element in array.value]
+        return [_text(_walk(element, keys)) for element in elements]
     values: list[str] = []
-    for element in array.value:
+    for element in elements:
         found = gjson.get(json.dumps(element), suffix)
         values.append(_text(found.value) if found.exists else "")
     return values

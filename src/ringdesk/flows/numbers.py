@@ -7,6 +7,7 @@ the library cannot parse (extensions, service codes, garbage) keep a cleaned raw
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -64,9 +65,13 @@ class PhoneNumber:
 
 def normalise(raw: str, region: str | None = None) -> PhoneNumber:
     """Parse `raw` in `region` (ISO 3166 alpha-2, default US); never raises."""
+    return _normalise(raw, (region or DEFAULT_REGION).upper())
+
+
+@functools.lru_cache(maxsize=4096)  # a caller's number is looked up again and again
+def _normalise(raw: str, region: str) -> PhoneNumber:
     text = raw.strip()[:_MAX_LENGTH]
     cleaned_digits = digits_only(text)
-    region = (region or DEFAULT_REGION).upper()
     if not cleaned_digits:
         return PhoneNumber(raw=text)
     try:
