@@ -27,6 +27,7 @@ from ringdesk.templates.model import ContactType, Pagination
 __all__ = [
     "PhonebookSync",
     "entry_contact",
+    "first_match",
     "lookup",
     "store_contacts",
     "sync_phonebook",
@@ -187,6 +188,33 @@ def lookup(
     if integration_id is not None:
         query = query.where(PhonebookEntry.integration_id == integration_id)
     return list(session.scalars(query.order_by(PhonebookEntry.updated_at.desc()).limit(limit)))
+
+
+def first_match(
+    session: Session, phone: str, *, region: str | None, integration_id: int
+) -> Contact | None:
+    """The newest phonebook contact of one integration for any form of `phone`, as a
+    `Contact`; a lean query (no ORM entities) because it sits before the first screen pop."""
+    number = normalise(phone, region)
+    if not number.key:
+        return None
+    digit_forms = [d for d in (number.digits, number.national_digits) if d]
+    table = PhonebookEntry.__table__
+    matches = [table.c.phone_e164 == number.key]
+    if digit_forms:
+        matches.append(table.c.phone_digits.in_(digit_forms))
+    row = session.execute(
+        select(table.c.contact_type, table.c.contact_id, table.c.popup_url, table.c.fields)
+        .where(table.c.integration_id == integration_id, or_(*matches))
+        .order_by(table.c.updated_at.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    fields = {str(k): str(v) for k, v in (row.fields or {}).items()}
+    return Contact(
+        contact_type=row.contact_type, id=row.contact_id, fields=fields, popup_url=row.popup_url
+    )
 
 
 def entry_contact(entry: PhonebookEntry) -> Contact:

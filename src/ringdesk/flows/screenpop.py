@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from ringdesk.events.model import CallEvent
 from ringdesk.flows.contacts import Contact, search_contacts
 from ringdesk.flows.numbers import region_from_options
-from ringdesk.flows.phonebook import entry_contact, lookup, store_contacts
+from ringdesk.flows.phonebook import first_match, store_contacts
 from ringdesk.store.tables import CallMatch, Integration
 
 __all__ = [
@@ -176,8 +176,7 @@ def _local_match(session: Any, ctx: Any, number: str) -> Contact | None:
     if not number:
         return None
     region = region_from_options(ctx.options)
-    entries = lookup(session, number, region=region, integration_id=ctx.integration_id)
-    return entry_contact(entries[0]) if entries else None
+    return first_match(session, number, region=region, integration_id=ctx.integration_id)
 
 
 _UNKNOWN: Any = object()
@@ -260,38 +259,52 @@ async def pop_for_integration(
 _CONTEXT_TTL = 5.0
 
 
-def _cached_context(state: Any, session: Any, row: Integration) -> Any:
-    from ringdesk.integrations.context import context_from_row
-
+def _context_cache(state: Any) -> dict[int, tuple[float, tuple[Any, ...], Any]]:
     cache: dict[int, tuple[float, tuple[Any, ...], Any]] | None = getattr(
         state, "screenpop_contexts", None
     )
     if cache is None:
         cache = {}
         state.screenpop_contexts = cache
-    key = (row.updated_at, row.token_refreshed_at, row.status, row.template_id)
-    now = time.monotonic()
-    hit = cache.get(row.id)
-    if hit is not None and hit[1] == key and now - hit[0] < _CONTEXT_TTL:
-        return hit[2]
-    ctx = context_from_row(session, row, state.crypto, state.settings.public_url)
-    cache[row.id] = (now, key, ctx)
-    return ctx
+    return cache
 
 
 def _prepare(state: Any) -> list[Any]:
-    """The connected integrations' contexts, from one short session (one query when the
-    cached contexts are current)."""
+    """The connected integrations' contexts, from one short session: one lean query when
+    the cached contexts are current, the full row only for an integration that changed."""
+    from ringdesk.integrations.context import context_from_row
+
+    cache = _context_cache(state)
+    table = Integration.__table__
+    now = time.monotonic()
     contexts: list[Any] = []
     with state.db.session() as session:
-        rows = session.scalars(
-            select(Integration).where(Integration.status == "connected").order_by(Integration.id)
-        )
-        for row in rows:
+        versions = session.execute(
+            select(
+                table.c.id,
+                table.c.updated_at,
+                table.c.token_refreshed_at,
+                table.c.template_id,
+            )
+            .where(table.c.status == "connected")
+            .order_by(table.c.id)
+        ).all()
+        for integration_id, *version in versions:
+            key = tuple(version)
+            hit = cache.get(integration_id)
+            if hit is not None and hit[1] == key and now - hit[0] < _CONTEXT_TTL:
+                contexts.append(hit[2])
+                continue
             try:
-                contexts.append(_cached_context(state, session, row))
+                row = session.get(Integration, integration_id)
+                if row is None:
+                    continue
+                ctx = context_from_row(session, row, state.crypto, state.settings.public_url)
             except Exception:  # one broken integration must not stop the others' pops
-                log.exception("cannot load integration %s", row.id)
+                log.exception("cannot load integration %s", integration_id)
+                continue
+            cache[integration_id] = (now, key, ctx)
+            contexts.append(ctx)
     return contexts
 
 
