@@ -73,6 +73,7 @@ def make_worker(settings, database, clock, script, statuses=None, **kwargs):
         clock=clock,
         load_context=load,
         job_handlers={"call_log": script, "ticket": script, "create_contact": script},
+        context_ttl=0,  # statuses change between rounds here
         **kwargs,
     )
 

@@ -17,7 +17,6 @@ or created meanwhile.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -82,12 +81,7 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
     template: Template = ctx.template
     pick = _delivery.call_log_options if section == "call_log" else _delivery.ticket_options
     options = pick(template, ctx.options)
-    contact = await _delivery.find_contact(state, ctx, event)
-
-    def name() -> str:
-        with state.db.session() as session:
-            return _delivery.extension_name(session, extension)
-
+    contact, extension_name = await _delivery.find_contact(state, ctx, event, extension)
     return call_variables(
         event,
         tz=str(ctx.options.get("timezone") or "UTC"),
@@ -95,7 +89,7 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
         owner=str(job.payload.get("owner", "")),
         options=options,
         extension=extension,
-        extension_name=await asyncio.to_thread(name),
+        extension_name=extension_name,
     )
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -69,6 +70,7 @@ class OutboxWorker:
         concurrency: int = 16,
         poll_seconds: float | None = None,
         reconnect_wait: float = 30.0,
+        context_ttl: float = 2.0,
         clock: Clock | None = None,
         rng: random.Random | None = None,
         load_context: ContextLoader | None = None,
@@ -84,6 +86,12 @@ class OutboxWorker:
             poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
         )
         self.reconnect_wait = reconnect_wait
+        # Contexts are reused for a moment: loading one per job (a session, decrypting the
+        # secrets) would cost more than the delivery. Status changes show within the TTL.
+        self.context_ttl = context_ttl
+        self._contexts: dict[int, tuple[float, Any]] = {}
+        self._finished: list[tuple[int, dict[str, Any], asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.clock = clock or SystemClock()
         self.rng = rng or random.Random()  # noqa: S311  (jitter, not crypto)
         self._load_context = load_context
@@ -113,7 +121,10 @@ class OutboxWorker:
                 self._wake.clear()
                 inflight = {task for task in inflight if not task.done()}
                 free = self.concurrency - len(inflight)
-                jobs = await self._claim(free) if free > 0 else []
+                # Claim in batches (a quarter of the slots at least) rather than one job per
+                # finished delivery: fewer, larger claim transactions.
+                batch = free >= max(1, self.concurrency // 4) or not inflight
+                jobs = await self._claim(free) if free > 0 and batch else []
                 for job in jobs:
                     task = asyncio.create_task(self._deliver(job))
                     task.add_done_callback(_log_crash)
@@ -165,6 +176,45 @@ class OutboxWorker:
         )
         return jobs
 
+    async def _complete(self, job_id: int, result: dict[str, Any]) -> None:
+        """Record a delivery; deliveries finishing together share one transaction."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._finished.append((job_id, result, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_finished())
+        await done
+
+    async def _record_finished(self) -> None:
+        while self._finished:
+            batch, self._finished = self._finished, []
+
+            def write(session: Any, batch: list[Any] = batch) -> None:
+                now = self.clock.now()
+                for job_id, result, _ in batch:
+                    queue.complete(session, job_id, self.worker_id, now=now, result=result)
+
+            try:
+                await self._db(write)
+            except Exception as exc:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _context(self, integration_id: int) -> Any:
+        now = time.monotonic()
+        cached = self._contexts.get(integration_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        loader = self._load_context or _default_loader()
+        ctx = await loader(self.state, integration_id)
+        if self.context_ttl > 0:
+            self._contexts[integration_id] = (now + self.context_ttl, ctx)
+        return ctx
+
     async def _release(self, job: queue.ClaimedJob, delay: float, reason: str) -> None:
         await self._db(
             queue.release, job.id, self.worker_id, at=self.clock.now() + delay, reason=reason
@@ -174,8 +224,7 @@ class OutboxWorker:
         secrets: frozenset[str] = frozenset()
         try:
             try:
-                loader = self._load_context or _default_loader()
-                ctx = await loader(self.state, job.integration_id)
+                ctx = await self._context(job.integration_id)
             except LookupError:
                 await self._db(
                     queue.fail,
@@ -187,6 +236,7 @@ class OutboxWorker:
                 return
             secrets = frozenset(getattr(ctx, "secret_values", frozenset()))
             if ctx.status != "connected":
+                self._contexts.pop(job.integration_id, None)
                 # Not an attempt: the job waits until someone reconnects the integration.
                 await self._release(job, self.reconnect_wait, f"waiting: integration {ctx.status}")
                 return
@@ -203,6 +253,7 @@ class OutboxWorker:
             await self._release(job, deferred.delay, deferred.reason)
             return
         except PeerError as exc:
+            self._contexts.pop(job.integration_id, None)  # tokens or status may have moved
             await self._failed(
                 job, exc, retryable=exc.retryable, secrets=secrets, retry_after=exc.retry_after
             )
@@ -214,9 +265,7 @@ class OutboxWorker:
             log.exception("outbox job %s (%s) raised", job.id, job.kind)
             await self._failed(job, exc, retryable=True, secrets=secrets)
             return
-        await self._db(
-            queue.complete, job.id, self.worker_id, now=self.clock.now(), result=outcome.result
-        )
+        await self._complete(job.id, outcome.result)
         if outcome.trigger:
             await self._follow_up(ctx, outcome.trigger, outcome.variables)
 

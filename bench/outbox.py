@@ -1,0 +1,267 @@
+"""Outbox delivery throughput: 1 000 call logs queued in the outbox and delivered by the
+worker (claim under lease, render at delivery, executor with auth/cap/request log, record
+the outcome) vs raw `httpx.AsyncClient` POSTing the same rendered bodies with the same
+Idempotency-Key headers, same concurrency, same run. Prints the ratio (goal >= 0.9).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+JOBS = 1_000
+CONCURRENCY = 16
+ROUNDS = 2
+
+_BODY = b'{"data":{"id":"call-1"}}'
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """The peer: reads the request body and answers 201 with a small JSON object."""
+    if scope["type"] != "http":
+        return
+    more = True
+    while more:
+        message = await receive()
+        more = message.get("more_body", False)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 201,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(_BODY)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _BODY})
+
+
+_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<HelpdeskTemplate formatVersion="1">
+  <General><Name>Bench</Name><MaxConcurrentRequests>{cap}</MaxConcurrentRequests></General>
+  <Authentication method="bearer">
+    <Fields><Field type="password" name="api_token" title="Token"/></Fields>
+    <Bearer><Token>{{{{.api_token}}}}</Token></Bearer>
+  </Authentication>
+  <CallLog enabled="true">
+    <Request method="POST">
+      <Url>{url}/calls</Url>
+      <Body><![CDATA[{{"call_id":"{{{{.CallId}}}}","subject":"{{{{.Subject}}}}",\
+"description":"{{{{.Description}}}}","status":"{{{{.Call_Log_Status}}}}",\
+"from":"{{{{.Call_From}}}}","duration":{{{{.Talk_Duration_Sec}}}},\
+"start":"{{{{TimeFormat .StartTimeUnix 'yyyy-MM-ddTHH:mm:ss-z' '1'}}}}"}}]]></Body>
+    </Request>
+    <Options>
+      <Subject enabled="true">{{{{.Communication_Type}}}} call {{{{.Call_From}}}}</Subject>
+    </Options>
+  </CallLog>
+</HelpdeskTemplate>"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    # A separate process, so the peer's CPU does not compete with the sender under test.
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "bench.outbox:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=root,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("bench server did not start")
+
+
+def _event(n: int, tag: str) -> dict[str, Any]:
+    return {
+        "type": "call.ended",
+        "call_id": f"{tag}-{n}",
+        "direction": "inbound",
+        "from": {"number": "+4930123456", "name": "Ada Lovelace"},
+        "to": {"number": "1001"},
+        "extension": "1001",
+        "timestamp": 1732521600 + n,
+        "status": "answered",
+        "talk_seconds": 60 + n % 100,
+    }
+
+
+async def _raw(url: str, bodies: list[tuple[str, str]]) -> float:
+    gate = asyncio.Semaphore(CONCURRENCY)
+    async with httpx.AsyncClient() as client:
+
+        async def one(key: str, body: str) -> None:
+            async with gate:
+                response = await client.post(
+                    url,
+                    content=body,
+                    headers={
+                        "Authorization": "Bearer tok",
+                        "Content-Type": "application/json",
+                        "Idempotency-Key": key,
+                    },
+                )
+                response.raise_for_status()
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(key, body) for key, body in bodies))
+        return time.perf_counter() - started
+
+
+def _queue(state: Any, integration_id: int, tag: str) -> None:
+    from ringdesk.outbox import enqueue
+
+    with state.db.session() as session:
+        for n in range(JOBS):
+            enqueue(
+                session,
+                kind="call_log",
+                integration_id=integration_id,
+                call_id=f"{tag}-{n}",
+                idempotency_key=f"call_log:{integration_id}:{tag}-{n}:",
+                payload={"event": _event(n, tag), "extension": "1001", "owner": ""},
+                now=0,
+            )
+
+
+def _undelivered(state: Any) -> int:
+    from sqlalchemy import func, select
+
+    from ringdesk.store.tables import OutboxJob
+
+    with state.db.session() as session:
+        return int(
+            session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status != "done")) or 0
+        )
+
+
+async def _outbox(state: Any, integration_id: int, tag: str) -> float:
+    from ringdesk.outbox.worker import OutboxWorker
+
+    await asyncio.to_thread(_queue, state, integration_id, tag)
+    # The helpdesk sees CONCURRENCY requests at most (the template cap, G3); the worker keeps
+    # more jobs in flight so preparing and recording overlap with the HTTP of others.
+    worker = OutboxWorker(state, concurrency=2 * CONCURRENCY, poll_seconds=0.05)
+    started = time.perf_counter()
+    task = asyncio.create_task(worker.run())
+    while await asyncio.to_thread(_undelivered, state):  # noqa: ASYNC110  (polls the DB)
+        await asyncio.sleep(0.05)
+    elapsed = time.perf_counter() - started
+    worker.stop()
+    await task
+    await state.executor.request_log.flush()
+    return elapsed
+
+
+def _rendered(state: Any, ctx: Any, tag: str) -> list[tuple[str, str]]:
+    """The bodies the outbox sends, rendered up front for the raw baseline."""
+    from ringdesk.events.model import CallEvent
+    from ringdesk.expressions import gotemplate
+    from ringdesk.flows._delivery import call_log_options
+    from ringdesk.flows.variables import call_variables
+
+    options = call_log_options(ctx.template, ctx.options)
+    body = ctx.template.call_log.request.body
+    out = []
+    for n in range(JOBS):
+        variables = call_variables(
+            CallEvent.model_validate(_event(n, tag)),
+            tz="UTC",
+            contact=None,
+            owner="",
+            options=options,
+        )
+        out.append((f"raw:{tag}-{n}", gotemplate.render(body, variables, escape="json")))
+    return out
+
+
+async def _run(url: str, workdir: Path) -> tuple[float, float]:
+    from cryptography.fernet import Fernet
+
+    from ringdesk.api.app import create_app
+    from ringdesk.config import Settings
+    from ringdesk.integrations.context import load_context
+    from ringdesk.store.migrate import upgrade
+    from ringdesk.store.tables import Integration, TemplateRow
+
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    upgrade(db_url)
+    settings = Settings(
+        database_url=db_url,
+        data_dir=workdir,
+        secret_key=Fernet.generate_key().decode(),
+        allow_private_networks=True,
+        run_workers=False,
+    )
+    state = create_app(settings).state
+    with state.db.session() as session:
+        session.add(
+            TemplateRow(id="bench", name="Bench", xml=_TEMPLATE.format(cap=CONCURRENCY, url=url))
+        )
+        session.flush()
+        row = Integration(
+            template_id="bench",
+            name="Bench",
+            status="connected",
+            secrets=state.crypto.encrypt({"api_token": "tok"}),
+        )
+        session.add(row)
+        session.flush()
+        integration_id = row.id
+    ctx = await load_context(state, integration_id)
+    raw_times: list[float] = []
+    outbox_times: list[float] = []
+    for n in range(ROUNDS):
+        raw_times.append(await _raw(f"{url}/calls", _rendered(state, ctx, f"r{n}")))
+        outbox_times.append(await _outbox(state, integration_id, f"o{n}"))
+    await state.executor.aclose()
+    state.db.dispose()
+    return min(raw_times), min(outbox_times)
+
+
+def main() -> None:
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            raw, outbox = asyncio.run(_run(f"http://127.0.0.1:{port}", Path(tmp)))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    print(f"raw httpx : {JOBS / raw:8.0f} POST/s ({raw:.2f} s)")
+    print(f"outbox    : {JOBS / outbox:8.0f} logs/s ({outbox:.2f} s)")
+    print(f"ratio outbox/raw throughput = {raw / outbox:.2f} (goal >= 0.9)")
+    print(f"{JOBS} call logs each, concurrency {CONCURRENCY}, SQLite, best of {ROUNDS} rounds")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Who gets a call log (L2 skip option, U6) and the call-log option defaults (L2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ringdesk.events.model import CallEvent
+from ringdesk.flows._delivery import DEFAULT_CALL_LOG_DESCRIPTION, call_log_options
+from ringdesk.flows.calllog import log_targets
+from ringdesk.templates.model import CallLog, CallLogOptions, OptionFlag, OptionText, Template
+
+
+def ended(**fields: Any) -> CallEvent:
+    data: dict[str, Any] = {
+        "type": "call.ended",
+        "call_id": "c",
+        "extension": "600",
+        "timestamp": 0,
+    }
+    data.update(fields)
+    return CallEvent.model_validate(data)
+
+
+@pytest.mark.parametrize(
+    ("fields", "skip", "targets"),
+    [
+        ({"extension": "1001"}, True, ["1001"]),
+        ({"extension": "1001"}, False, ["1001"]),
+        ({"agents_rung": ["1001", "1002"], "answered_by": "1002"}, True, ["1002"]),
+        ({"agents_rung": ["1001", "1002"]}, True, ["600"]),
+        ({"agents_rung": ["1001", "1002", "1001"]}, False, ["1001", "1002"]),
+        ({"agents_rung": ["1001"], "answered_by": "1009"}, False, ["1001", "1009"]),
+    ],
+    ids=[
+        "direct-skip",
+        "direct",
+        "queue-answered-skip",
+        "queue-missed-skip-logs-queue-once",
+        "queue-all-rung-deduped",
+        "queue-answerer-not-listed",
+    ],
+)
+def test_log_targets(fields, skip, targets):
+    """covers L2: skip on → only the answering agent (or the queue once); off → all rung."""
+    assert log_targets(ended(**fields), skip_unanswered=skip) == targets
+
+
+def template(**options: Any) -> Template:
+    return Template(call_log=CallLog(enabled=True, options=CallLogOptions(**options)))
+
+
+@pytest.mark.parametrize(
+    ("tpl", "chosen", "expected"),
+    [
+        (Template(), {}, {"enabled": False}),
+        (
+            template(),
+            {},
+            {
+                "enabled": True,
+                "subject": "",
+                "description": DEFAULT_CALL_LOG_DESCRIPTION,
+                "play_recording": True,
+                "skip_missed_for_unanswered_agents": False,
+            },
+        ),
+        (
+            template(
+                subject=OptionText(enabled=True, default="S {{.CallId}}"),
+                play_recording=OptionFlag(enabled=True, default=True),
+                skip_missed_for_unanswered_agents=OptionFlag(enabled=True, default=True),
+            ),
+            {
+                "call_log": {
+                    "subject": "mine",
+                    "play_recording": False,
+                    "skip_missed_for_unanswered_agents": False,
+                }
+            },
+            {
+                "enabled": True,
+                "subject": "mine",
+                "description": DEFAULT_CALL_LOG_DESCRIPTION,
+                "play_recording": False,
+                "skip_missed_for_unanswered_agents": False,
+            },
+        ),
+        (
+            template(subject=OptionText(enabled=False, default="fixed")),
+            {"call_log": {"subject": "ignored: the template does not expose it"}},
+            {
+                "enabled": True,
+                "subject": "fixed",
+                "description": DEFAULT_CALL_LOG_DESCRIPTION,
+                "play_recording": True,
+                "skip_missed_for_unanswered_agents": False,
+            },
+        ),
+        (template(), {"call_log": {"enabled": False}}, {"enabled": False}),
+    ],
+    ids=["no-section", "defaults", "overrides", "not-exposed", "turned-off"],
+)
+def test_call_log_options(tpl, chosen, expected):
+    """covers L2: options the template exposes override its defaults."""
+    got = call_log_options(tpl, chosen)
+    assert {k: got[k] for k in expected} == expected
