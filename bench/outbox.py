@@ -148,7 +148,12 @@ def _queue(state: Any, integration_id: int, tag: str) -> None:
                 integration_id=integration_id,
                 call_id=f"{tag}-{n}",
                 idempotency_key=f"call_log:{integration_id}:{tag}-{n}:",
-                payload={"event": _event(n, tag), "extension": "1001", "owner": ""},
+                payload={
+                    "event": _event(n, tag),
+                    "extension": "1001",
+                    "owner": "",
+                    "extension_name": "",
+                },
                 now=0,
             )
 
@@ -170,7 +175,7 @@ async def _outbox(state: Any, integration_id: int, tag: str) -> float:
     await asyncio.to_thread(_queue, state, integration_id, tag)
     # The helpdesk sees CONCURRENCY requests at most (the template cap, G3); the worker keeps
     # more jobs in flight so preparing and recording overlap with the HTTP of others.
-    worker = OutboxWorker(state, concurrency=2 * CONCURRENCY, poll_seconds=0.05)
+    worker = OutboxWorker(state, concurrency=CONCURRENCY + CONCURRENCY // 2, poll_seconds=0.05)
     started = time.perf_counter()
     task = asyncio.create_task(worker.run())
     while await asyncio.to_thread(_undelivered, state):  # noqa: ASYNC110  (polls the DB)

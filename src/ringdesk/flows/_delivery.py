@@ -185,32 +185,47 @@ def contact_pending(session: Session, integration_id: int, call_id: str) -> bool
     )
 
 
-async def find_contact(
-    state: Any, ctx: Any, event: CallEvent, extension: str
-) -> tuple[ContactRef | None, str]:
-    """(the call's contact, the name of `extension`): the stored match, else a live search
-    (the ringing flow may not have run). One database round trip in the common case."""
-
-    def stored() -> tuple[ContactRef | None, bool, str]:
-        with state.db.session() as session:
-            return (
-                load_contact(session, ctx.integration_id, event.call_id),
-                contact_pending(session, ctx.integration_id, event.call_id),
-                extension_name(session, extension),
+def _stored_contact(
+    state: Any, integration_id: int, call_id: str
+) -> tuple[ContactRef | None, bool]:
+    """(the stored match, whether a create-contact job for the call is unfinished)."""
+    # A plain connection and a few columns: this runs once per delivery, on the loop thread.
+    match = select(CallMatch.contact_type, CallMatch.contact_id, CallMatch.fields).where(
+        CallMatch.integration_id == integration_id, CallMatch.call_id == call_id
+    )
+    with state.db.engine.connect() as connection:
+        row = connection.execute(match).first()
+        if row is not None and row.contact_id:
+            return contact_ref(row.contact_type, row.contact_id, row.fields or {}), False
+        creating = connection.execute(
+            select(OutboxJob.id)
+            .where(
+                OutboxJob.kind == "create_contact",
+                OutboxJob.integration_id == integration_id,
+                OutboxJob.call_id == call_id,
+                OutboxJob.status.in_(("pending", "running")),
             )
+            .limit(1)
+        ).first()
+    return None, creating is not None
 
-    # Three indexed reads, run on the loop thread: a thread hop per job costs more than the
-    # reads (the GIL hand-offs slow every socket call of the deliveries in flight).
-    contact, pending, name = stored()
+
+async def find_contact(state: Any, ctx: Any, event: CallEvent) -> ContactRef | None:
+    """The call's contact: the stored match, else (unless a create-contact job for the
+    call is still running: then `Deferred`) a live search, since the ringing flow may not
+    have run. Raises PeerError when the search failed in a retryable way."""
+    # Indexed reads on the loop thread: a thread hop per job costs more than the reads
+    # (GIL hand-offs slow every socket call of the deliveries in flight).
+    contact, creating = _stored_contact(state, ctx.integration_id, event.call_id)
     if contact is not None:
-        return contact, name
-    if pending:
+        return contact
+    if creating:
         from ringdesk.outbox.jobs import Deferred
 
         raise Deferred("waiting for the contact being created for this call", delay=2.0)
     number = event.external_number()
     if not number or not ctx.template.contact_search.contact_types:
-        return None, name
+        return None
     from ringdesk.flows.contacts import search_contacts
 
     try:
@@ -218,11 +233,11 @@ async def find_contact(
     except PeerError as exc:
         if exc.retryable:
             raise
-        return None, name  # a broken search must not block the log forever
+        return None  # a broken search must not block the log forever
     if not found:
-        return None, name
+        return None
     first = found[0]
-    return contact_ref(first.contact_type, first.id, first.fields), name
+    return contact_ref(first.contact_type, first.id, first.fields)
 
 
 async def send(

@@ -68,7 +68,12 @@ def enqueue_call_logs(
             integration_id=row.id,
             call_id=event.call_id,
             idempotency_key=key,
-            payload={"event": event.as_payload(), "extension": extension, "owner": owner},
+            payload={
+                "event": event.as_payload(),
+                "extension": extension,
+                "owner": owner,
+                "extension_name": _delivery.extension_name(session, extension),
+            },
             now=now,
         )
     return len(keys)
@@ -81,7 +86,7 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
     template: Template = ctx.template
     pick = _delivery.call_log_options if section == "call_log" else _delivery.ticket_options
     options = pick(template, ctx.options)
-    contact, extension_name = await _delivery.find_contact(state, ctx, event, extension)
+    contact = await _delivery.find_contact(state, ctx, event)
     return call_variables(
         event,
         tz=str(ctx.options.get("timezone") or "UTC"),
@@ -89,7 +94,7 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
         owner=str(job.payload.get("owner", "")),
         options=options,
         extension=extension,
-        extension_name=extension_name,
+        extension_name=str(job.payload.get("extension_name", "")),
     )
 
 

@@ -52,6 +52,7 @@ def enqueue_ticket(
             "event": event.as_payload(),
             "extension": extension,
             "owner": _delivery.owner_of(session, row.id, extension),
+            "extension_name": _delivery.extension_name(session, extension),
         },
         now=now,
     )
