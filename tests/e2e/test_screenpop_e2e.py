@@ -14,7 +14,7 @@ from sqlalchemy import select
 from ringdesk.api.app import create_app
 from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
 from ringdesk.events.webhook import sign
-from ringdesk.store.tables import CallMatch, Integration, OutboxJob
+from ringdesk.store.tables import CallMatch, OutboxJob
 from tests.live import serve_app
 
 pytestmark = pytest.mark.e2e
@@ -75,12 +75,8 @@ async def test_ringing_event_pops_on_the_agent_stream(
         )
         assert created.status_code == 201, created.text
         integration_id = created.json()["id"]
-        # Connecting is another flow's concern (and runs the demo's `connected` follow-up);
-        # this test needs a connected integration, so it marks it so when connect cannot.
         connected = await api.post(f"/integrations/{integration_id}/connect")
-        if connected.json().get("status") != "connected":
-            with database.session() as session:
-                session.get(Integration, integration_id).status = "connected"
+        assert connected.json()["status"] == "connected", connected.text
 
         async def post_event(payload: dict) -> httpx.Response:
             body = json.dumps(payload).encode()
