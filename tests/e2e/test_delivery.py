@@ -306,3 +306,43 @@ def test_payload_is_json_ready():
     """Jobs carry the event in wire format (it survives a JSON round trip)."""
     data = event().as_payload()
     assert CallEvent.model_validate(json.loads(json.dumps(data))) == event()
+
+
+async def test_demo_helpdesk_gets_the_contact_and_one_call_log(ringdesk):
+    """covers N1–N3, L1, T1 with the built-in demo template and the demo helpdesk: the
+    created contact carries the quoted non-ASCII name, log and ticket link it, once."""
+    from ringdesk.demo.app import create_demo_app
+    from ringdesk.demo.store import DemoStore
+    from tests.e2e.test_delivery_kill import add_demo_integration
+
+    store = DemoStore()
+    with serve_app(create_demo_app(store=store)) as url:
+        integration = add_demo_integration(ringdesk, url, ticket=True)
+        unknown = "+4930999888"
+        with ringdesk.db.session() as session:
+            enqueue(
+                session,
+                kind="create_contact",
+                integration_id=integration,
+                call_id="d1",
+                idempotency_key=f"create_contact:{integration}:d1",
+                payload={"phone": unknown, "caller_name": CALLER, "call_id": "d1"},
+                now=0,
+            )
+        call = event(call_id="d1", **{"from": {"number": unknown, "name": CALLER}})
+        store_event(ringdesk, call, source="test")
+        await drain(ringdesk)
+        await drain(ringdesk)  # a replay of the whole run changes nothing
+    snapshot = store.snapshot()
+    (contact,) = [c for c in snapshot["records"]["contacts"] if c.get("call_id") == "d1"]
+    assert (contact["first_name"], contact["last_name"]) == ('Zoë "Zed"', "O'Brien-Åström")
+    assert contact["phone"] == unknown
+    (log,) = snapshot["records"]["calls"]
+    assert (log["call_id"], log["contact_id"], log["from"]) == ("d1", contact["id"], unknown)
+    assert log["description"] == (
+        f"Call: 2024-11-25 08:00:00 Answered from {unknown} to 1001 00:03:25"
+    )
+    (ticket,) = snapshot["records"]["tickets"]
+    assert (ticket["contact_id"], ticket["name"]) == (contact["id"], CALLER)
+    assert snapshot["duplicates"] == 0
+    assert {j.status for j in jobs(ringdesk)} == {"done"}

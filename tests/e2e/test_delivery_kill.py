@@ -126,7 +126,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(settings, tmp_path)
     }
 
 
-def add_demo_integration(state, url: str) -> int:
+def add_demo_integration(state, url: str, *, ticket: bool = False) -> int:
     """The built-in demo template, connected with the demo's API token."""
     with state.db.session() as session:
         row = Integration(
@@ -135,7 +135,7 @@ def add_demo_integration(state, url: str) -> int:
             status="connected",
             fields={"base_url": url},
             secrets=state.crypto.encrypt({"api_token": DEFAULT_API_TOKEN}),
-            options={"ticket": {"enabled": False}},
+            options={"ticket": {"enabled": ticket}},
         )
         session.add(row)
         session.flush()
