@@ -232,3 +232,26 @@ async def test_running_worker_is_woken_by_an_enqueue_and_stops_gracefully(settin
 )
 def test_redact(message, secrets, text):
     assert redact(message, secrets) == text
+
+
+async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, database):
+    """Graceful stop: a delivery still running after the drain timeout is cancelled and
+    its job is pending again at once, without counting the attempt (L3)."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "slow", clock.t)
+    started = asyncio.Event()
+
+    class Hang:
+        async def __call__(self, state, ctx, job):
+            started.set()
+            await asyncio.Event().wait()  # a helpdesk that never answers
+
+    worker = make_worker(settings, database, clock, Hang())
+    task = asyncio.create_task(worker.run(drain_timeout=0.05))
+    await asyncio.wait_for(started.wait(), 5)
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    row = job(database, "slow")
+    assert (row.status, row.attempts, row.locked_by) == ("pending", 0, None)
+    assert row.last_error == "interrupted by shutdown"
