@@ -56,6 +56,16 @@ def _auth_services() -> list[BackgroundService]:
 BACKGROUND_SERVICES.extend(_auth_services())
 
 
+def _contact_services() -> list[BackgroundService]:
+    # The periodic contact sync into the local phonebook (C8).
+    from ringdesk.flows.phonebook import phonebook_service
+
+    return [phonebook_service]
+
+
+BACKGROUND_SERVICES.extend(_contact_services())
+
+
 class _NoExecutor:
     async def aclose(self) -> None:
         return None

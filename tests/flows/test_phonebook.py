@@ -153,3 +153,54 @@ def test_store_contacts_prunes_and_dedupes(database):
 def test_lookup_of_nothing_is_empty(database, phone):
     with database.session() as session:
         assert phonebook.lookup(session, phone) == []
+
+
+async def test_background_round_syncs_integrations_that_chose_types(settings, database):
+    """covers C8: the periodic round syncs connected integrations with chosen contact types,
+    skips the others, and survives a failing helpdesk."""
+    from pathlib import Path
+
+    from cryptography.fernet import Fernet
+
+    import ringdesk
+    from ringdesk.http.retry import RetryPolicy
+    from ringdesk.integrations.service import create_integration
+    from ringdesk.store.crypto import SecretBox
+
+    xml = (Path(ringdesk.__file__).parent / "templates" / "builtin" / "demo.xml").read_text()
+    desk = FakeDesk(contacts=people(3))
+    state = make_state(
+        settings,
+        database,
+        retry=RetryPolicy(max_attempts=1),
+        crypto=SecretBox(Fernet.generate_key().decode()),
+    )
+    with serve_app(desk.app()) as base:
+        with database.session() as session:
+            session.add(TemplateRow(id="demo", name="Demo", xml=xml))
+            session.flush()
+            ids = []
+            for name, url, types in (
+                ("Synced", base, ["Contacts"]),
+                ("Not chosen", base, []),
+                ("Down", "http://127.0.0.1:9", ["Contacts"]),
+            ):
+                row = create_integration(
+                    session,
+                    state.crypto,
+                    template_id="demo",
+                    name=name,
+                    fields={"base_url": url, "api_token": "t"},
+                    options={"default_region": "DE", "sync_contact_types": types},
+                )
+                row.status = "connected"
+                ids.append(row.id)
+        try:
+            outcomes = await phonebook.sync_all(state)
+        finally:
+            await state.executor.aclose()
+    assert list(outcomes) == [ids[0]]
+    assert outcomes[ids[0]]["contacts"] == 3
+    with database.session() as session:
+        (entry,) = phonebook.lookup(session, "030 1234002", region="DE")
+        assert entry.integration_id == ids[0]

@@ -10,8 +10,11 @@ finds entries by any form of a number.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,13 +28,19 @@ from ringdesk.store.tables import PhonebookEntry
 from ringdesk.templates.model import ContactType, Pagination
 
 __all__ = [
+    "FIRST_SYNC_DELAY_SECONDS",
+    "SYNC_INTERVAL_SECONDS",
     "PhonebookSync",
     "entry_contact",
     "first_match",
     "lookup",
+    "phonebook_service",
     "store_contacts",
+    "sync_all",
     "sync_phonebook",
 ]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -225,3 +234,47 @@ def entry_contact(entry: PhonebookEntry) -> Contact:
         fields={str(k): str(v) for k, v in (entry.fields or {}).items()},
         popup_url=entry.popup_url,
     )
+
+
+# C8: how often the phonebook is refreshed in the background, and the first delay after
+# start (so a restart does not stampede the helpdesks at once).
+SYNC_INTERVAL_SECONDS = 3600.0
+FIRST_SYNC_DELAY_SECONDS = 30.0
+
+
+async def sync_all(state: Any) -> dict[int, dict[str, Any]]:
+    """One background round: sync every connected integration that chose contact types.
+    A failing integration is logged and skipped."""
+    from ringdesk.integrations.context import list_active_integration_ids, load_context
+
+    with state.db.session() as session:
+        ids = list_active_integration_ids(session)
+    outcomes: dict[int, dict[str, Any]] = {}
+    for integration_id in ids:
+        try:
+            ctx = await load_context(state, integration_id)
+            if not ctx.options.get("sync_contact_types"):
+                continue
+            outcomes[integration_id] = (await sync_phonebook(state, ctx)).summary()
+        except Exception as exc:  # one helpdesk being down must not stop the others' sync
+            log.warning("contact sync of integration %s failed: %s", integration_id, exc)
+    return outcomes
+
+
+async def _sync_loop(state: Any) -> None:
+    await asyncio.sleep(FIRST_SYNC_DELAY_SECONDS)
+    while True:
+        await sync_all(state)
+        await asyncio.sleep(SYNC_INTERVAL_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def phonebook_service(app: Any) -> AsyncIterator[None]:
+    """Background service (see `services.BACKGROUND_SERVICES`): periodic contact sync."""
+    task = asyncio.create_task(_sync_loop(app.state), name="ringdesk-phonebook-sync")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
