@@ -346,3 +346,26 @@ async def test_demo_helpdesk_gets_the_contact_and_one_call_log(ringdesk):
     assert (ticket["contact_id"], ticket["name"]) == (contact["id"], CALLER)
     assert snapshot["duplicates"] == 0
     assert {j.status for j in jobs(ringdesk)} == {"done"}
+
+
+def test_running_service_delivers_posted_events(helpdesk, settings):
+    """The app's outbox service (lifespan) delivers a signed call event posted to
+    /api/v1/events without any polling delay (woken on commit) — covers L3."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from ringdesk.testing import signed_headers
+
+    fake, url = helpdesk
+    live = settings.model_copy(update={"run_workers": True, "outbox_poll_seconds": 30.0})
+    with TestClient(create_app(live)) as client:
+        setup(client.app.state, url, options={"ticket": {"enabled": False}}, search=False)
+        body = json.dumps(event(call_id="svc-1").as_payload()).encode()
+        headers = signed_headers(body, settings.webhook_secret)
+        response = client.post("/api/v1/events", content=body, headers=headers)
+        assert response.status_code < 300, response.text
+        deadline = time.monotonic() + 10
+        while not fake.records["calls"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+    assert [r["key"].split(":")[2] for r in fake.records["calls"]] == ["svc-1"]
