@@ -103,6 +103,10 @@ _CALL_VARIABLES = (
     "Extension",
     "ExtensionName",
     "CallId",
+    # ours: the PBX's display names and the queue, beside the bare numbers
+    "Call_From_Name",
+    "Call_To_Name",
+    "Queue",
 )
 EVERYWHERE_VARIABLES = ("redirect_uri", "basic_string", "AccessToken", "RefreshToken")
 SCENARIO_VARIABLES: dict[str, tuple[str, ...]] = {
