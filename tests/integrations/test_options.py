@@ -56,6 +56,10 @@ def test_valid_options_pass_and_region_is_normalised():
         "default_region": "de",
         "sync_contact_types": ["Contacts"],
         "ticket": {"enabled": True, "when": "inbound", "subject": "{{.Call_From}}"},
+        # covers C7, C8, C9: the contact-search options the flows read
+        "phone_forms": ["digits", "e164"],
+        "contact_sync_pagination": {"type": "page", "page_size": 50},
+        "popup_create_contact_url": "https://desk.example.com/contacts/new",
     }
     assert validate_options(TEMPLATE, given)["default_region"] == "DE"
 
@@ -74,6 +78,9 @@ def test_valid_options_pass_and_region_is_normalised():
         ({"call_log": {"colour": "red"}}, "call_log.colour"),
         ({"call_log": "on"}, "call_log"),
         ({"mystery": 1}, "mystery"),
+        ({"phone_forms": ["roman"]}, "phone_forms"),
+        ({"contact_sync_pagination": {"page_size": "many"}}, "contact_sync_pagination"),
+        ({"popup_new_ticket_url": "javascript:alert(1)"}, "popup_new_ticket_url"),
     ],
 )
 def test_invalid_options_name_the_field(options, field):

@@ -26,7 +26,18 @@ _SECTIONS = {
     },
     "ticket": {"enabled": bool, "when": str, "subject": str, "description": str},
 }
-_TOP = {"timezone": str, "default_region": str, "sync_contact_types": list}
+_TOP = {
+    "timezone": str,
+    "default_region": str,
+    "sync_contact_types": list,
+    # C7: which number forms the contact search tries, in order (flows.numbers.FORMS)
+    "phone_forms": list,
+    # C8: how contact sync pages through a contact type (the <Pagination> attributes)
+    "contact_sync_pagination": dict,
+    # C9: where an unknown caller's pop links to, instead of ringdesk's own agent pages
+    "popup_create_contact_url": str,
+    "popup_new_ticket_url": str,
+}
 
 
 class OptionsError(ValueError):
@@ -99,6 +110,27 @@ def _check_text(field: str, text: str, problems: list[tuple[str, str]]) -> None:
         problems.append((field, str(exc)))
 
 
+def _check_lookup_options(options: Mapping[str, Any], problems: list[tuple[str, str]]) -> None:
+    from pydantic import ValidationError
+
+    from ringdesk.flows.numbers import FORMS
+    from ringdesk.templates.model import Pagination
+
+    for form in options.get("phone_forms", []):
+        if form not in FORMS:
+            problems.append(("phone_forms", f"unknown number form {form!r}; known: {FORMS}"))
+    paging = options.get("contact_sync_pagination")
+    if paging is not None:
+        try:
+            Pagination.model_validate(paging)
+        except ValidationError as exc:
+            problems.append(("contact_sync_pagination", exc.errors()[0]["msg"]))
+    for key in ("popup_create_contact_url", "popup_new_ticket_url"):
+        url = options.get(key)
+        if url and not url.startswith(("https://", "http://")):
+            problems.append((key, "must be an http(s) URL"))
+
+
 def validate_options(template: Template, options: Mapping[str, Any]) -> dict[str, Any]:
     """Check options sent by an admin; return them (only the keys given) or raise
     `OptionsError` listing every problem."""
@@ -132,6 +164,7 @@ def validate_options(template: Template, options: Mapping[str, Any]) -> dict[str
     region = options.get("default_region")
     if region and region.upper() not in phonenumbers.SUPPORTED_REGIONS:
         problems.append(("default_region", f"unknown region {region!r}"))
+    _check_lookup_options(options, problems)
     known_types = {t.name for t in template.contact_search.contact_types}
     for name in options.get("sync_contact_types", []):
         if name not in known_types:
