@@ -131,7 +131,8 @@ class RequestLog:
         with self._db.session() as session:
             session.add_all(
                 RequestLogEntry(
-                    integration_id=row.integration_id,
+                    # 0 = a console run of a template not saved as an integration yet
+                    integration_id=row.integration_id or None,
                     scenario=row.scenario[:40],
                     method=row.method[:10],
                     url=row.url,
