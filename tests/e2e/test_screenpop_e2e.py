@@ -108,7 +108,12 @@ async def test_ringing_event_pops_on_the_agent_stream(
             assert (pop["call_id"], pop["matched"]) == ("e2e-2", False)
             assert {a["action"] for a in pop["actions"]} == {"create-contact", "new-ticket"}
 
-        lookup = await api.get("/phonebook/lookup?phone=030123456&region=DE")
+        # The live match refreshes the local phonebook after the pop went out: wait for it.
+        for _ in range(100):
+            lookup = await api.get("/phonebook/lookup?phone=030123456&region=DE")
+            if lookup.json()["entries"]:
+                break
+            await asyncio.sleep(0.05)
         assert lookup.json()["name"] == pop_name_of(lookup)
     with database.session() as session:
         match = session.scalar(select(CallMatch).where(CallMatch.call_id == "e2e-1"))

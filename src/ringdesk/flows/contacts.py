@@ -218,11 +218,12 @@ def render_path(path_text: str, phone: str) -> str:
 
 
 def render_url(template: str, data: Mapping[str, Any]) -> str:
-    """Render a request or popup URL template (C2, C3) with URL escaping; the renderer
-    escapes each value for the part of the URL it lands in, so `{{.base_url}}/api` stays a
-    URL and `?phone={{.Phone}}` is percent-encoded."""
-    if "{{" not in template:
-        return template
+    """Render a request or popup URL template (C2, C3).
+
+    The template engine's URL escaping encodes each value for the part of the URL it lands
+    in: a base URL (`{{.base_url}}/api`) and hosts stay URLs, path values cannot open a
+    query, query values are fully percent-encoded.
+    """
     return gotemplate.render(template, data, escape="url")
 
 
