@@ -86,7 +86,8 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
     template: Template = ctx.template
     pick = _delivery.call_log_options if section == "call_log" else _delivery.ticket_options
     options = pick(template, ctx.options)
-    contact = await _delivery.find_contact(state, ctx, event)
+    stored = job.prefetched if isinstance(job.prefetched, tuple) else None
+    contact = await _delivery.find_contact(state, ctx, event, stored=stored)
     return call_variables(
         event,
         tz=str(ctx.options.get("timezone") or "UTC"),

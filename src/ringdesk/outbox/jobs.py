@@ -4,17 +4,21 @@ A handler delivers one claimed job: `await handler(state, ctx, job) -> Delivered
 `ringdesk.errors.PeerError` when the helpdesk failed (the worker applies the RetryPolicy), or
 `Deferred` to put the job back without counting the attempt (e.g. the contact it refers to
 is still being created). The handlers themselves live with their flows (`ringdesk.flows`).
+
+A kind may also have a prefetcher: `prefetch(session, jobs) -> {job_id: value}` reads what
+its handler needs from the database for a whole claimed batch at once (one query instead of
+one per job); the worker puts each value on `job.prefetched`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ringdesk.outbox.queue import ClaimedJob
 
-__all__ = ["Deferred", "Delivered", "Handler", "handlers"]
+__all__ = ["Deferred", "Delivered", "Handler", "Prefetcher", "handlers", "prefetchers"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class Deferred(Exception):
 
 
 Handler = Callable[[Any, Any, ClaimedJob], Awaitable[Delivered]]
+Prefetcher = Callable[[Any, Sequence[ClaimedJob]], Mapping[int, Any]]
 
 
 def handlers() -> Mapping[str, Handler]:
@@ -49,3 +54,10 @@ def handlers() -> Mapping[str, Handler]:
         "ticket": tickets.deliver,
         "create_contact": createcontact.deliver,
     }
+
+
+def prefetchers() -> Mapping[str, Prefetcher]:
+    """Batch readers by job kind (kinds without one read what they need themselves)."""
+    from ringdesk.flows import _delivery
+
+    return {"call_log": _delivery.prefetch_contacts, "ticket": _delivery.prefetch_contacts}

@@ -11,10 +11,11 @@ worker whose lease was taken over cannot overwrite the new owner's outcome.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import OutboxJob
@@ -24,6 +25,7 @@ __all__ = [
     "ClaimedJob",
     "claim",
     "complete",
+    "complete_many",
     "depth",
     "fail",
     "list_jobs",
@@ -37,7 +39,10 @@ STATUSES = ("pending", "running", "done", "failed")
 
 @dataclass(frozen=True)
 class ClaimedJob:
-    """A job this worker holds the lease of; `attempts` includes the current one."""
+    """A job this worker holds the lease of; `attempts` includes the current one.
+
+    `prefetched` is what the job kind's prefetcher read for the whole claimed batch (e.g.
+    the call's stored contact match), or None when nothing was prefetched."""
 
     id: int
     kind: str
@@ -46,12 +51,19 @@ class ClaimedJob:
     idempotency_key: str
     payload: dict[str, Any]
     attempts: int
+    prefetched: Any = field(default=None, compare=False)
+
+
+# Core (table-level) statements: the ORM's per-statement bookkeeping cost more than the
+# SQL itself, and it runs on worker threads that contend for the GIL with the event loop.
+_TABLE: Table = OutboxJob.__table__  # type: ignore[assignment]
+_T = _TABLE.c
 
 
 def _due(now: float) -> Any:
     return or_(
-        and_(OutboxJob.status == "pending", OutboxJob.next_attempt_at <= now),
-        and_(OutboxJob.status == "running", OutboxJob.locked_until < now),
+        and_(_T.status == "pending", _T.next_attempt_at <= now),
+        and_(_T.status == "running", _T.locked_until < now),
     )
 
 
@@ -60,9 +72,9 @@ def claim(
 ) -> list[ClaimedJob]:
     """Take up to `limit` due jobs, oldest due first, counting this attempt."""
     due_ids = (
-        select(OutboxJob.id)
+        select(_T.id)
         .where(_due(now))
-        .order_by(OutboxJob.next_attempt_at, OutboxJob.id)
+        .order_by(_T.next_attempt_at, _T.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite renders no locking clause
         # A CTE is evaluated once; an IN (sub-select) may be re-run per row by PostgreSQL's
@@ -70,26 +82,25 @@ def claim(
         .cte("due")
     )
     statement = (
-        update(OutboxJob)
-        .where(OutboxJob.id == due_ids.c.id, _due(now))
+        update(_TABLE)
+        .where(_T.id == due_ids.c.id, _due(now))
         .values(
             status="running",
             locked_by=worker_id,
             locked_until=now + lease,
-            attempts=OutboxJob.attempts + 1,
+            attempts=_T.attempts + 1,
         )
         .returning(
-            OutboxJob.id,
-            OutboxJob.kind,
-            OutboxJob.integration_id,
-            OutboxJob.call_id,
-            OutboxJob.idempotency_key,
-            OutboxJob.payload,
-            OutboxJob.attempts,
+            _T.id,
+            _T.kind,
+            _T.integration_id,
+            _T.call_id,
+            _T.idempotency_key,
+            _T.payload,
+            _T.attempts,
         )
-        .execution_options(synchronize_session=False)
     )
-    rows = session.execute(statement).all()
+    rows = session.connection().execute(statement).all()
     jobs = [ClaimedJob(*row) for row in rows]
     return sorted(jobs, key=lambda job: job.id)
 
@@ -143,6 +154,44 @@ def release(session: Session, job_id: int, worker_id: str, *, at: float, reason:
         next_attempt_at=at,
         attempts=OutboxJob.attempts - 1,
         last_error=reason,
+    )
+
+
+_COMPLETE = (
+    update(_TABLE)
+    .where(
+        _T.id == bindparam("job_id"),
+        _T.status == "running",
+        _T.locked_by == bindparam("worker_id"),
+    )
+    .values(
+        status="done",
+        done_at=bindparam("now"),
+        result=bindparam("job_result", type_=_T.result.type),
+        last_error=None,
+        locked_by=None,
+        locked_until=None,
+    )
+)
+
+
+def complete_many(
+    session: Session,
+    worker_id: str,
+    *,
+    now: float,
+    results: Sequence[tuple[int, dict[str, Any]]],
+) -> None:
+    """`complete` for many jobs in one executemany; each row is fenced like `complete`
+    (a job whose lease was lost keeps its new owner's state)."""
+    if not results:
+        return
+    session.connection().execute(
+        _COMPLETE,
+        [
+            {"job_id": job_id, "worker_id": worker_id, "now": now, "job_result": result}
+            for job_id, result in results
+        ],
     )
 
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
 from fastapi import FastAPI
@@ -25,7 +26,7 @@ from fastapi import FastAPI
 from ringdesk.clock import Clock, SystemClock
 from ringdesk.errors import PeerError, RingdeskError
 from ringdesk.outbox import add_waker, queue, remove_waker
-from ringdesk.outbox.jobs import Deferred, Handler, handlers
+from ringdesk.outbox.jobs import Deferred, Handler, Prefetcher, handlers, prefetchers
 from ringdesk.outbox.policy import RetryPolicy
 
 __all__ = ["OutboxWorker", "outbox_service", "redact"]
@@ -96,6 +97,7 @@ class OutboxWorker:
         self.rng = rng or random.Random()  # noqa: S311  (jitter, not crypto)
         self._load_context = load_context
         self._handlers = job_handlers
+        self._fetchers: Mapping[str, Prefetcher] | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -167,14 +169,29 @@ class OutboxWorker:
         return await asyncio.to_thread(work)
 
     async def _claim(self, limit: int) -> list[queue.ClaimedJob]:
-        jobs: list[queue.ClaimedJob] = await self._db(
-            queue.claim,
-            worker_id=self.worker_id,
-            now=self.clock.now(),
-            lease=self.lease,
-            limit=limit,
-        )
-        return jobs
+        """Claim a batch and, in the same thread hop, prefetch what its handlers read."""
+        now = self.clock.now()
+        fetchers = self._prefetchers()
+
+        def work() -> list[queue.ClaimedJob]:
+            with self.state.db.session() as session:
+                jobs = queue.claim(
+                    session, worker_id=self.worker_id, now=now, lease=self.lease, limit=limit
+                )
+            return _prefetch(self.state.db, fetchers, jobs) if jobs and fetchers else jobs
+
+        return await asyncio.to_thread(work)
+
+    def _prefetchers(self) -> Mapping[str, Prefetcher]:
+        if self._fetchers is None:
+            # Custom handlers (tests) read for themselves; the real ones get batch reads.
+            self._fetchers = prefetchers() if self._handlers is None else {}
+        return self._fetchers
+
+    def _handler(self, kind: str) -> Handler | None:
+        if self._handlers is None:
+            self._handlers = handlers()
+        return self._handlers.get(kind)
 
     async def _complete(self, job_id: int, result: dict[str, Any]) -> None:
         """Record a delivery; deliveries finishing together share one transaction."""
@@ -189,9 +206,8 @@ class OutboxWorker:
             batch, self._finished = self._finished, []
 
             def write(session: Any, batch: list[Any] = batch) -> None:
-                now = self.clock.now()
-                for job_id, result, _ in batch:
-                    queue.complete(session, job_id, self.worker_id, now=now, result=result)
+                results = [(job_id, result) for job_id, result, _ in batch]
+                queue.complete_many(session, self.worker_id, now=self.clock.now(), results=results)
 
             try:
                 await self._db(write)
@@ -240,7 +256,7 @@ class OutboxWorker:
                 # Not an attempt: the job waits until someone reconnects the integration.
                 await self._release(job, self.reconnect_wait, f"waiting: integration {ctx.status}")
                 return
-            handler = (self._handlers or handlers()).get(job.kind)
+            handler = self._handler(job.kind)
             if handler is None:
                 raise ValueError(f"no handler for job kind {job.kind!r}")
             outcome = await handler(self.state, ctx, job)
@@ -308,6 +324,29 @@ class OutboxWorker:
                 getattr(ctx, "integration_id", "?"),
                 redact(str(exc), frozenset(getattr(ctx, "secret_values", frozenset()))),
             )
+
+
+def _prefetch(
+    database: Any, fetchers: Mapping[str, Prefetcher], jobs: list[queue.ClaimedJob]
+) -> list[queue.ClaimedJob]:
+    """`jobs` with `prefetched` filled in by their kinds' prefetchers (one read each per
+    batch). A failing read only costs the batch its prefetch: handlers then read for
+    themselves, so it can never stall delivery."""
+    by_kind: dict[str, list[queue.ClaimedJob]] = {}
+    for job in jobs:
+        if job.kind in fetchers:
+            by_kind.setdefault(job.kind, []).append(job)
+    if not by_kind:
+        return jobs
+    found: dict[int, Any] = {}
+    try:
+        with database.session() as session:
+            for kind, group in by_kind.items():
+                found.update(fetchers[kind](session, group))
+    except Exception:
+        log.exception("outbox prefetch failed; jobs read for themselves")
+        return jobs
+    return [replace(job, prefetched=found[job.id]) if job.id in found else job for job in jobs]
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:
