@@ -23,7 +23,7 @@ from ringdesk.api.routes import (
     users,
 )
 from ringdesk.config import Settings
-from ringdesk.services import BACKGROUND_SERVICES, build_state
+from ringdesk.services import background_services, build_state, start
 from ringdesk.store.db import Database
 
 __all__ = ["API_PREFIX", "create_app"]
@@ -58,9 +58,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        start(database)
         async with AsyncExitStack() as stack:
             if settings.run_workers:
-                for service in BACKGROUND_SERVICES:
+                for service in background_services():
                     await stack.enter_async_context(service(app))
             yield
             await app.state.executor.aclose()
@@ -72,8 +73,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
-    app.state.settings = settings
-    app.state.db = database
     build_state(app, settings, database)
     app.include_router(health.router)
     app.include_router(metrics.root_router)

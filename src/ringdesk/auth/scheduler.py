@@ -79,7 +79,7 @@ async def _loop(state: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def refresh_service(app: FastAPI) -> AsyncIterator[None]:
-    """Background service (see `services.BACKGROUND_SERVICES`)."""
+    """Background service (see `services.background_services`)."""
     task = asyncio.create_task(_loop(app.state), name="ringdesk-token-refresh")
     try:
         yield

@@ -270,7 +270,7 @@ async def _sync_loop(state: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def phonebook_service(app: Any) -> AsyncIterator[None]:
-    """Background service (see `services.BACKGROUND_SERVICES`): periodic contact sync."""
+    """Background service (see `services.background_services`): periodic contact sync."""
     task = asyncio.create_task(_sync_loop(app.state), name="ringdesk-phonebook-sync")
     try:
         yield
