@@ -24,16 +24,8 @@ __all__ = [
 MAX_CUSTOM_TEMPLATES = 10  # G5
 MAX_FIELDS = 5  # A2
 MAX_HEADERS = 20  # H1
-CONTACT_FIELD_NAMES = (*m.SCENARIO_VARIABLES["popup"][1:],)  # ContactId … CustomValue
-PHONE_FIELDS = (
-    "BusinessNumber",
-    "BusinessNumber2",
-    "MobileNumber",
-    "MobileNumber2",
-    "HomeNumber",
-    "HomeNumber2",
-    "OtherNumber",
-)
+CONTACT_FIELD_NAMES = (*m.CONTACT_FIELDS, "CustomValue")
+PHONE_FIELDS = m.PHONE_FIELDS
 CREATE_CONTACT_REQUIRED = ("LastName", "FirstName", "BusinessNumber")  # N2
 EXTRA_VARIABLE_SOURCES = ("response", "header", "value")
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")

@@ -14,8 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = [
     "AUTH_METHODS",
+    "CONTACT_FIELDS",
     "EVERYWHERE_VARIABLES",
+    "NUMBER_FIELDS",
     "PAGINATION_TYPES",
+    "PHONE_FIELDS",
     "SCENARIO_VARIABLES",
     "TRIGGER_EVENTS",
     "Authentication",
@@ -64,13 +67,9 @@ TRIGGER_EVENTS = (
     "ticket_created",
 )
 
-# Variables each scenario provides besides the "everywhere" ones (variables.md).
-_CONTACT_FIELDS = (
-    "ContactId",
-    "FirstName",
-    "LastName",
-    "Company",
-    "Email",
+# C4/C5: the fields a contact mapping may fill; the number fields among them, and the ones
+# that count as "a phone number" for C5 (faxes do not).
+NUMBER_FIELDS = (
     "BusinessNumber",
     "BusinessNumber2",
     "MobileNumber",
@@ -81,6 +80,10 @@ _CONTACT_FIELDS = (
     "HomeFax",
     "OtherNumber",
 )
+PHONE_FIELDS = tuple(f for f in NUMBER_FIELDS if not f.endswith("Fax"))
+CONTACT_FIELDS = ("ContactId", "FirstName", "LastName", "Company", "Email", *NUMBER_FIELDS)
+
+# Variables each scenario provides besides the "everywhere" ones (variables.md).
 _CALL_VARIABLES = (
     "Call_From",
     "Call_To",
@@ -113,11 +116,11 @@ SCENARIO_VARIABLES: dict[str, tuple[str, ...]] = {
     "auth": (),
     "users": (),
     "contact_search": ("Phone",),
-    "popup": ("Phone", *_CONTACT_FIELDS, "CustomValue"),
+    "popup": ("Phone", *CONTACT_FIELDS, "CustomValue"),
     "create_contact": ("LastName", "FirstName", "BusinessNumber", "Phone", "CallId"),
     "call_log": _CALL_VARIABLES,
     "ticket": _CALL_VARIABLES,
-    "follow_up": ("Phone", *_CONTACT_FIELDS, *_CALL_VARIABLES),
+    "follow_up": ("Phone", *CONTACT_FIELDS, *_CALL_VARIABLES),
 }
 
 

@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from ringdesk.errors import TemplateError
 from ringdesk.store.tables import Integration, TemplateRow
+from ringdesk.templates.model import CONTACT_FIELDS as TEMPLATE_CONTACT_FIELDS
 from ringdesk.templates.model import TRIGGER_EVENTS
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
@@ -31,23 +32,7 @@ router = APIRouter(dependencies=[Depends(current_admin)], include_in_schema=Fals
 CUSTOM_LIMIT = 10  # G5
 SCENARIOS = ("contact-search", "users", "create-contact", "call-log", "ticket")
 LOGO_TYPES = {"image/png", "image/jpeg"}
-CONTACT_FIELDS = (
-    "ContactId",
-    "FirstName",
-    "LastName",
-    "Company",
-    "Email",
-    "BusinessNumber",
-    "BusinessNumber2",
-    "MobileNumber",
-    "MobileNumber2",
-    "HomeNumber",
-    "HomeNumber2",
-    "BusinessFax",
-    "HomeFax",
-    "OtherNumber",
-    "CustomValue",
-)
+CONTACT_FIELDS = (*TEMPLATE_CONTACT_FIELDS, "CustomValue")
 
 
 def _templates_api() -> Any:
