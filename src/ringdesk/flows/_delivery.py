@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ringdesk.errors import PeerError
@@ -222,10 +222,11 @@ def prefetch_contacts(session: Session, jobs: Sequence[Any]) -> dict[int, Stored
         return {}
     matches: dict[tuple[int, str], ContactRef] = {}
     creating: set[tuple[int, str]] = set()
-    # Chunked: a batch is small, but an IN list must stay under SQLite's parameter limit.
-    ordered = sorted(keys)
-    for start in range(0, len(ordered), 200):
-        chunk = ordered[start : start + 200]
+    # `call_id IN (...)` (indexed; a row-value IN makes SQLite scan the table), the pairs
+    # checked here. Chunked so the IN list stays under SQLite's parameter limit.
+    call_ids = sorted({call_id for _, call_id in keys})
+    for start in range(0, len(call_ids), 500):
+        chunk = call_ids[start : start + 500]
         rows = session.execute(
             select(
                 CallMatch.integration_id,
@@ -233,21 +234,23 @@ def prefetch_contacts(session: Session, jobs: Sequence[Any]) -> dict[int, Stored
                 CallMatch.contact_type,
                 CallMatch.contact_id,
                 CallMatch.fields,
-            ).where(tuple_(CallMatch.integration_id, CallMatch.call_id).in_(chunk))
+            ).where(CallMatch.call_id.in_(chunk))
         )
         for row in rows:
-            if row.contact_id:
+            if row.contact_id and (row.integration_id, row.call_id) in keys:
                 matches[(row.integration_id, row.call_id)] = contact_ref(
                     row.contact_type, row.contact_id, row.fields or {}
                 )
         rows = session.execute(
-            select(OutboxJob.integration_id, OutboxJob.call_id).where(
-                OutboxJob.kind == "create_contact",
-                OutboxJob.status.in_(("pending", "running")),
-                tuple_(OutboxJob.integration_id, OutboxJob.call_id).in_(chunk),
+            select(OutboxJob.integration_id, OutboxJob.call_id, OutboxJob.status).where(
+                OutboxJob.call_id.in_(chunk), OutboxJob.kind == "create_contact"
             )
         )
-        creating.update((row.integration_id, row.call_id) for row in rows)
+        creating.update(
+            (row.integration_id, row.call_id)
+            for row in rows
+            if row.status in ("pending", "running")
+        )
     found: dict[int, StoredContact] = {}
     for job in jobs:
         key = (job.integration_id, job.call_id)
