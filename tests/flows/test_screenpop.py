@@ -297,3 +297,53 @@ async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
         contact_id = session.scalar(select(CallMatch.contact_id).where(CallMatch.call_id == "f1"))
     assert f"/api/me?ringing={contact_id}" in paths
     assert "/api/me?answered=%2B4930123456" in paths
+
+
+async def test_cached_contexts_follow_template_and_status_changes_at_once(settings, database):
+    """covers C9 (cached contexts stay correct): the pop's contexts are reused while nothing
+    changes, rebuilt as soon as the integration row or its template row changes, and dropped
+    when the integration is no longer connected."""
+    from cryptography.fernet import Fernet
+
+    from ringdesk.integrations.service import create_integration
+    from ringdesk.store.crypto import SecretBox
+
+    state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+    with database.session() as session:
+        session.add(TemplateRow(id="demo", name="Demo", xml=DEMO_XML))
+        session.flush()
+        row = create_integration(
+            session,
+            state.crypto,
+            template_id="demo",
+            name="Cached",
+            fields={"base_url": "http://127.0.0.1:9", "api_token": DEFAULT_API_TOKEN},
+            options={"default_region": "DE"},
+        )
+        row.status = "connected"
+        integration_id = row.id
+    try:
+        (first,) = screenpop._prepare(state)
+        (again,) = screenpop._prepare(state)
+        assert again is first
+        assert first.max_concurrent == 4
+
+        with database.session() as session:
+            template = session.get(TemplateRow, "demo")
+            template.xml = template.xml.replace(
+                "<MaxConcurrentRequests>4<", "<MaxConcurrentRequests>2<"
+            )
+        (edited,) = screenpop._prepare(state)
+        assert edited.max_concurrent == 2
+
+        with database.session() as session:
+            session.get(Integration, integration_id).name = "Renamed"
+        (renamed,) = screenpop._prepare(state)
+        assert renamed.name == "Renamed"
+
+        with database.session() as session:
+            session.get(Integration, integration_id).status = "disconnected"
+        assert screenpop._prepare(state) == []
+        assert integration_id not in state.screenpop_contexts
+    finally:
+        await state.executor.aclose()

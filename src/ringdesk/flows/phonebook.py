@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Connection, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from ringdesk.flows.contacts import Contact, build_query, map_contacts
@@ -199,24 +199,42 @@ def lookup(
     return list(session.scalars(query.order_by(PhonebookEntry.updated_at.desc()).limit(limit)))
 
 
+_PHONEBOOK = PhonebookEntry.__table__
+# Built once: constructing the statement costs more than running it on an indexed table,
+# and it sits before the first screen pop. Bound per call: the integration, the E.164 key
+# and the digit forms (an expanding IN).
+_FIRST_MATCH = (
+    select(
+        _PHONEBOOK.c.contact_type,
+        _PHONEBOOK.c.contact_id,
+        _PHONEBOOK.c.popup_url,
+        _PHONEBOOK.c.fields,
+    )
+    .where(
+        _PHONEBOOK.c.integration_id == bindparam("integration_id"),
+        or_(
+            _PHONEBOOK.c.phone_e164 == bindparam("key"),
+            _PHONEBOOK.c.phone_digits.in_(bindparam("digits", expanding=True)),
+        ),
+    )
+    .order_by(_PHONEBOOK.c.updated_at.desc())
+    .limit(1)
+)
+
+
 def first_match(
-    session: Session, phone: str, *, region: str | None, integration_id: int
+    connection: Connection | Session, phone: str, *, region: str | None, integration_id: int
 ) -> Contact | None:
     """The newest phonebook contact of one integration for any form of `phone`, as a
-    `Contact`; a lean query (no ORM entities) because it sits before the first screen pop."""
+    `Contact`; a lean prebuilt query (no ORM entities; a plain connection will do) because
+    it sits before the first screen pop."""
     number = normalise(phone, region)
     if not number.key:
         return None
     digit_forms = [d for d in (number.digits, number.national_digits) if d]
-    table = PhonebookEntry.__table__
-    matches = [table.c.phone_e164 == number.key]
-    if digit_forms:
-        matches.append(table.c.phone_digits.in_(digit_forms))
-    row = session.execute(
-        select(table.c.contact_type, table.c.contact_id, table.c.popup_url, table.c.fields)
-        .where(table.c.integration_id == integration_id, or_(*matches))
-        .order_by(table.c.updated_at.desc())
-        .limit(1)
+    row = connection.execute(
+        _FIRST_MATCH,
+        {"integration_id": integration_id, "key": number.key, "digits": digit_forms},
     ).first()
     if row is None:
         return None

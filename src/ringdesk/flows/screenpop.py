@@ -24,7 +24,7 @@ from ringdesk.events.model import CallEvent
 from ringdesk.flows.contacts import Contact, search_contacts
 from ringdesk.flows.numbers import region_from_options
 from ringdesk.flows.phonebook import first_match, store_contacts
-from ringdesk.store.tables import CallMatch, Integration
+from ringdesk.store.tables import CallMatch, Integration, TemplateRow
 
 __all__ = [
     "build_pop",
@@ -172,11 +172,11 @@ def _enqueue_create_contact(state: Any, ctx: Any, event: CallEvent, number: str)
         )
 
 
-def _local_match(session: Any, ctx: Any, number: str) -> Contact | None:
+def _local_match(connection: Any, ctx: Any, number: str) -> Contact | None:
     if not number:
         return None
     region = region_from_options(ctx.options)
-    return first_match(session, number, region=region, integration_id=ctx.integration_id)
+    return first_match(connection, number, region=region, integration_id=ctx.integration_id)
 
 
 _UNKNOWN: Any = object()
@@ -218,8 +218,8 @@ async def pop_for_integration(
         for _ in range(_SEND_YIELDS):  # let the search send its request before the local read
             await asyncio.sleep(0)
         if local is _UNKNOWN:
-            with state.db.session() as session:
-                local = _local_match(session, ctx, number)
+            with state.db.engine.connect() as connection:
+                local = _local_match(connection, ctx, number)
     except BaseException:
         search.cancel()
         raise
@@ -259,13 +259,33 @@ async def pop_for_integration(
 
 
 # Contexts built for screen pops, per app state: a burst of ringing (a queue call rings
-# many agents) should not rebuild them from the database each time. A row change (options,
-# tokens, status) is seen at once; a template edit within the TTL.
-_CONTEXT_TTL = 5.0
+# many agents) should not rebuild them from the database each time. Each is keyed by the
+# version of everything it is built from: the integration row (`updated_at` changes on
+# every ORM or Core update of the row: options, fields, secrets, status, variables),
+# its token refresh time, its template id and the template row's `updated_at`. A change
+# anywhere is seen by the next pop, from any process.
+_INTEGRATIONS = Integration.__table__
+_TEMPLATES = TemplateRow.__table__
+# Built once: constructing a statement costs more than running it, and it runs before
+# the search request can go out.
+_VERSIONS = (
+    select(
+        _INTEGRATIONS.c.id,
+        _INTEGRATIONS.c.updated_at,
+        _INTEGRATIONS.c.token_refreshed_at,
+        _INTEGRATIONS.c.template_id,
+        _TEMPLATES.c.updated_at,
+    )
+    .select_from(
+        _INTEGRATIONS.outerjoin(_TEMPLATES, _TEMPLATES.c.id == _INTEGRATIONS.c.template_id)
+    )
+    .where(_INTEGRATIONS.c.status == "connected")
+    .order_by(_INTEGRATIONS.c.id)
+)
 
 
-def _context_cache(state: Any) -> dict[int, tuple[float, tuple[Any, ...], Any]]:
-    cache: dict[int, tuple[float, tuple[Any, ...], Any]] | None = getattr(
+def _context_cache(state: Any) -> dict[int, tuple[tuple[Any, ...], Any]]:
+    cache: dict[int, tuple[tuple[Any, ...], Any]] | None = getattr(
         state, "screenpop_contexts", None
     )
     if cache is None:
@@ -275,42 +295,45 @@ def _context_cache(state: Any) -> dict[int, tuple[float, tuple[Any, ...], Any]]:
 
 
 def _prepare(state: Any) -> list[Any]:
-    """The connected integrations' contexts, from one short session: one lean query when
-    the cached contexts are current, the full row only for an integration that changed."""
+    """The connected integrations' contexts: one prebuilt query on a plain connection when
+    the cached contexts are current, an ORM session only for an integration that changed."""
     from ringdesk.integrations.context import context_from_row
 
     cache = _context_cache(state)
-    table = Integration.__table__
-    now = time.monotonic()
+    with state.db.engine.connect() as connection:
+        versions = connection.execute(_VERSIONS).all()
     contexts: list[Any] = []
-    with state.db.session() as session:
-        versions = session.execute(
-            select(
-                table.c.id,
-                table.c.updated_at,
-                table.c.token_refreshed_at,
-                table.c.template_id,
-            )
-            .where(table.c.status == "connected")
-            .order_by(table.c.id)
-        ).all()
-        for integration_id, *version in versions:
-            key = tuple(version)
-            hit = cache.get(integration_id)
-            if hit is not None and hit[1] == key and now - hit[0] < _CONTEXT_TTL:
-                contexts.append(hit[2])
-                continue
-            try:
-                row = session.get(Integration, integration_id)
-                if row is None:
+    stale: list[tuple[int, tuple[Any, ...]]] = []
+    for integration_id, *version in versions:
+        key = tuple(version)
+        hit = cache.get(integration_id)
+        if hit is not None and hit[0] == key:
+            contexts.append(hit[1])
+        else:
+            stale.append((integration_id, key))
+            contexts.append(None)
+    if stale:
+        fresh: dict[int, Any] = {}
+        with state.db.session() as session:
+            for integration_id, key in stale:
+                try:
+                    row = session.get(Integration, integration_id)
+                    if row is None:
+                        continue
+                    ctx = context_from_row(session, row, state.crypto, state.settings.public_url)
+                except Exception:  # one broken integration must not stop the others' pops
+                    log.exception("cannot load integration %s", integration_id)
                     continue
-                ctx = context_from_row(session, row, state.crypto, state.settings.public_url)
-            except Exception:  # one broken integration must not stop the others' pops
-                log.exception("cannot load integration %s", integration_id)
-                continue
-            cache[integration_id] = (now, key, ctx)
-            contexts.append(ctx)
-    return contexts
+                cache[integration_id] = (key, ctx)
+                fresh[integration_id] = ctx
+        contexts = [
+            ctx if ctx is not None else fresh.get(version[0])
+            for ctx, version in zip(contexts, versions, strict=True)
+        ]
+    live = {version[0] for version in versions}
+    for integration_id in [i for i in cache if i not in live]:  # disconnected or deleted
+        del cache[integration_id]
+    return [ctx for ctx in contexts if ctx is not None]
 
 
 async def handle_ringing(state: Any, event: CallEvent) -> list[dict[str, Any]]:
