@@ -33,6 +33,7 @@ __all__ = [
     "parse_number",
     "parse_squash",
     "parse_string",
+    "scan_once",
     "squash",
     "squash_from_lead",
     "trim",
@@ -50,6 +51,7 @@ _NUM_END = re.compile(r"[\x00-\x20,\]}]")
 _LIT_END = re.compile(r"[^a-z]")
 _INT_RE = re.compile(r"-?[0-9]+")
 _scan_once: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # C scanner, undeclared in typeshed
+scan_once = _scan_once  # json's C scanner: (value, end) of the strict JSON value at an index
 
 
 class Result:
