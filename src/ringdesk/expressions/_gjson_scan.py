@@ -374,47 +374,6 @@ _NEXT_ELEMENT = re.compile(r"[ \t\r\n]*+([,\]])[ \t\r\n]*+")
 _ELEMENT_START = frozenset('{["tfn-0123456789')
 
 
-class _Unusual(Exception):
-    """An element the fast path leaves to Go's own loop (a primitive in a query)."""
-
-
-OnElement = Callable[[int, int, Any], bool]
-
-
-def _elements(s: str, i: int, on_element: OnElement) -> int | None:
-    """Call `on_element(start, end, value)` for each element of the array whose '[' is just
-    before `i`; returns the index after its ']' (-1 when `on_element` returned True to stop),
-    or None when anything is unusual (then Go's lenient loop must run instead).
-
-    Each element is strict JSON followed by ',' or ']', so its end is where Go's scanner
-    stops too; NaN/Infinity (which json accepts) are left to Go's loop.
-    """
-    j = _LEAD_WS.match(s, i).end()  # type: ignore[union-attr]  # always matches
-    if s.startswith("]", j):
-        return j + 1
-    nxt = _NEXT_ELEMENT.match
-    scan = _scan_once
-    n = len(s)
-    while j < n:
-        if s[j] not in _ELEMENT_START:
-            return None
-        try:
-            v, end = scan(s, j)
-        except (StopIteration, ValueError, RecursionError):
-            return None
-        if type(v) is float and not math.isfinite(v):
-            return None
-        m = nxt(s, end)
-        if m is None:
-            return None
-        if on_element(j, end, v):
-            return -1 - end
-        if m.group(1) == "]":
-            return m.start(1) + 1
-        j = m.end()
-    return None
-
-
 def _array_fast(
     c: _Ctx,
     s: str,
@@ -425,85 +384,164 @@ def _array_fast(
     proc_query: Callable[[Result, Result | None], bool],
 ) -> tuple[int, bool] | None:
     """`_parse_array` for `#`, `#.path` and `#(query)` over a well-formed array, one json C
-    scanner call per element; None (nothing changed) when Go's lenient loop must run."""
-    saved = (c.pipe, c.piped, c.value)
-    if not rp.q_on and not rp.alogok:
+    scanner call per element; None (nothing changed) when Go's lenient loop must run.
+
+    Each element must be strict JSON followed by ',' or ']', so its end is where Go's scanner
+    stops too; NaN/Infinity (which json accepts) are left to Go's loop.
+    """
+    if rp.q_on:
+        saved = (c.pipe, c.piped, c.value)
+        out = _query_fast(c, s, i, rp, multires, proc_query)
+        if out is None:
+            c.pipe, c.piped, c.value = saved
+            multires.clear()
+            state["rp"] = rp
+        return out
+    if rp.alogok:
+        return _alog_fast(c, s, i, rp)
+    if i > 0 and s[i - 1] == "[":
         arr = None
-        if i > 0 and s[i - 1] == "[":
-            with contextlib.suppress(StopIteration, ValueError, RecursionError):
-                arr, end = _scan_once(s, i - 1)  # a strict JSON array: the count is its length
+        with contextlib.suppress(StopIteration, ValueError, RecursionError):
+            arr, end = _scan_once(s, i - 1)  # a strict JSON array: the count is its length
         if type(arr) is list:
             c.value = Result(NUMBER, str(len(arr)), num=float(len(arr)))
             return end, True
-        count = [0]
+    return None
 
-        def counted(start: int, end: int, v: Any) -> bool:
-            count[0] += 1
-            return False
 
-        close = _elements(s, i, counted)
-        if close is None:
-            return None
-        c.value = Result(NUMBER, str(count[0]), num=float(count[0]))
-        return close, True
-    if not rp.q_on:
-        parts: list[str] = []
-        on_alog = _alog_collector(c, rp, s, parts)
-        close = _elements(s, i, on_alog)
-        if close is None:
-            c.pipe, c.piped, c.value = saved
-            return None
-        c.value = Result(JSON, "[" + ",".join(parts) + "]")
-        return close, True
+def _query_fast(
+    c: _Ctx,
+    s: str,
+    i: int,
+    rp: ArrayPath,
+    multires: list[str],
+    proc_query: Callable[[Result, Result | None], bool],
+) -> tuple[int, bool] | None:
+    """`#(query)` over an array of objects/arrays (a primitive element returns None: Go's
+    own string/number decoding decides those). A plain query path is read from the parsed
+    element; a plain path after the query (`#(..)#.id`) from the parsed match when exact."""
     q_parts = rp.q_parts
-
-    def on_query(start: int, end: int, v: Any) -> bool:
-        if type(v) is not dict and type(v) is not list:
-            raise _Unusual  # primitives keep Go's own string/number decoding
-        raw = s[start:end]
-        parsed = None
-        if q_parts is not None:
-            if not _dup_safe(raw, q_parts):
-                v = _scan_first_wins(s, start)[0]
-            parsed = _walk(v, q_parts)
-        return proc_query(Result(JSON, raw), parsed)
-
-    try:
-        close = _elements(s, i, on_query)
-    except _Unusual:
-        close = None
-    if close is None:
-        c.pipe, c.piped, c.value = saved
-        multires.clear()
-        state["rp"] = rp
-        return None
-    if close < 0:
-        return -1 - close, True
+    eq = rp.q_value if rp.q_op == "=" and rp.q_value[:1] != "~" else None
+    sub: tuple[str, ...] | None = None
+    if rp.more and _PLAIN_KEY.fullmatch(rp.path):
+        sub = tuple(rp.path.split("."))
+    scan = _scan_once
+    nxt = _NEXT_ELEMENT.match
+    n = len(s)
+    j = _LEAD_WS.match(s, i).end()  # type: ignore[union-attr]  # always matches
+    close = j + 1 if s.startswith("]", j) else -1
+    while close < 0:
+        if j >= n or s[j] not in "{[":
+            return None
+        try:
+            v, end = scan(s, j)
+        except (StopIteration, ValueError, RecursionError):
+            return None
+        m = nxt(s, end)
+        if m is None:
+            return None
+        if q_parts is None:
+            if proc_query(Result(JSON, s[j:end]), None):
+                return end, True
+        else:
+            w = _walk(v if _dup_safe(s, j, end, q_parts) else _scan_first_wins(s, j)[0], q_parts)
+            if w.str == eq if eq is not None and w.type == STRING else query_matches(rp, w):
+                if sub is None:
+                    if proc_query(Result(JSON, s[j:end]), w):
+                        return end, True
+                elif rp.q_all:
+                    got = _plain_raw(v, s, j, end, sub)
+                    if got is None:
+                        res = get(s[j:end], rp.path)
+                        got = res.raw or res.text
+                    if got:
+                        multires.append(got)
+                else:
+                    c.value = get(s[j:end], rp.path)
+                    return end, True
+        if m.group(1) == "]":
+            close = m.start(1) + 1
+        else:
+            j = m.end()
     if not c.value.exists:
         if multires:
             c.value = Result(JSON, "[" + ",".join(multires) + "]")
-        elif state["rp"].q_all:
+        elif rp.q_all:
             c.value = Result(JSON, "[]")
     return close, False
 
 
-def _dup_safe(raw: str, parts: tuple[str, ...]) -> bool:
-    """True when no object in the element can hold two keys equal to a path part, so json's
-    last-key-wins dicts answer as Go's first-key-wins scan does: each part's quoted text occurs
-    at most once and no \\u escape could spell it differently (parts are plain names)."""
-    if "\\u" in raw:
+def _alog_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | None:
+    """`#.path` (Go's `_alog_result`) over a well-formed array: a plain path is read from each
+    parsed element when that settles the raw text exactly, else by the scanner."""
+    key = rp.alogkey
+    pipe: tuple[str, str] | None = None
+    plain: tuple[str, ...] | None = None
+    if _PLAIN_KEY.fullmatch(key):
+        plain = tuple(key.split("."))
+    else:
+        pipe = split_possible_pipe(key)
+        if pipe is not None:
+            key = pipe[0]
+    parts: list[str] = []
+    scan = _scan_once
+    nxt = _NEXT_ELEMENT.match
+    n = len(s)
+    j = _LEAD_WS.match(s, i).end()  # type: ignore[union-attr]  # always matches
+    close = j + 1 if s.startswith("]", j) else -1
+    while close < 0:
+        if j >= n or s[j] not in _ELEMENT_START:
+            return None
+        try:
+            v, end = scan(s, j)
+        except (StopIteration, ValueError, RecursionError):
+            return None
+        if type(v) is float and not math.isfinite(v):
+            return None
+        m = nxt(s, end)
+        if m is None:
+            return None
+        got = None
+        if plain is not None and (type(v) is dict or type(v) is list):
+            got = _plain_raw(v, s, j, end, plain)
+        if got is None:
+            res = get(s[j:end], key)
+            if res.exists:
+                parts.append(res.raw or res.text)
+        elif got:
+            parts.append(got)
+        if m.group(1) == "]":
+            close = m.start(1) + 1
+        else:
+            j = m.end()
+    if pipe is not None:
+        c.pipe = pipe[1]
+        c.piped = True
+    c.value = Result(JSON, "[" + ",".join(parts) + "]")
+    return close, True
+
+
+def _dup_safe(s: str, start: int, end: int, parts: tuple[str, ...]) -> bool:
+    """True when no object in the element `s[start:end]` can hold two keys equal to a path
+    part, so json's last-key-wins dicts answer as Go's first-key-wins scan does: each part's
+    quoted text occurs at most once and no \\u escape could spell it otherwise (parts are
+    plain names)."""
+    if s.find("\\u", start, end) >= 0:
         return False
-    return all(raw.count('"' + p + '"') <= 1 for p in parts)
+    for p in parts:  # noqa: SIM110  # a plain loop: no generator per element
+        if s.count('"' + p + '"', start, end) > 1:
+            return False
+    return True
 
 
 _SAFE_STR = re.compile(r'[^"\\\x00-\x1f]*+')
 
 
-def _plain_raw(v: Any, raw: str, parts: tuple[str, ...]) -> str | None:
-    """The raw text Go finds at the plain path `parts` in the element (raw text `raw`, json
+def _plain_raw(v: Any, s: str, start: int, end: int, parts: tuple[str, ...]) -> str | None:
+    """The raw text Go finds at the plain path `parts` in the element `s[start:end]` (json
     value `v`): "" when missing, None when only the exact scan can tell (floats, containers,
     strings that may have been written with escapes, possible duplicate keys)."""
-    if not _dup_safe(raw, parts):
+    if not _dup_safe(s, start, end, parts):
         return None
     for p in parts:
         if type(v) is dict:
@@ -514,50 +552,19 @@ def _plain_raw(v: Any, raw: str, parts: tuple[str, ...]) -> str | None:
             v = v[int(p)]
         else:
             return ""
-    t = type(v)
-    if t is str:
-        if "\\/" in raw or _SAFE_STR.fullmatch(v) is None:
+    if isinstance(v, str):
+        if s.find("\\/", start, end) >= 0 or _SAFE_STR.fullmatch(v) is None:
             return None
-        return '"' + str(v) + '"'
+        return '"' + v + '"'
     if v is True:
         return "true"
     if v is False:
         return "false"
     if v is None:
         return "null"
-    if t is int and v != 0:  # JSON integers have one spelling, except 0 / -0
+    if type(v) is int and v != 0:  # JSON integers have one spelling, except 0 / -0
         return str(v)
     return None
-
-
-def _alog_collector(c: _Ctx, rp: ArrayPath, s: str, parts: list[str]) -> OnElement:
-    """The per-element step of `_alog_result`: each element's plain key path is read from its
-    json value when that settles the raw text exactly, else by the scanner."""
-    key = rp.alogkey
-    plain: tuple[str, ...] | None = None
-    if _PLAIN_KEY.fullmatch(key):
-        plain = tuple(key.split("."))
-    else:
-        split = split_possible_pipe(key)
-        if split is not None:
-            key = split[0]
-            c.pipe = split[1]
-            c.piped = True
-
-    def on_alog(start: int, end: int, v: Any) -> bool:
-        raw = s[start:end]
-        got = None
-        if plain is not None and (type(v) is dict or type(v) is list):
-            got = _plain_raw(v, raw, plain)
-        if got is None:
-            sub = get(raw, key)
-            if sub.exists:
-                parts.append(sub.raw or sub.text)
-        elif got:
-            parts.append(got)
-        return False
-
-    return on_alog
 
 
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)*")
