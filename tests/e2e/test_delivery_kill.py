@@ -22,6 +22,7 @@ from ringdesk.api.app import create_app
 from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
 from ringdesk.demo.store import DemoStore, Fault
 from ringdesk.events.intake import store_event
+from ringdesk.services import start
 from ringdesk.store.tables import CallMatch, Integration, OutboxJob
 from tests.e2e.test_delivery import event
 from tests.live import serve_app
@@ -128,6 +129,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(settings, tmp_path)
 
 def add_demo_integration(state, url: str, *, ticket: bool = False) -> int:
     """The built-in demo template, connected with the demo's API token."""
+    start(state.db)  # what the service does before its first request: seed the built-ins
     with state.db.session() as session:
         row = Integration(
             template_id="demo",
