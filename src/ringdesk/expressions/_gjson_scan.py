@@ -263,7 +263,7 @@ def _parse_array(
                         except (StopIteration, ValueError, RecursionError):
                             pass
                         else:
-                            parsed = _walk(obj, rp.q_parts)
+                            parsed = _as_result(_walk_value(obj, rp.q_parts))
                             i, val = end, s[i:end]
                     if parsed is None:
                         i, val = parse_squash(s, i)
@@ -326,6 +326,9 @@ def _parse_array_index(c: _Ctx, i: int, path: str, more: bool, idx: int) -> tupl
     s = c.json
     n = len(s)
     h = 0
+    i, h, close = _skip_elements(s, i, idx)
+    if close >= 0:
+        return close, False
     while True:
         m = _ARR_VALUE.search(s, i)
         if m is None:
@@ -372,6 +375,32 @@ def _parse_array_index(c: _Ctx, i: int, path: str, more: bool, idx: int) -> tupl
 _LEAD_WS = re.compile(r"[ \t\r\n]*+")
 _NEXT_ELEMENT = re.compile(r"[ \t\r\n]*+([,\]])[ \t\r\n]*+")
 _ELEMENT_START = frozenset('{["tfn-0123456789')
+
+
+def _skip_elements(s: str, i: int, count: int) -> tuple[int, int, int]:
+    """Skip up to `count` well-formed array elements from `i` with json's C scanner:
+    (index, elements skipped, index after ']' or -1). It stops at anything unusual, where
+    Go's loop resumes at the same element."""
+    h = 0
+    scan = _scan_once
+    nxt = _NEXT_ELEMENT.match
+    n = len(s)
+    i = _LEAD_WS.match(s, i).end()  # type: ignore[union-attr]  # always matches
+    while h < count and i < n and s[i] in _ELEMENT_START:
+        try:
+            v, end = scan(s, i)
+        except (StopIteration, ValueError, RecursionError):
+            break
+        if type(v) is float and not math.isfinite(v):
+            break
+        m = nxt(s, end)
+        if m is None:
+            break
+        if m.group(1) == "]":
+            return i, h, m.start(1) + 1
+        i = m.end()
+        h += 1
+    return i, h, -1
 
 
 def _array_fast(
@@ -444,10 +473,12 @@ def _query_fast(
             if proc_query(Result(JSON, s[j:end]), None):
                 return end, True
         else:
-            w = _walk(v if _dup_safe(s, j, end, q_parts) else _scan_first_wins(s, j)[0], q_parts)
-            if w.str == eq if eq is not None and w.type == STRING else query_matches(rp, w):
+            w = _walk_value(
+                v if _dup_safe(s, j, end, q_parts) else _scan_first_wins(s, j)[0], q_parts
+            )
+            if w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w)):
                 if sub is None:
-                    if proc_query(Result(JSON, s[j:end]), w):
+                    if proc_query(Result(JSON, s[j:end]), _as_result(w)):
                         return end, True
                 elif rp.q_all:
                     got = _plain_raw(v, s, j, end, sub)
@@ -583,17 +614,27 @@ _scan_first_wins: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # t
 ).scan_once
 
 
-def _walk(obj: Any, parts: tuple[str, ...]) -> Result:
-    """The query value at a plain path inside a parsed element, as a comparable Result."""
+_MISSING = object()
+
+
+def _walk_value(obj: Any, parts: tuple[str, ...]) -> Any:
+    """The parsed value at a plain path inside a parsed element (`_MISSING` when absent)."""
     for part in parts:
-        if isinstance(obj, dict):
-            if part not in obj:
-                return Result()
-            obj = obj[part]
-        elif isinstance(obj, list) and part.isdigit() and int(part) < len(obj):
+        if type(obj) is dict:
+            obj = obj.get(part, _MISSING)
+            if obj is _MISSING:
+                return obj
+        elif type(obj) is list and part.isdigit() and int(part) < len(obj):
             obj = obj[int(part)]
         else:
-            return Result()
+            return _MISSING
+    return obj
+
+
+def _as_result(obj: Any) -> Result:
+    """A parsed query value as a comparable Result."""
+    if obj is _MISSING:
+        return Result()
     if isinstance(obj, str):
         return Result(STRING, '""', obj)
     if obj is True:
