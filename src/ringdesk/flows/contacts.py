@@ -124,7 +124,7 @@ _SIMPLE_KEYS = re.compile(r"^[A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+)*$")
 _SPECIAL = set("#()|@*?!\\[]{}=<>%")
 
 
-def _walk(value: Any, keys: list[str]) -> Any:
+def _walk(value: Any, keys: Sequence[str]) -> Any:
     for key in keys:
         if isinstance(value, dict):
             value = value.get(key)
@@ -147,23 +147,34 @@ def _document(body: str | bytes) -> Any:
         return _INVALID
 
 
+@functools.lru_cache(maxsize=1024)  # a template's few paths, for every response it maps
+def _aligned_plan(path: str) -> tuple[str, tuple[str, ...] | None, str, tuple[str, ...] | None]:
+    """How `_aligned` reads `path`: ("", ...) when it cannot, else the prefix, its keys when
+    plain (else None: GJSON), the suffix and its keys when plain (else None: GJSON)."""
+    prefix, sep, suffix = path.partition(".#.")
+    if not sep or _SPECIAL.intersection(prefix) or "#" in suffix:
+        return "", None, "", None
+    prefix_keys = tuple(prefix.split(".")) if _SIMPLE_KEYS.match(prefix) else None
+    suffix_keys = tuple(suffix.split(".")) if _SIMPLE_KEYS.match(suffix) else None
+    return prefix, prefix_keys, suffix, suffix_keys
+
+
 def _aligned(body: str | bytes, path: str) -> list[str] | None:
     """`prefix.#.suffix` evaluated element by element, so an element lacking the field gives
     "" in its place (GJSON's `#.` result skips it, which would shift later contacts)."""
-    prefix, sep, suffix = path.partition(".#.")
-    if not sep or _SPECIAL.intersection(prefix) or "#" in suffix:
+    prefix, prefix_keys, suffix, suffix_keys = _aligned_plan(path)
+    if not prefix:
         return None
-    document = _document(body) if _SIMPLE_KEYS.match(prefix) else _INVALID
+    document = _document(body) if prefix_keys is not None else _INVALID
     if document is not _INVALID:
-        elements = _walk(document, prefix.split("."))
+        elements = _walk(document, prefix_keys or ())
     else:
         array = gjson.get(body, prefix)
         elements = array.value if array.exists else None
     if not isinstance(elements, list):
         return None
-    if _SIMPLE_KEYS.match(suffix):
-        keys = suffix.split(".")
-        return [_text(_walk(element, keys)) for element in elements]
+    if suffix_keys is not None:
+        return [_text(_walk(element, suffix_keys)) for element in elements]
     values: list[str] = []
     for element in elements:
         found = gjson.get(json.dumps(element), suffix)
@@ -186,6 +197,11 @@ def _path_values(body: str | bytes, path: str) -> list[str] | str | None:
     if isinstance(result.value, list) and "#" in path:
         return [_text(v) for v in result.value]
     return result.text if isinstance(result.value, str) else _text(result.value)
+
+
+@functools.lru_cache(maxsize=1024)  # the same mapping paths for every response
+def _split(path_text: str) -> tuple[str, ...]:
+    return tuple(split_paths(path_text))
 
 
 _ACTION = re.compile(r"\{\{.*?\}\}", re.S)
@@ -249,7 +265,7 @@ def field_values(body: str | bytes, path_text: str, phone: str, count: int) -> l
     if not path_text:
         return [""] * count
     rendered = render_path(path_text, phone)
-    results = [_path_values(body, p) for p in split_paths(rendered)]
+    results = [_path_values(body, p) for p in _split(rendered)]
     values: list[str] = []
     for index in range(count):
         chosen = ""
@@ -271,7 +287,7 @@ def count_matches(body: str | bytes, path_text: str, phone: str) -> int:
         return 0
     rendered = render_path(path_text, phone)
     best = 0
-    for path in split_paths(rendered):
+    for path in _split(rendered):
         result = _path_values(body, path)
         if isinstance(result, list):
             best = max(best, len(result))
