@@ -72,6 +72,7 @@ class OutboxWorker:
         poll_seconds: float | None = None,
         reconnect_wait: float = 30.0,
         context_ttl: float = 2.0,
+        record_linger: float = 0.05,
         clock: Clock | None = None,
         rng: random.Random | None = None,
         load_context: ContextLoader | None = None,
@@ -91,6 +92,10 @@ class OutboxWorker:
         # secrets) would cost more than the delivery. Status changes show within the TTL.
         self.context_ttl = context_ttl
         self._contexts: dict[int, tuple[float, Any]] = {}
+        # Deliveries are recorded in batches gathered for up to `record_linger` seconds;
+        # their slots are free meanwhile, a crash in between only means a re-delivery with
+        # the same idempotency key.
+        self.record_linger = record_linger
         self._finished: list[tuple[int, dict[str, Any], asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
         self.clock = clock or SystemClock()
@@ -149,6 +154,7 @@ class OutboxWorker:
                 await asyncio.gather(*pending, return_exceptions=True)
         finally:
             remove_waker(self.wake)
+            await self._flush_finished()
 
     async def run_until_idle(self) -> int:
         """Deliver every job that is due now, then return how many attempts were made."""
@@ -159,6 +165,7 @@ class OutboxWorker:
                 return total
             total += len(jobs)
             await asyncio.gather(*(self._deliver(job) for job in jobs))
+            await self._flush_finished()
 
     # -- one job ---------------------------------------------------------------------------
 
@@ -194,28 +201,44 @@ class OutboxWorker:
             self._handlers = handlers()
         return self._handlers.get(kind)
 
-    async def _complete(self, job_id: int, result: dict[str, Any]) -> None:
-        """Record a delivery; deliveries finishing together share one transaction."""
+    def _complete(self, job_id: int, result: dict[str, Any]) -> asyncio.Future[None]:
+        """Queue a delivery's record; deliveries finishing together share one transaction.
+
+        The returned future resolves once it is written. The delivery's slot is free at
+        once: waiting for the write would hold a slot per job and shrink the batches."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._finished.append((job_id, result, done))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_finished())
-        await done
+        return done
+
+    async def _flush_finished(self) -> None:
+        """Wait until every queued record is written (before returning or stopping)."""
+        while self._recorder is not None and not self._recorder.done():
+            await asyncio.wait({self._recorder})
 
     async def _record_finished(self) -> None:
         while self._finished:
+            if len(self._finished) < self.concurrency and self.record_linger > 0:
+                # Linger: deliveries finish one by one, and a transaction per one or two
+                # of them cost more than the rest of the worker's per-job work.
+                await asyncio.sleep(self.record_linger)
             batch, self._finished = self._finished, []
+            results = [(job_id, result) for job_id, result, _ in batch]
 
-            def write(session: Any, batch: list[Any] = batch) -> None:
-                results = [(job_id, result) for job_id, result, _ in batch]
+            def write(session: Any, results: list[tuple[int, dict[str, Any]]] = results) -> None:
                 queue.complete_many(session, self.worker_id, now=self.clock.now(), results=results)
 
             try:
                 await self._db(write)
             except Exception as exc:
+                # The jobs stay running until their lease expires, then are delivered again
+                # (same idempotency key). Most futures have no waiter: log here, once.
+                log.error("recording %d delivered outbox jobs failed", len(batch), exc_info=exc)
                 for _, _, done in batch:
                     if not done.done():
                         done.set_exception(exc)
+                        done.exception()  # retrieved: only follow-ups wait on it
             else:
                 for _, _, done in batch:
                     if not done.done():
@@ -282,8 +305,11 @@ class OutboxWorker:
             log.exception("outbox job %s (%s) raised", job.id, job.kind)
             await self._failed(job, exc, retryable=True, secrets=secrets)
             return
-        await self._complete(job.id, outcome.result)
-        if outcome.trigger:
+        recorded = self._complete(job.id, outcome.result)
+        if outcome.trigger and _has_follow_ups(ctx, outcome.trigger):
+            # Follow-ups run after the job is recorded as done: they never cause a
+            # re-delivery.
+            await recorded
             await self._follow_up(ctx, outcome.trigger, outcome.variables)
 
     async def _failed(
@@ -311,7 +337,6 @@ class OutboxWorker:
             )
 
     async def _follow_up(self, ctx: Any, trigger: str, variables: dict[str, str]) -> None:
-        # Follow-ups run after the job is recorded as done: they never cause a re-delivery.
         try:
             from ringdesk.integrations.followup import fire_follow_ups
         except ImportError:  # pragma: no cover - the integrations package ships with the app
@@ -325,6 +350,14 @@ class OutboxWorker:
                 getattr(ctx, "integration_id", "?"),
                 redact(str(exc), frozenset(getattr(ctx, "secret_values", frozenset()))),
             )
+
+
+def _has_follow_ups(ctx: Any, trigger: str) -> bool:
+    template = getattr(ctx, "template", None)
+    requests = getattr(template, "follow_up_requests", None)
+    if requests is None:
+        return True  # not a real template (tests): let fire_follow_ups decide
+    return any(request.trigger == trigger for request in requests)
 
 
 def _prefetch(
