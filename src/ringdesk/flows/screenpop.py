@@ -284,6 +284,29 @@ _VERSIONS = (
 )
 
 
+_VERSIONS_SQL: dict[str, str] = {}
+
+
+def _versions(engine: Any) -> list[tuple[Any, ...]]:
+    """Run `_VERSIONS` on a pooled DBAPI connection: the statement has no parameters, so it
+    is compiled once per dialect, and the raw cursor skips SQLAlchemy's per-execution
+    work (a third of the cost of the query on SQLite). The pool rolls back on return."""
+    sql = _VERSIONS_SQL.get(engine.dialect.name)
+    if sql is None:
+        sql = str(_VERSIONS.compile(engine, compile_kwargs={"literal_binds": True}))
+        _VERSIONS_SQL[engine.dialect.name] = sql
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(sql)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+    finally:
+        connection.close()
+
+
 def _context_cache(state: Any) -> dict[int, tuple[tuple[Any, ...], Any]]:
     cache: dict[int, tuple[tuple[Any, ...], Any]] | None = getattr(
         state, "screenpop_contexts", None
@@ -300,8 +323,7 @@ def _prepare(state: Any) -> list[Any]:
     from ringdesk.integrations.context import context_from_row
 
     cache = _context_cache(state)
-    with state.db.engine.connect() as connection:
-        versions = connection.execute(_VERSIONS).all()
+    versions = _versions(state.db.engine)
     contexts: list[Any] = []
     stale: list[tuple[int, tuple[Any, ...]]] = []
     for integration_id, *version in versions:
