@@ -115,3 +115,13 @@ def test_fast_path_keeps_escaped_spellings() -> None:
     assert gjson.get(doc, "data.#.a").raw == '["x\\/",1,"x\\ny",3]'
     assert gjson.get(doc, "data.#(a==2)").exists is False
     assert gjson.get(doc, "data.#(a==3)").raw == '{"\\u0061":3,"a":4}'
+
+
+def test_fast_path_keeps_first_of_duplicate_keys() -> None:
+    doc = '{"data":[{"id":1,"a":7,"a":8,"n":{"k":"p","k":"q"}},{"id":2,"a":9,"n":{"k":"q"}}]}'
+    assert gjson.get(doc, "data.#.a").raw == "[7,9]"
+    assert gjson.get(doc, "data.#.n.k").raw == '["p","q"]'
+    assert gjson.get(doc, "data.#(a==8)").exists is False
+    assert gjson.get(doc, "data.#(a==7).id").raw == "1"
+    assert gjson.get(doc, 'data.#(n.k=="q")#.id').raw == "[2]"
+    assert gjson.get(doc, 'data.#(n.k=="p")#.a').raw == "[7]"

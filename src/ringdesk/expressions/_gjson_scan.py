@@ -420,14 +420,20 @@ def _array_fast(
     """
     if rp.q_on:
         saved = (c.pipe, c.piped, c.value)
-        out = _query_fast(c, s, i, rp, multires, proc_query)
-        if out is None:
-            c.pipe, c.piped, c.value = saved
-            multires.clear()
-            state["rp"] = rp
-        return out
+        for careful in (False, True):
+            out = _query_fast(c, s, i, rp, multires, proc_query, careful)
+            if out is None or out is _RETRY:
+                c.pipe, c.piped, c.value = saved
+                multires.clear()
+                state["rp"] = rp
+            if out is not _RETRY:
+                return out  # type: ignore[return-value]  # not _RETRY
+        return None
     if rp.alogok:
-        return _alog_fast(c, s, i, rp)
+        out = _alog_fast(c, s, i, rp, False)
+        if out is _RETRY:
+            out = _alog_fast(c, s, i, rp, True)
+        return out  # type: ignore[return-value]  # not _RETRY
     if i > 0 and s[i - 1] == "[":
         arr = None
         with contextlib.suppress(StopIteration, ValueError, RecursionError):
@@ -445,15 +451,25 @@ def _query_fast(
     rp: ArrayPath,
     multires: list[str],
     proc_query: Callable[[Result, Result | None], bool],
-) -> tuple[int, bool] | None:
+    careful: bool,
+) -> object:
     """`#(query)` over an array of objects/arrays (a primitive element returns None: Go's
     own string/number decoding decides those). A plain query path is read from the parsed
-    element; a plain path after the query (`#(..)#.id`) from the parsed match when exact."""
+    element; a plain path after the query (`#(..)#.id`) from the parsed match when exact.
+
+    json's dicts keep the last of duplicate keys, Go the first. `careful` checks each element
+    for a possible duplicate; otherwise the dict steps taken are counted and checked once
+    against the text (`_keys_exact`), and `_RETRY` asks for the careful pass when unsure."""
     q_parts = rp.q_parts
     eq = rp.q_value if rp.q_op == "=" and rp.q_value[:1] != "~" else None
     sub: tuple[str, ...] | None = None
     if rp.more and _PLAIN_KEY.fullmatch(rp.path):
         sub = tuple(rp.path.split("."))
+    keys: dict[str, int] | None = None
+    if not careful:
+        keys = dict.fromkeys(q_parts or (), 0)
+        if sub is not None and rp.q_all:
+            keys.update(dict.fromkeys(sub, 0))
     scan = _scan_once
     nxt = _NEXT_ELEMENT.match
     n = len(s)
@@ -473,27 +489,40 @@ def _query_fast(
             if proc_query(Result(JSON, s[j:end]), None):
                 return end, True
         else:
-            w = _walk_value(
-                v if _dup_safe(s, j, end, q_parts) else _scan_first_wins(s, j)[0], q_parts
-            )
+            if keys is not None:
+                w = _walk_value(v, q_parts, keys)
+            elif _dup_safe(s, j, end, q_parts):
+                w = _walk_value(v, q_parts)
+            else:
+                w = _walk_value(_scan_first_wins(s, j)[0], q_parts)
             if w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w)):
-                if sub is None:
-                    if proc_query(Result(JSON, s[j:end]), _as_result(w)):
-                        return end, True
-                elif rp.q_all:
-                    got = _plain_raw(v, s, j, end, sub)
-                    if got is None:
-                        res = get(s[j:end], rp.path)
-                        got = res.raw or res.text
-                    if got:
-                        multires.append(got)
+                if rp.q_all:  # the whole array is checked at its end
+                    if sub is None:
+                        proc_query(Result(JSON, s[j:end]), _as_result(w))
+                    else:
+                        got = _plain_raw(v, s, j, end, sub, keys)
+                        if got is None:
+                            res = get(s[j:end], rp.path)
+                            got = res.raw or res.text
+                        if got:
+                            multires.append(got)
                 else:
-                    c.value = get(s[j:end], rp.path)
-                    return end, True
+                    if keys is not None and not _keys_exact(s, i, end, keys):
+                        return _RETRY
+                    if sub is None:
+                        if proc_query(Result(JSON, s[j:end]), _as_result(w)):
+                            return end, True
+                    else:
+                        c.value = get(s[j:end], rp.path)
+                        return end, True
+            elif keys is not None and sub is not None and rp.q_all:
+                _walk_value(v, sub, keys)  # every element's steps count (see _keys_exact)
         if m.group(1) == "]":
             close = m.start(1) + 1
         else:
             j = m.end()
+    if keys is not None and not _keys_exact(s, i, close, keys):
+        return _RETRY
     if not c.value.exists:
         if multires:
             c.value = Result(JSON, "[" + ",".join(multires) + "]")
@@ -502,14 +531,18 @@ def _query_fast(
     return close, False
 
 
-def _alog_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | None:
+def _alog_fast(c: _Ctx, s: str, i: int, rp: ArrayPath, careful: bool) -> object:
     """`#.path` (Go's `_alog_result`) over a well-formed array: a plain path is read from each
-    parsed element when that settles the raw text exactly, else by the scanner."""
+    parsed element when that settles the raw text exactly, else by the scanner. Returns
+    (end, True), None for Go's loop, or `_RETRY` (see `_query_fast`) for the careful pass."""
     key = rp.alogkey
     pipe: tuple[str, str] | None = None
     plain: tuple[str, ...] | None = None
+    keys: dict[str, int] | None = None
     if _PLAIN_KEY.fullmatch(key):
         plain = tuple(key.split("."))
+        if not careful:
+            keys = dict.fromkeys(plain, 0)
     else:
         pipe = split_possible_pipe(key)
         if pipe is not None:
@@ -534,7 +567,7 @@ def _alog_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | Non
             return None
         got = None
         if plain is not None and (type(v) is dict or type(v) is list):
-            got = _plain_raw(v, s, j, end, plain)
+            got = _plain_raw(v, s, j, end, plain, keys)
         if got is None:
             res = get(s[j:end], key)
             if res.exists:
@@ -545,6 +578,8 @@ def _alog_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | Non
             close = m.start(1) + 1
         else:
             j = m.end()
+    if keys is not None and not _keys_exact(s, i, close, keys):
+        return _RETRY
     if pipe is not None:
         c.pipe = pipe[1]
         c.piped = True
@@ -565,26 +600,43 @@ def _dup_safe(s: str, start: int, end: int, parts: tuple[str, ...]) -> bool:
     return True
 
 
+_RETRY = object()
+
+
+def _keys_exact(s: str, start: int, end: int, keys: dict[str, int]) -> bool:
+    """True when the dict steps counted in `keys` (name -> objects stepped through by that
+    key) account for every quoted occurrence of the names in `s[start:end]`, with no \\u or
+    \\/ escape that could spell a name or a string differently: then every object stepped
+    through held the key once, so json's last-key-wins dicts answered as Go does, and each
+    string read was written without escapes."""
+    if s.find("\\u", start, end) >= 0 or s.find("\\/", start, end) >= 0:
+        return False
+    for p, k in keys.items():  # noqa: SIM110  # a plain loop reads clearer here
+        if s.count('"' + p + '"', start, end) != k:
+            return False
+    return True
+
+
 _SAFE_STR = re.compile(r'[^"\\\x00-\x1f]*+')
 
 
-def _plain_raw(v: Any, s: str, start: int, end: int, parts: tuple[str, ...]) -> str | None:
+def _plain_raw(
+    v: Any, s: str, start: int, end: int, parts: tuple[str, ...], keys: dict[str, int] | None
+) -> str | None:
     """The raw text Go finds at the plain path `parts` in the element `s[start:end]` (json
     value `v`): "" when missing, None when only the exact scan can tell (floats, containers,
-    strings that may have been written with escapes, possible duplicate keys)."""
-    if not _dup_safe(s, start, end, parts):
-        return None
-    for p in parts:
-        if type(v) is dict:
-            if p not in v:
-                return ""
-            v = v[p]
-        elif type(v) is list and p.isdigit() and int(p) < len(v):
-            v = v[int(p)]
-        else:
-            return ""
+    strings that may have been written with escapes, possible duplicate keys). With `keys`
+    the duplicate and escape checks are left to `_keys_exact` over the whole array."""
+    if keys is None:
+        if not _dup_safe(s, start, end, parts):
+            return None
+        v = _walk_value(v, parts)
+    else:
+        v = _walk_value(v, parts, keys)
+    if v is _MISSING:
+        return ""
     if isinstance(v, str):
-        if s.find("\\/", start, end) >= 0 or _SAFE_STR.fullmatch(v) is None:
+        if _SAFE_STR.fullmatch(v) is None or (keys is None and s.find("\\/", start, end) >= 0):
             return None
         return '"' + v + '"'
     if v is True:
@@ -617,13 +669,16 @@ _scan_first_wins: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder(  # t
 _MISSING = object()
 
 
-def _walk_value(obj: Any, parts: tuple[str, ...]) -> Any:
-    """The parsed value at a plain path inside a parsed element (`_MISSING` when absent)."""
+def _walk_value(obj: Any, parts: tuple[str, ...], keys: dict[str, int] | None = None) -> Any:
+    """The parsed value at a plain path inside a parsed element (`_MISSING` when absent);
+    each step through an object by key `p` adds 1 to `keys[p]` when `keys` is given."""
     for part in parts:
         if type(obj) is dict:
             obj = obj.get(part, _MISSING)
             if obj is _MISSING:
                 return obj
+            if keys is not None:
+                keys[part] += 1
         elif type(obj) is list and part.isdigit() and int(part) < len(obj):
             obj = obj[int(part)]
         else:
