@@ -149,6 +149,34 @@ def test_store_contacts_prunes_and_dedupes(database):
         assert phonebook.lookup(session, "+4930123456") == []
 
 
+@pytest.mark.parametrize("chunk", [500, 1], ids=["one-query", "chunked"])
+def test_store_contacts_without_prune_updates_only_the_given_contacts(database, monkeypatch, chunk):
+    """covers C8 (the live search refreshes the phonebook): an update touches only the
+    given contacts' rows, in place, and leaves the rest of the synced phonebook alone."""
+    monkeypatch.setattr(phonebook, "_ID_CHUNK", chunk)
+    integration_id = integration(database)
+    first = Contact("Contacts", "1", {"FirstName": "A", "BusinessNumber": "+4930111111"})
+    second = Contact("Contacts", "2", {"FirstName": "B", "BusinessNumber": "+4930222222"})
+    with database.session() as session:
+        phonebook.store_contacts(
+            session, integration_id, "Contacts", [first, second], "DE", prune=True
+        )
+        (before,) = phonebook.lookup(session, "+4930111111", region="DE")
+        first_row_id = before.id
+    renamed = Contact("Contacts", "1", {"FirstName": "Anna", "BusinessNumber": "+4930111111"})
+    new = Contact("Contacts", "3", {"FirstName": "C", "BusinessNumber": "+4930333333"})
+    with database.session() as session:
+        written = phonebook.store_contacts(
+            session, integration_id, "Contacts", [renamed, new], "DE", prune=False
+        )
+        assert written == 2
+    with database.session() as session:
+        (updated,) = phonebook.lookup(session, "+4930111111", region="DE")
+        assert (updated.id, updated.name) == (first_row_id, "Anna")
+        assert [e.name for e in phonebook.lookup(session, "+4930222222", region="DE")] == ["B"]
+        assert [e.name for e in phonebook.lookup(session, "+4930333333", region="DE")] == ["C"]
+
+
 @pytest.mark.parametrize("phone", ["", "abc"], ids=["empty", "letters"])
 def test_lookup_of_nothing_is_empty(database, phone):
     with database.session() as session:

@@ -124,6 +124,9 @@ async def _list_type(
     return list(contacts.values()), pager.requests, pager.capped
 
 
+_ID_CHUNK = 500  # contact ids per IN list (well under every backend's parameter limit)
+
+
 def store_contacts(
     session: Session,
     integration_id: int,
@@ -142,10 +145,15 @@ def store_contacts(
         session.execute(delete(PhonebookEntry).where(scope))
         existing: dict[tuple[str, str], PhonebookEntry] = {}
     else:
-        existing = {
-            (row.contact_id, row.phone_e164): row
-            for row in session.scalars(select(PhonebookEntry).where(scope))
-        }
+        # Only the rows of these contacts: a screen pop refreshes one contact, and loading
+        # the whole synced phonebook of its type for that cost milliseconds per call.
+        existing = {}
+        ids = sorted({contact.id for contact in contacts})
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[start : start + _ID_CHUNK]
+            query = select(PhonebookEntry).where(scope, PhonebookEntry.contact_id.in_(chunk))
+            for row in session.scalars(query):
+                existing[(row.contact_id, row.phone_e164)] = row
     now = time.time()
     written = 0
     for contact in contacts:
