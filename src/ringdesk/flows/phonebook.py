@@ -141,13 +141,12 @@ def store_contacts(
     scope = (PhonebookEntry.integration_id == integration_id) & (
         PhonebookEntry.contact_type == contact_type
     )
+    existing: dict[tuple[str, str], PhonebookEntry] = {}
     if prune:
         session.execute(delete(PhonebookEntry).where(scope))
-        existing: dict[tuple[str, str], PhonebookEntry] = {}
     else:
         # Only the rows of these contacts: a screen pop refreshes one contact, and loading
         # the whole synced phonebook of its type for that cost milliseconds per call.
-        existing = {}
         ids = sorted({contact.id for contact in contacts})
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
