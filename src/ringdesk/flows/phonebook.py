@@ -151,8 +151,8 @@ def store_contacts(
         for start in range(0, len(ids), _ID_CHUNK):
             chunk = ids[start : start + _ID_CHUNK]
             query = select(PhonebookEntry).where(scope, PhonebookEntry.contact_id.in_(chunk))
-            for row in session.scalars(query):
-                existing[(row.contact_id, row.phone_e164)] = row
+            for entry in session.scalars(query):
+                existing[(entry.contact_id, entry.phone_e164)] = entry
     now = time.time()
     written = 0
     for contact in contacts:
