@@ -106,3 +106,51 @@ def test_call_log_options(tpl, chosen, expected):
     """covers L2: options the template exposes override its defaults."""
     got = call_log_options(tpl, chosen)
     assert {k: got[k] for k in expected} == expected
+
+
+def test_prefetch_contacts_reads_a_claimed_batch_per_integration_and_call(database):
+    """Call logs/tickets of a claimed batch get their stored match (or "a create-contact job
+    is unfinished: wait") from one batched read, keyed by integration AND call (L1, N1)."""
+    from ringdesk.flows._delivery import prefetch_contacts
+    from ringdesk.outbox import enqueue
+    from ringdesk.outbox.queue import ClaimedJob
+    from ringdesk.store.tables import CallMatch
+    from tests.outbox.helpers import add_integration
+
+    one, two = add_integration(database), add_integration(database)
+    with database.session() as session:
+        session.add(
+            CallMatch(
+                integration_id=one,
+                call_id="matched",
+                contact_type="Contact",
+                contact_id="7",
+                fields={"FirstName": "Ada", "LastName": "Lovelace", "MobileNumber": "+49"},
+            )
+        )
+        enqueue(
+            session,
+            kind="create_contact",
+            integration_id=one,
+            call_id="creating",
+            idempotency_key="create_contact:creating",
+            payload={},
+            now=0,
+        )
+        session.flush()
+
+    def job(job_id: int, integration_id: int, call_id: str) -> ClaimedJob:
+        return ClaimedJob(job_id, "call_log", integration_id, call_id, f"k{job_id}", {}, 1)
+
+    jobs = [job(1, one, "matched"), job(2, one, "creating"), job(3, one, "none")]
+    jobs += [job(4, two, "matched"), job(5, two, "creating")]  # other integration: nothing
+    with database.session() as session:
+        found = prefetch_contacts(session, jobs)
+    contact, creating = found[1]
+    assert contact is not None
+    assert not creating
+    assert (contact.id, contact.name, contact.number) == ("7", "Ada Lovelace", "+49")
+    assert found[2] == (None, True)
+    assert found[3] == (None, False)
+    assert found[4] == (None, False)
+    assert found[5] == (None, False)

@@ -204,3 +204,24 @@ def test_depth_counts_undelivered_jobs_and_the_oldest_age(database):
     with database.session() as session:
         queue.complete(session, job.id, "w1", now=NOW, result={})
         assert queue.depth(session, now=NOW) == (2, 10.0)
+
+
+def test_complete_many_records_a_batch_and_stays_fenced(database):
+    """Batched completion (L3): each row is fenced on its lease like `complete`; a job taken
+    over by another worker keeps the new owner's state."""
+    integration = add_integration(database)
+    for key in ("a", "b", "c"):
+        put(database, integration, key)
+    jobs = claim(database, "w1", lease=30)
+    assert len(jobs) == 3
+    (taken,) = claim(database, "w2", now=NOW + 31, limit=1)  # w1's lease on one expired
+    with database.session() as session:
+        queue.complete_many(
+            session, "w1", now=NOW + 32, results=[(job.id, {"n": job.id}) for job in jobs]
+        )
+    rows = {job.id: get(database, job.id) for job in jobs}
+    for job_id, row in rows.items():
+        if job_id == taken.id:
+            assert (row.status, row.locked_by, row.result) == ("running", "w2", None)
+        else:
+            assert (row.status, row.locked_by, row.result) == ("done", None, {"n": job_id})

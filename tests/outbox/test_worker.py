@@ -221,6 +221,29 @@ async def test_running_worker_is_woken_by_an_enqueue_and_stops_gracefully(settin
     await asyncio.wait_for(task, 5)
 
 
+async def test_stopping_records_every_finished_delivery(settings, database):
+    """Completions are written in lingering batches; stopping the worker writes the
+    pending ones before `run()` returns (no re-delivery after a graceful stop, L3)."""
+    clock = Clock()
+    integration = add_integration(database)
+    keys = [f"k{n}" for n in range(5)]
+    for key in keys:
+        put(database, integration, key, clock.t)
+    script = Script()
+    # A linger far longer than the test: only the stop can have written the records.
+    worker = make_worker(settings, database, clock, script, poll_seconds=60.0, record_linger=60)
+    task = asyncio.create_task(worker.run())
+    for _ in range(200):
+        if len(script.calls) == len(keys):
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(script.calls) == keys
+    assert {job(database, key).status for key in keys} == {"running"}
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    assert {job(database, key).status for key in keys} == {"done"}
+
+
 @pytest.mark.parametrize(
     ("message", "secrets", "text"),
     [

@@ -10,6 +10,7 @@ expires. Every attempt carries the job's idempotency key so the helpdesk can dro
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -96,6 +97,7 @@ class OutboxWorker:
         # their slots are free meanwhile, a crash in between only means a re-delivery with
         # the same idempotency key.
         self.record_linger = record_linger
+        self._record_now = asyncio.Event()
         self._finished: list[tuple[int, dict[str, Any], asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
         self.clock = clock or SystemClock()
@@ -213,16 +215,21 @@ class OutboxWorker:
         return done
 
     async def _flush_finished(self) -> None:
-        """Wait until every queued record is written (before returning or stopping)."""
-        while self._recorder is not None and not self._recorder.done():
-            await asyncio.wait({self._recorder})
+        """Write every queued record now, and wait until they are written."""
+        self._record_now.set()
+        try:
+            while self._recorder is not None and not self._recorder.done():
+                await asyncio.wait({self._recorder})
+        finally:
+            self._record_now.clear()
 
     async def _record_finished(self) -> None:
         while self._finished:
-            if len(self._finished) < self.concurrency and self.record_linger > 0:
+            if len(self._finished) < self.concurrency and not self._record_now.is_set():
                 # Linger: deliveries finish one by one, and a transaction per one or two
                 # of them cost more than the rest of the worker's per-job work.
-                await asyncio.sleep(self.record_linger)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._record_now.wait(), self.record_linger)
             batch, self._finished = self._finished, []
             results = [(job_id, result) for job_id, result, _ in batch]
 
