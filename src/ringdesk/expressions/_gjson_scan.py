@@ -418,6 +418,9 @@ def _array_fast(
     Each element must be strict JSON followed by ',' or ']', so its end is where Go's scanner
     stops too; NaN/Infinity (which json accepts) are left to Go's loop.
     """
+    whole = _whole_fast(c, s, i, rp)
+    if whole is not None:
+        return whole
     if rp.q_on:
         saved = (c.pipe, c.piped, c.value)
         for careful in (False, True):
@@ -442,6 +445,71 @@ def _array_fast(
             c.value = Result(NUMBER, str(len(arr)), num=float(len(arr)))
             return end, True
     return None
+
+
+def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | None:
+    """`#.a.b`, `#(a.b op v).c` and `#(a.b op v)#.c` with plain paths over a strict JSON array
+    of objects/arrays, when every answer is a value whose raw text the parsed value settles
+    (`_plain_raw`): one json C scanner call for the whole array and no element positions.
+    None (nothing changed) otherwise."""
+    sub: tuple[str, ...] | None = None
+    if rp.q_on:
+        if rp.q_parts is None or not rp.more or not _PLAIN_KEY.fullmatch(rp.path):
+            return None
+        sub = tuple(rp.path.split("."))
+    elif rp.alogok and _PLAIN_KEY.fullmatch(rp.alogkey):
+        sub = tuple(rp.alogkey.split("."))
+    else:
+        return None
+    if i == 0 or s[i - 1] != "[":
+        return None
+    try:
+        arr, close = _scan_once(s, i - 1)
+    except (StopIteration, ValueError, RecursionError):
+        return None
+    if type(arr) is not list:
+        return None
+    q_parts = rp.q_parts or ()
+    keys = dict.fromkeys(q_parts, 0)
+    keys.update(dict.fromkeys(sub, 0))
+    out: list[str] = []
+    first: str | None = None
+    eq = rp.q_value if rp.q_op == "=" and rp.q_value[:1] != "~" else None
+    for v in arr:
+        if type(v) is not dict and type(v) is not list:
+            if rp.q_on:
+                return None  # primitives keep Go's own string/number decoding
+            continue  # Go's `get` on a number/literal finds nothing; a string may: bail below
+        hit = True
+        if rp.q_on:
+            w = _walk_value(v, q_parts, keys)
+            hit = w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w))
+            if hit and not rp.q_all and first is not None:
+                hit = False  # only the first match answers; later ones only count keys
+        got = _plain_raw(v, s, i, close, sub, keys)
+        if got is None:
+            return None
+        if hit:
+            if rp.q_all or rp.alogok:
+                if got:
+                    out.append(got)
+            elif first is None:
+                first = got
+    if rp.alogok and any(type(v) is str for v in arr):
+        return None
+    if not _keys_exact(s, i, close, keys):
+        return None
+    if rp.alogok:
+        c.value = Result(JSON, "[" + ",".join(out) + "]")
+        return close, True
+    if rp.q_all:
+        if not c.value.exists:
+            c.value = Result(JSON, "[" + ",".join(out) + "]")
+        return close, False
+    if first is None:
+        return close, False
+    c.value = parse(first) if first else Result()
+    return close, True
 
 
 def _query_fast(
@@ -609,12 +677,22 @@ def _keys_exact(s: str, start: int, end: int, keys: dict[str, int]) -> bool:
     \\/ escape that could spell a name or a string differently: then every object stepped
     through held the key once, so json's last-key-wins dicts answered as Go does, and each
     string read was written without escapes."""
-    if s.find("\\u", start, end) >= 0 or s.find("\\/", start, end) >= 0:
+    backslashes = s.count("\\", start, end)  # fast (one character); usually all \"
+    escapes = backslashes and backslashes != s.count('\\"', start, end)
+    if escapes and (s.find("\\u", start, end) >= 0 or s.find("\\/", start, end) >= 0):
         return False
-    for p, k in keys.items():  # noqa: SIM110  # a plain loop reads clearer here
-        if s.count('"' + p + '"', start, end) != k:
+    for p, k in keys.items():
+        if not p:  # a 0 was read as "0": no number in the text may be -0
+            if _MINUS_ZERO.search(s, start, end) is not None:
+                return False
+        elif s.count('"' + p + '"', start, end) != k:
             return False
     return True
+
+
+# a number -0 (after ':', ',', '[' or a space), not "-0" inside a word; the leading
+# literal lets the regex engine search fast
+_MINUS_ZERO = re.compile(r"-0(?![0-9.eE])(?<=[:,\[ \t\r\n]-0)")
 
 
 _SAFE_STR = re.compile(r'[^"\\\x00-\x1f]*+')
@@ -645,8 +723,12 @@ def _plain_raw(
         return "false"
     if v is None:
         return "null"
-    if type(v) is int and v != 0:  # JSON integers have one spelling, except 0 / -0
-        return str(v)
+    if type(v) is int:  # JSON integers have one spelling, except 0 / -0
+        if v:
+            return str(v)
+        if keys is not None:
+            keys[""] = 1  # `_keys_exact` rules out a -0 in the text
+            return "0"
     return None
 
 
