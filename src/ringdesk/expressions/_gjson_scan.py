@@ -448,13 +448,15 @@ def _array_fast(
 
 
 def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | None:
-    """`#.a.b`, `#(a.b op v).c` and `#(a.b op v)#.c` with plain paths over a strict JSON array
+    """`#.a.b` and `#(a.b op v)#.c` with plain paths over a strict JSON array
     of objects/arrays, when every answer is a value whose raw text the parsed value settles
     (`_plain_raw`): one json C scanner call for the whole array and no element positions.
     None (nothing changed) otherwise."""
     sub: tuple[str, ...] | None = None
     if rp.q_on:
-        if rp.q_parts is None or not rp.more or not _PLAIN_KEY.fullmatch(rp.path):
+        # a first-match query stops at its match in the per-element scan, which on average
+        # beats parsing the whole array; `#(..)#.path` reads every element anyway
+        if not rp.q_all or rp.q_parts is None or not rp.more or not _PLAIN_KEY.fullmatch(rp.path):
             return None
         sub = tuple(rp.path.split("."))
     elif rp.alogok and _PLAIN_KEY.fullmatch(rp.alogkey):
@@ -473,7 +475,6 @@ def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | No
     keys = dict.fromkeys(q_parts, 0)
     keys.update(dict.fromkeys(sub, 0))
     out: list[str] = []
-    first: str | None = None
     eq = rp.q_value if rp.q_op == "=" and rp.q_value[:1] != "~" else None
     for v in arr:
         if type(v) is not dict and type(v) is not list:
@@ -484,17 +485,11 @@ def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | No
         if rp.q_on:
             w = _walk_value(v, q_parts, keys)
             hit = w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w))
-            if hit and not rp.q_all and first is not None:
-                hit = False  # only the first match answers; later ones only count keys
         got = _plain_raw(v, s, i, close, sub, keys)
         if got is None:
             return None
-        if hit:
-            if rp.q_all or rp.alogok:
-                if got:
-                    out.append(got)
-            elif first is None:
-                first = got
+        if hit and got:
+            out.append(got)
     if rp.alogok and any(type(v) is str for v in arr):
         return None
     if not _keys_exact(s, i, close, keys):
@@ -502,14 +497,9 @@ def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | No
     if rp.alogok:
         c.value = Result(JSON, "[" + ",".join(out) + "]")
         return close, True
-    if rp.q_all:
-        if not c.value.exists:
-            c.value = Result(JSON, "[" + ",".join(out) + "]")
-        return close, False
-    if first is None:
-        return close, False
-    c.value = parse(first) if first else Result()
-    return close, True
+    if not c.value.exists:  # `#(..)#.path`, as at the end of Go's loop
+        c.value = Result(JSON, "[" + ",".join(out) + "]")
+    return close, False
 
 
 def _query_fast(
