@@ -475,20 +475,34 @@ def _whole_fast(c: _Ctx, s: str, i: int, rp: ArrayPath) -> tuple[int, bool] | No
     keys = dict.fromkeys(q_parts, 0)
     keys.update(dict.fromkeys(sub, 0))
     out: list[str] = []
+    single = sub[0] if len(sub) == 1 else None
     eq = rp.q_value if rp.q_op == "=" and rp.q_value[:1] != "~" else None
     for v in arr:
         if type(v) is not dict and type(v) is not list:
             if rp.q_on:
                 return None  # primitives keep Go's own string/number decoding
             continue  # Go's `get` on a number/literal finds nothing; a string may: bail below
-        hit = True
         if rp.q_on:
             w = _walk_value(v, q_parts, keys)
-            hit = w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w))
-        got = _plain_raw(v, s, i, close, sub, keys)
+            if not (
+                w == eq if eq is not None and type(w) is str else query_matches(rp, _as_result(w))
+            ):
+                _walk_value(v, sub, keys)  # every element's steps count (see _keys_exact)
+                continue
+        if single is not None and type(v) is dict:  # `#.key`: the common case, inline
+            x = v.get(single, _MISSING)
+            if x is _MISSING:
+                continue
+            keys[single] += 1
+            if type(x) is str and _SAFE_STR.fullmatch(x) is not None:
+                out.append('"' + x + '"')
+                continue
+            got = _leaf_raw(x, keys)
+        else:
+            got = _plain_raw(v, s, i, close, sub, keys)
         if got is None:
             return None
-        if hit and got:
+        if got:
             out.append(got)
     if rp.alogok and any(type(v) is str for v in arr):
         return None
@@ -675,7 +689,7 @@ def _keys_exact(s: str, start: int, end: int, keys: dict[str, int]) -> bool:
         if not p:  # a 0 was read as "0": no number in the text may be -0
             if _MINUS_ZERO.search(s, start, end) is not None:
                 return False
-        elif s.count('"' + p + '"', start, end) != k:
+        elif k and s.count('"' + p + '"', start, end) != k:  # k == 0: no object relied on
             return False
     return True
 
@@ -703,8 +717,15 @@ def _plain_raw(
         v = _walk_value(v, parts, keys)
     if v is _MISSING:
         return ""
+    if isinstance(v, str) and keys is None and s.find("\\/", start, end) >= 0:
+        return None
+    return _leaf_raw(v, keys)
+
+
+def _leaf_raw(v: Any, keys: dict[str, int] | None) -> str | None:
+    """The raw text of a parsed leaf when it has one spelling (see `_plain_raw`)."""
     if isinstance(v, str):
-        if _SAFE_STR.fullmatch(v) is None or (keys is None and s.find("\\/", start, end) >= 0):
+        if _SAFE_STR.fullmatch(v) is None:
             return None
         return '"' + v + '"'
     if v is True:
