@@ -2,6 +2,12 @@
 
 The scanner never parses a whole document: it walks the text the way the Go implementation
 does and slices the raw text of the match, so `Result.raw` is exactly the document's text.
+
+Speed: Python cannot walk text character by character fast, so well-formed arrays are split
+with json's C scanner (`_skip_elements`, `_query_fast`, `_alog_fast`, `_whole_fast`) and plain
+paths are read from the parsed values where that provably gives Go's answer (first of duplicate
+keys, raw text of escaped strings and -0 are checked against the text); anything unusual runs
+Go's own loop. tests/expressions/test_gjson_fast.py compares both on tricky texts.
 """
 
 from __future__ import annotations
