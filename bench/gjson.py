@@ -178,6 +178,7 @@ def _paths(doc: str) -> list[str]:
         "tail",
         f"data.{count // 2}.email",
         f"data.{last}.name.first",
+        f'data.#(email=="user{count // 2}@example.com").id',  # a first-match query stops here
         f'data.#(email=="user{last}@example.com").id',
         'data.#(name.last=="Murphy")#.id',
         "data.#.phones.0",
