@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from ringdesk import __version__
@@ -28,7 +30,12 @@ def serve(host: str, port: int) -> None:
 
     settings = Settings()
     upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    app = create_app(settings)
+    # Everything imported and built so far lives as long as the process: keep it out of the
+    # cyclic collector, whose full passes over it paused screen pops by up to ~200 ms.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @main.group()
