@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from sqlalchemy import text as sql_text
 
 from ringdesk.errors import PeerError
 from ringdesk.outbox import enqueue
@@ -242,6 +243,24 @@ async def test_stopping_records_every_finished_delivery(settings, database):
     worker.stop()
     await asyncio.wait_for(task, 5)
     assert {job(database, key).status for key in keys} == {"done"}
+
+
+async def test_a_failing_prefetch_keeps_the_claim_and_delivers(settings, database):
+    """The batch read runs in the claim's transaction under a SAVEPOINT: when it fails the
+    claim stands and the jobs are delivered without prefetched data (L3)."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "p", clock.t)
+    script = Script()
+    worker = make_worker(settings, database, clock, script)
+
+    def broken(session, jobs):
+        session.execute(sql_text("SELECT * FROM no_such_table"))
+
+    worker._fetchers = {"call_log": broken}  # the registry seam; real prefetchers need flows
+    assert await worker.run_until_idle() == 1
+    assert script.calls == ["p"]
+    assert job(database, "p").status == "done"
 
 
 @pytest.mark.parametrize(

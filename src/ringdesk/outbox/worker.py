@@ -188,7 +188,7 @@ class OutboxWorker:
                 jobs = queue.claim(
                     session, worker_id=self.worker_id, now=now, lease=self.lease, limit=limit
                 )
-            return _prefetch(self.state.db, fetchers, jobs) if jobs and fetchers else jobs
+                return _prefetch(session, fetchers, jobs) if jobs and fetchers else jobs
 
         return await asyncio.to_thread(work)
 
@@ -368,11 +368,12 @@ def _has_follow_ups(ctx: Any, trigger: str) -> bool:
 
 
 def _prefetch(
-    database: Any, fetchers: Mapping[str, Prefetcher], jobs: list[queue.ClaimedJob]
+    session: Any, fetchers: Mapping[str, Prefetcher], jobs: list[queue.ClaimedJob]
 ) -> list[queue.ClaimedJob]:
     """`jobs` with `prefetched` filled in by their kinds' prefetchers (one read each per
-    batch). A failing read only costs the batch its prefetch: handlers then read for
-    themselves, so it can never stall delivery."""
+    batch), in the claim's transaction. A failing read only costs the batch its prefetch
+    (its SAVEPOINT is rolled back, the claim stands): handlers then read for themselves,
+    so it can never stall delivery."""
     by_kind: dict[str, list[queue.ClaimedJob]] = {}
     for job in jobs:
         if job.kind in fetchers:
@@ -381,7 +382,7 @@ def _prefetch(
         return jobs
     found: dict[int, Any] = {}
     try:
-        with database.session() as session:
+        with session.begin_nested():
             for kind, group in by_kind.items():
                 found.update(fetchers[kind](session, group))
     except Exception:
