@@ -5,9 +5,6 @@ same run. Prints the throughput ratio executor/raw (goal >= 0.9)."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,6 +12,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import httpx
+
+from bench._peer import free_port, start_peer
 
 REQUESTS = 2_000
 CONCURRENCY = 20
@@ -49,40 +48,6 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
   </Authentication>
   <Headers><Header name="Accept">application/json</Header></Headers>
 </HelpdeskTemplate>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    # A separate process, so the peer's CPU does not compete with the client under test.
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.executor:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=root,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("bench server did not start")
 
 
 async def _raw(url: str, count: int = REQUESTS) -> tuple[float, float]:
@@ -164,8 +129,8 @@ async def _run(url: str, workdir: Path) -> tuple[tuple[float, float], tuple[floa
 
 
 def main() -> None:
-    port = _free_port()
-    server = _start_server(port)
+    port = free_port()
+    server = start_peer("bench.executor:app", port)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             (raw, raw_cpu), (executor, exec_cpu) = asyncio.run(

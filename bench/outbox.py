@@ -7,15 +7,14 @@ Idempotency-Key headers, same concurrency, same run. Prints the ratio (goal >= 0
 from __future__ import annotations
 
 import asyncio
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench._peer import free_port, start_peer
 
 JOBS = 1_000
 CONCURRENCY = 16
@@ -66,40 +65,6 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
     </Options>
   </CallLog>
 </HelpdeskTemplate>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    # A separate process, so the peer's CPU does not compete with the sender under test.
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.outbox:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=root,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("bench server did not start")
 
 
 def _event(n: int, tag: str) -> dict[str, Any]:
@@ -270,8 +235,8 @@ async def _run(url: str, workdir: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    port = _free_port()
-    server = _start_server(port)
+    port = free_port()
+    server = start_peer("bench.outbox:app", port)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             raw_times, outbox_times = asyncio.run(_run(f"http://127.0.0.1:{port}", Path(tmp)))

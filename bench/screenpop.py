@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -24,6 +21,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote
 
 import httpx
+
+from bench._peer import free_port, start_peer
 
 ROUNDS = 300
 WARMUP = 20
@@ -70,40 +69,6 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
     </ContactType>
   </ContactSearch>
 </HelpdeskTemplate>"""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    # A separate process, so the peer's CPU does not compete with the code under test.
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "bench.screenpop:app",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        cwd=root,
-    )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("bench server did not start")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -240,8 +205,8 @@ def _load(averages: tuple[float, float, float]) -> str:
 
 
 def main() -> None:
-    port = _free_port()
-    server = _start_server(port)
+    port = free_port()
+    server = start_peer("bench.screenpop:app", port)
     load_before = os.getloadavg()
     try:
         with tempfile.TemporaryDirectory() as tmp:
