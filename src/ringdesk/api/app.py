@@ -23,6 +23,7 @@ from ringdesk.api.routes import (
     users,
 )
 from ringdesk.config import Settings
+from ringdesk.events.intake import drain as drain_live_work
 from ringdesk.services import background_services, build_state, start
 from ringdesk.store.db import Database
 
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for service in background_services():
                     await stack.enter_async_context(service(app))
             yield
+            await drain_live_work()
             await app.state.executor.aclose()
         database.dispose()
 

@@ -22,7 +22,7 @@ from ringdesk import flows
 from ringdesk.events.model import CallEvent
 from ringdesk.store.tables import CallEvent as CallEventRow
 
-__all__ = ["accept", "accept_async", "pending_tasks", "store_event"]
+__all__ = ["accept", "accept_async", "drain", "pending_tasks", "store_event"]
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,20 @@ _TASKS: set[asyncio.Task[None]] = set()
 def pending_tasks() -> set[asyncio.Task[None]]:
     """The live-work tasks still running (tests await them)."""
     return set(_TASKS)
+
+
+async def drain(grace_seconds: float = 10.0) -> None:
+    """On shutdown: let this loop's live work finish, cancelling what still runs after
+    `grace_seconds`, so no task is left holding a database connection."""
+    loop = asyncio.get_running_loop()
+    tasks = {task for task in _TASKS if task.get_loop() is loop}
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
 
 
 def _count(state: Any, event: CallEvent, source: str, outcome: str) -> None:
