@@ -28,6 +28,13 @@ def _key_ok(request: Request, extension: str, key: str) -> bool:
     return bool(extension) and verify_agent_key(secret, extension, key)
 
 
+def _denied(request: Request, action: str, context: dict[str, Any]) -> Response:
+    """The agent key does not match the extension: say so, and show nothing else."""
+    return render(
+        request, "agent_action.html", action=action, denied=True, status_code=403, **context
+    )
+
+
 def _contact_types(request: Request, integration_id: int) -> tuple[str, list[str]] | None:
     """(integration name, create-contact types) or None when it cannot create contacts."""
     from ringdesk.templates import load_xml
@@ -64,14 +71,7 @@ def create_contact_page(
         "ext": ext,
     }
     if not _key_ok(request, ext, key):
-        return render(
-            request,
-            "agent_action.html",
-            action="Create contact",
-            denied=True,
-            status_code=403,
-            **context,
-        )
+        return _denied(request, "Create contact", context)
     found = _contact_types(request, int(integration)) if integration.isdigit() else None
     return render(
         request, "agent_action.html", action="Create contact", key=key, found=found, **context
@@ -89,14 +89,7 @@ async def create_contact(request: Request) -> Response:
     contact_type = str(form.get("contact_type") or "")
     context: dict[str, Any] = {k: values[k] for k in ("phone", "call_id", "integration", "ext")}
     if not _key_ok(request, values["ext"], values["key"]) or not values["integration"].isdigit():
-        return render(
-            request,
-            "agent_action.html",
-            action="Create contact",
-            denied=True,
-            status_code=403,
-            **context,
-        )
+        return _denied(request, "Create contact", context)
     integration_id = int(values["integration"])
     found = _contact_types(request, integration_id)
     if found is None or contact_type not in found[1] or not values["phone"]:
@@ -173,14 +166,7 @@ def new_ticket_page(
         "ext": ext,
     }
     if not _key_ok(request, ext, key):
-        return render(
-            request,
-            "agent_action.html",
-            action="New ticket",
-            denied=True,
-            status_code=403,
-            **context,
-        )
+        return _denied(request, "New ticket", context)
     return render(request, "agent_action.html", action="New ticket", key=key, **context)
 
 
