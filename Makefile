@@ -33,6 +33,7 @@ format: install
 	$(BIN)/ruff check --fix src tests bench scripts
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:
