@@ -6,9 +6,10 @@ the agent page adds its extension and key to those links."""
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -21,6 +22,26 @@ from ringdesk.web.render import render
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class CallLink:
+    """The query an unknown caller's pop links with: the call, and the agent's key."""
+
+    phone: str = ""
+    call_id: str = ""
+    integration: str = ""
+    ext: str = ""
+    key: str = ""
+
+    def context(self) -> dict[str, Any]:
+        """What the action page shows (never the key)."""
+        return {
+            "phone": self.phone,
+            "call_id": self.call_id,
+            "integration": self.integration,
+            "ext": self.ext,
+        }
 
 
 def _key_ok(request: Request, extension: str, key: str) -> bool:
@@ -56,25 +77,13 @@ def _contact_types(request: Request, integration_id: int) -> tuple[str, list[str
 
 
 @router.get("/agent/create-contact")
-def create_contact_page(
-    request: Request,
-    phone: str = "",
-    call_id: str = "",
-    integration: str = "",
-    ext: str = "",
-    key: str = "",
-) -> Response:
-    context: dict[str, Any] = {
-        "phone": phone,
-        "call_id": call_id,
-        "integration": integration,
-        "ext": ext,
-    }
-    if not _key_ok(request, ext, key):
+def create_contact_page(request: Request, link: Annotated[CallLink, Depends()]) -> Response:
+    context = link.context()
+    if not _key_ok(request, link.ext, link.key):
         return _denied(request, "Create contact", context)
-    found = _contact_types(request, int(integration)) if integration.isdigit() else None
+    found = _contact_types(request, int(link.integration)) if link.integration.isdigit() else None
     return render(
-        request, "agent_action.html", action="Create contact", key=key, found=found, **context
+        request, "agent_action.html", action="Create contact", key=link.key, found=found, **context
     )
 
 
@@ -151,23 +160,11 @@ async def create_contact(request: Request) -> Response:
 
 
 @router.get("/agent/new-ticket")
-def new_ticket_page(
-    request: Request,
-    phone: str = "",
-    call_id: str = "",
-    integration: str = "",
-    ext: str = "",
-    key: str = "",
-) -> Response:
-    context: dict[str, Any] = {
-        "phone": phone,
-        "call_id": call_id,
-        "integration": integration,
-        "ext": ext,
-    }
-    if not _key_ok(request, ext, key):
+def new_ticket_page(request: Request, link: Annotated[CallLink, Depends()]) -> Response:
+    context = link.context()
+    if not _key_ok(request, link.ext, link.key):
         return _denied(request, "New ticket", context)
-    return render(request, "agent_action.html", action="New ticket", key=key, **context)
+    return render(request, "agent_action.html", action="New ticket", key=link.key, **context)
 
 
 @router.get("/agent/{extension}")
