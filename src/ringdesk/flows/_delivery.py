@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ringdesk.errors import PeerError
@@ -214,6 +214,23 @@ def _stored_contact(
 StoredContact = tuple[ContactRef | None, bool]
 
 
+# Built once (expanding IN parameters): constructing the statements per claimed batch cost
+# more than running them.
+_MATCHES_OF_CALLS = select(
+    CallMatch.integration_id,
+    CallMatch.call_id,
+    CallMatch.contact_type,
+    CallMatch.contact_id,
+    CallMatch.fields,
+).where(CallMatch.call_id.in_(bindparam("call_ids", expanding=True)))
+_CREATE_CONTACT_JOBS_OF_CALLS = select(
+    OutboxJob.integration_id, OutboxJob.call_id, OutboxJob.status
+).where(
+    OutboxJob.call_id.in_(bindparam("call_ids", expanding=True)),
+    OutboxJob.kind == "create_contact",
+)
+
+
 def prefetch_contacts(session: Session, jobs: Sequence[Any]) -> dict[int, StoredContact]:
     """`_stored_contact` for a whole claimed batch of call-log/ticket jobs: two queries in
     the claim's thread hop instead of two per job on the event loop."""
@@ -225,30 +242,17 @@ def prefetch_contacts(session: Session, jobs: Sequence[Any]) -> dict[int, Stored
     # `call_id IN (...)` (indexed; a row-value IN makes SQLite scan the table), the pairs
     # checked here. Chunked so the IN list stays under SQLite's parameter limit.
     call_ids = sorted({call_id for _, call_id in keys})
+    connection = session.connection()
     for start in range(0, len(call_ids), 500):
-        chunk = call_ids[start : start + 500]
-        rows = session.execute(
-            select(
-                CallMatch.integration_id,
-                CallMatch.call_id,
-                CallMatch.contact_type,
-                CallMatch.contact_id,
-                CallMatch.fields,
-            ).where(CallMatch.call_id.in_(chunk))
-        )
-        for row in rows:
+        chunk = {"call_ids": call_ids[start : start + 500]}
+        for row in connection.execute(_MATCHES_OF_CALLS, chunk):
             if row.contact_id and (row.integration_id, row.call_id) in keys:
                 matches[(row.integration_id, row.call_id)] = contact_ref(
                     row.contact_type, row.contact_id, row.fields or {}
                 )
-        rows = session.execute(
-            select(OutboxJob.integration_id, OutboxJob.call_id, OutboxJob.status).where(
-                OutboxJob.call_id.in_(chunk), OutboxJob.kind == "create_contact"
-            )
-        )
         creating.update(
             (row.integration_id, row.call_id)
-            for row in rows
+            for row in connection.execute(_CREATE_CONTACT_JOBS_OF_CALLS, chunk)
             if row.status in ("pending", "running")
         )
     found: dict[int, StoredContact] = {}

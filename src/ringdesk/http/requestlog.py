@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -22,6 +22,7 @@ from ringdesk.store.tables import RequestLogEntry
 __all__ = ["EXCERPT_CHARS", "LogRow", "RequestLog", "excerpt", "list_entries", "trim"]
 
 EXCERPT_CHARS = 2048
+_INSERT = insert(RequestLogEntry.__table__)  # type: ignore[arg-type]
 _log = logging.getLogger(__name__)
 
 
@@ -137,23 +138,26 @@ class RequestLog:
                         _log.warning("request log row dropped: %s", type(exc).__name__)
 
     def _write(self, batch: list[LogRow]) -> None:
+        # One Core executemany: the ORM's unit of work cost ~5x more per row.
         with self._db.session() as session:
-            session.add_all(
-                RequestLogEntry(
-                    # 0 = a console run of a template not saved as an integration yet
-                    integration_id=row.integration_id or None,
-                    scenario=row.scenario[:40],
-                    method=row.method[:10],
-                    url=row.url,
-                    status=row.status,
-                    duration_ms=row.duration_ms,
-                    request_excerpt=row.request_excerpt,
-                    response_excerpt=row.response_excerpt,
-                    error=row.error,
-                    created_at=row.created_at,
-                )
-                for row in batch
+            session.connection().execute(
+                _INSERT,
+                [
+                    {
+                        # 0 = a console run of a template not saved as an integration yet
+                        "integration_id": row.integration_id or None,
+                        "scenario": row.scenario[:40],
+                        "method": row.method[:10],
+                        "url": row.url,
+                        "status": row.status,
+                        "duration_ms": row.duration_ms,
+                        "request_excerpt": row.request_excerpt,
+                        "response_excerpt": row.response_excerpt,
+                        "error": row.error,
+                        "created_at": row.created_at,
+                    }
+                    for row in batch
+                ],
             )
-            session.flush()
             for integration_id in {row.integration_id for row in batch}:
                 trim(session, integration_id, self._retention)
