@@ -69,7 +69,10 @@ class OutboxWorker:
         worker_id: str | None = None,
         policy: RetryPolicy | None = None,
         lease: float = 120.0,
-        concurrency: int = 32,
+        # Jobs in flight across all integrations; each template's cap (G3) still limits
+        # what one helpdesk sees. The jobs beyond the caps are claimed ahead, so a claim's
+        # thread hop (tens of ms while the loop is busy) never leaves a helpdesk slot idle.
+        concurrency: int = 64,
         poll_seconds: float | None = None,
         reconnect_wait: float = 30.0,
         context_ttl: float = 2.0,
@@ -125,32 +128,35 @@ class OutboxWorker:
         self._loop = asyncio.get_running_loop()
         add_waker(self.wake)
         inflight: set[asyncio.Task[None]] = set()
+        # Claim in batches (half the slots at least) rather than one job per finished
+        # delivery: a claim costs about the same for 1 or 16 jobs. The half still in flight
+        # keeps the helpdesk's slots busy meanwhile.
+        threshold = max(1, self.concurrency // 2)
+
+        def finished(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            _log_crash(task)
+            # Only a batch's worth of free slots (or an idle worker) is worth a wake-up:
+            # waking per finished job cost more than the claims themselves.
+            if self.concurrency - len(inflight) >= threshold or not inflight:
+                self._wake.set()
+
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
-                inflight = {task for task in inflight if not task.done()}
                 free = self.concurrency - len(inflight)
-                # Claim in batches (half the slots at least) rather than one job per finished
-                # delivery: a claim costs about the same for 1 or 16 jobs. The half still in
-                # flight keeps the helpdesk's slots busy meanwhile.
-                batch = free >= max(1, self.concurrency // 2) or not inflight
-                jobs = await self._claim(free) if free > 0 and batch else []
+                jobs = await self._claim(free) if free >= threshold or not inflight else []
                 for job in jobs:
                     task = asyncio.create_task(self._deliver(job))
-                    task.add_done_callback(_log_crash)
+                    task.add_done_callback(finished)
                     inflight.add(task)
-                if jobs and len(inflight) < self.concurrency:
+                if jobs and self.concurrency - len(inflight) >= threshold:
                     continue  # there may be more due right away
-                waiter = asyncio.create_task(self._wake.wait())
-                done, _ = await asyncio.wait(
-                    {*inflight, waiter},
-                    timeout=self.poll_seconds,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                waiter.cancel()
-                inflight -= done
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.poll_seconds):
+                        await self._wake.wait()
             if inflight:
-                _, pending = await asyncio.wait(inflight, timeout=drain_timeout)
+                _, pending = await asyncio.wait(set(inflight), timeout=drain_timeout)
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
