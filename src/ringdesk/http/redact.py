@@ -84,8 +84,13 @@ class Redactor:
             return text
         if self._pattern is not None:
             text = self._pattern.sub(MASK, text)
-        text = _JSON_KEY.sub(rf'\1"{MASK}"', text)
-        return _FORM_KEY.sub(rf"\1{MASK}", text)
+        # The key patterns need a quote or an equals sign; most header values and many
+        # bodies have none, and this runs on every request's log row.
+        if '"' in text:
+            text = _JSON_KEY.sub(rf'\1"{MASK}"', text)
+        if "=" in text:
+            text = _FORM_KEY.sub(rf"\1{MASK}", text)
+        return text
 
     def url(self, url: str) -> str:
         """Mask secret query parameters by name, and secret values anywhere in the URL."""
