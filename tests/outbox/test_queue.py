@@ -136,6 +136,24 @@ def test_claim_respects_the_limit(database):
     assert len(claim(database, "w2", limit=10)) == 3
 
 
+def test_claim_takes_expired_leases_then_the_oldest_due_of_a_backlog(database):
+    """A taken-over job comes first, then pending jobs by due time (then id), however big
+    the backlog and whatever order they were queued in."""
+    integration = add_integration(database)
+    put(database, integration, "orphan", now=NOW - 500)
+    (orphan,) = claim(database, "dead", now=NOW - 400, lease=30)
+    for n in range(300):  # queued newest first
+        put(database, integration, f"k{n}", now=NOW - n)
+    put(database, integration, "not-yet", now=NOW + 5)
+    jobs = claim(database, limit=4)  # returned in id order
+    assert {j.idempotency_key for j in jobs} == {"orphan", "k299", "k298", "k297"}
+    (again,) = [j for j in jobs if j.id == orphan.id]
+    assert again.attempts == 2
+    rest = claim(database, "w2", limit=500)
+    assert len(rest) == 297
+    assert "not-yet" not in {j.idempotency_key for j in rest}
+
+
 def test_expired_lease_is_taken_over_and_the_old_worker_is_fenced(database):
     """A job whose worker died is reclaimed after its lease; the dead worker cannot finish it."""
     integration = add_integration(database)
