@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 
 import pytest
 
 from ringdesk.expressions import ExpressionError, TemplateSyntaxError
 from ringdesk.expressions.gotemplate import compile, referenced_variables, render
+from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, check_arity
 
 DATA = {
     "Var": "hi",
@@ -250,3 +252,19 @@ def test_lone_surrogates_never_break_a_request():
 )
 def test_url_escape_follows_the_part_of_the_url(template, data, expected):
     assert render(template, data, escape="url") == expected
+
+
+@pytest.mark.parametrize("name", sorted(FUNCS))
+def test_arity_check_agrees_with_the_functions_signatures(name):
+    """check_arity uses counts cached from each signature; for 0-6 arguments it must refuse
+    exactly the calls Python itself could not bind."""
+    signature = inspect.signature(FUNCS[name])
+    for count in range(7):
+        args = list(range(count))
+        try:
+            signature.bind(Env(), *args)
+        except TypeError:
+            with pytest.raises(ExpressionError, match=f"wrong number of args for {name}"):
+                check_arity(name, args)
+        else:
+            check_arity(name, args)

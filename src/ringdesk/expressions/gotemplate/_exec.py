@@ -146,9 +146,20 @@ class _State:
                 self.on_text(node.text)
                 self.emit(node.text)
             elif isinstance(node, p.Action):
-                value = self.pipeline(dot, node.pipe)
-                if not node.pipe.decls:
-                    text = "" if value is None else format_value(value)
+                pipe = node.pipe
+                args = pipe.cmds[0].args if len(pipe.cmds) == 1 else ()
+                if len(args) == 1 and not pipe.decls and isinstance(args[0], p.Field):
+                    # `{{.Name}}`, most actions of a helpdesk template: no pipeline needed.
+                    value = self.fields(args[0].pos, dot, args[0].names)
+                else:
+                    value = self.pipeline(dot, pipe)
+                if not pipe.decls:
+                    if value is None:
+                        text = ""
+                    elif type(value) is str:
+                        text = value
+                    else:
+                        text = format_value(value)
                     self.emit(self.escaper(text))
             elif isinstance(node, (p.If, p.With)):
                 self.conditional(dot, node)
@@ -296,6 +307,9 @@ class _State:
         for name in names:
             if value is None:
                 return None  # unset stays unset (renders "")
+            if type(value) is dict:  # the usual case, without the ABC check's cost
+                value = value.get(name)
+                continue
             if not isinstance(value, Mapping):
                 raise self.fail(pos, f"can't evaluate field {name} in type {go_type(value)}")
             value = value.get(name)

@@ -304,14 +304,25 @@ FUNCS: dict[str, Callable[..., Any]] = {
 }
 
 
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
 @cache
-def _signature(name: str) -> inspect.Signature:
-    return inspect.signature(FUNCS[name])
+def _arity(name: str) -> tuple[int, int | None]:
+    """(fewest, most or None) arguments `name` takes after its Env; binding a signature on
+    every call cost more than most functions themselves."""
+    fewest = most = 0
+    for parameter in list(inspect.signature(FUNCS[name]).parameters.values())[1:]:
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return fewest, None
+        if parameter.kind in _POSITIONAL:
+            most += 1
+            fewest += parameter.default is inspect.Parameter.empty
+    return fewest, most
 
 
 def check_arity(name: str, args: Sequence[Any]) -> None:
     """Raise ExpressionError when `name` cannot take `len(args)` arguments (Go's message)."""
-    try:
-        _signature(name).bind(Env(), *args)
-    except TypeError:
-        raise ExpressionError(f"wrong number of args for {name}: got {len(args)}") from None
+    fewest, most = _arity(name)
+    if len(args) < fewest or (most is not None and len(args) > most):
+        raise ExpressionError(f"wrong number of args for {name}: got {len(args)}")

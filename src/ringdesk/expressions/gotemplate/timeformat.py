@@ -111,25 +111,44 @@ def format_unix(value: Any, pattern: str, utc: Any = None, *, tz: str = "UTC") -
         moment = datetime.fromtimestamp(whole, zone)
     except (OverflowError, OSError, ValueError):
         raise ExpressionError(f"Unix time out of range: {value!r}") from None
-    hour12 = moment.hour % 12 or 12
-    fields = {
-        "yyyy": f"{moment.year:04d}",
-        "yy": f"{moment.year % 100:02d}",
-        "MM": f"{moment.month:02d}",
-        "M": str(moment.month),
-        "dd": f"{moment.day:02d}",
-        "d": str(moment.day),
-        "HH": f"{moment.hour:02d}",
-        "hh": f"{hour12:02d}",
-        "h": str(hour12),
-        "mm": f"{moment.minute:02d}",
-        "ss": f"{moment.second:02d}",
-        "fff": f"{millis:03d}",
-        ".000": f".{millis:03d}",
-        "tt": "AM" if moment.hour < 12 else "PM",
-        "-z": _offset(moment),
-        "Zz": "Z" if not moment.utcoffset() else _offset(moment),
-        "zzz": _offset(moment),
-        "z": _offset(moment),
-    }
-    return "".join(fields.get(part, part) for part in _split(pattern))
+    return "".join(_token(part, moment, millis) for part in _split(pattern))
+
+
+def _token(part: str, moment: datetime, millis: int) -> str:
+    """One pattern token's text (a literal character stands for itself); only the tokens a
+    pattern uses are computed."""
+    match part:
+        case "yyyy":
+            return f"{moment.year:04d}"
+        case "yy":
+            return f"{moment.year % 100:02d}"
+        case "MM":
+            return f"{moment.month:02d}"
+        case "M":
+            return str(moment.month)
+        case "dd":
+            return f"{moment.day:02d}"
+        case "d":
+            return str(moment.day)
+        case "HH":
+            return f"{moment.hour:02d}"
+        case "hh":
+            return f"{moment.hour % 12 or 12:02d}"
+        case "h":
+            return str(moment.hour % 12 or 12)
+        case "mm":
+            return f"{moment.minute:02d}"
+        case "ss":
+            return f"{moment.second:02d}"
+        case "fff":
+            return f"{millis:03d}"
+        case ".000":
+            return f".{millis:03d}"
+        case "tt":
+            return "AM" if moment.hour < 12 else "PM"
+        case "-z" | "zzz" | "z":
+            return _offset(moment)
+        case "Zz":
+            return "Z" if not moment.utcoffset() else _offset(moment)
+        case _:
+            return part
