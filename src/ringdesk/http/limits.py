@@ -13,7 +13,8 @@ import itertools
 import os
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 from sqlalchemy import text
 
@@ -74,14 +75,16 @@ class ConcurrencyLimiter:
             self._local[template_id] = known
         return known[1]
 
-    @asynccontextmanager
-    async def slot(self, template_id: str, cap: int) -> AsyncIterator[None]:
+    def slot(self, template_id: str, cap: int) -> AbstractAsyncContextManager[Any]:
         """Hold one of `cap` slots of `template_id` for the duration of the block."""
         cap = max(1, cap)
+        if self._db is None:
+            return self._semaphore(template_id, cap)  # one process: the semaphore is the cap
+        return self._leased_slot(template_id, cap)
+
+    @asynccontextmanager
+    async def _leased_slot(self, template_id: str, cap: int) -> AsyncIterator[None]:
         async with self._semaphore(template_id, cap):
-            if self._db is None:
-                yield
-                return
             holder = f"{self._prefix}-{next(self._counter)}"
             slot = await self._claim(template_id, cap, holder)
             try:
