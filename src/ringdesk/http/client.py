@@ -9,6 +9,7 @@ refresh-and-retry on 401 (A8), a redacted request-log row (I4) and metrics (I8).
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import logging
@@ -159,6 +160,21 @@ def _parsed_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+def _add_userinfo_auth(url: str, headers: dict[str, str]) -> None:
+    """`https://user:pass@host/…` means Basic auth, as httpx.AsyncClient read it; an
+    Authorization header the template or auth method set wins."""
+    try:
+        parsed = _parsed_url(url)
+    except httpx.InvalidURL:
+        return  # the attempt reports it, with its request-log row
+    if not (parsed.username or parsed.password):
+        return
+    if any(name.lower() == "authorization" for name in headers):
+        return
+    pair = f"{parsed.username}:{parsed.password}".encode()
+    headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
+
+
 def _with_defaults(headers: Mapping[str, str]) -> list[tuple[str, str]]:
     given = {name.lower() for name in headers}
     defaults = [(name, value) for name, value in _DEFAULT_HEADERS if name.lower() not in given]
@@ -247,6 +263,7 @@ class Executor:
                 extra_headers or {},
                 {"Idempotency-Key": idempotency_key} if idempotency_key else {},
             )
+            _add_userinfo_auth(url, headers)
             try:
                 response = await self._attempt(ctx, scenario, method, url, body, headers, capture)
             except _Blocked as exc:
@@ -318,7 +335,7 @@ class Executor:
                     headers=_with_defaults(headers),
                     extensions={"timeout": self._timeout},
                 )
-                response = await self._send(request, ctx)
+                response = await self._send(request)
                 try:
                     status = response.status_code
                     response_headers = response.headers
@@ -362,7 +379,7 @@ class Executor:
                 )
         return HelpdeskResponse(status or 0, response_headers, content)
 
-    async def _send(self, request: httpx.Request, ctx: IntegrationContext) -> httpx.Response:
+    async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send `request`, following up to MAX_REDIRECTS redirects; the final response is
         returned unread."""
         for _ in range(MAX_REDIRECTS + 1):
@@ -371,9 +388,7 @@ class Executor:
             if response.status_code not in REDIRECT_STATUSES or location is None:
                 return response
             await response.aclose()
-            request = next_request(
-                request, response.status_code, location, credential_headers=_custom(ctx)
-            )
+            request = next_request(request, response.status_code, location)
         raise RedirectError(f"more than {MAX_REDIRECTS} redirects")
 
     async def _read(self, response: httpx.Response) -> bytes:

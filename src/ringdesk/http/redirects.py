@@ -2,45 +2,52 @@
 
 The executor sends through httpx's pooled transport, not `httpx.AsyncClient`, so it follows
 redirects itself. The rules are the client's (RFC 9110 §15.4: 303 and a POST answered with
-301/302 become a body-less GET; 307/308 repeat the request as it was), with one difference:
-when the redirect leaves the origin, every credential header goes, not just
-`Authorization`: a helpdesk's API-key header must not reach another host either.
+301/302 become a body-less GET; 307/308 repeat the request as it was; an http → https
+upgrade of the same host keeps the origin's headers), with one difference: when the
+redirect leaves the origin, only content-neutral headers go along, not just everything but
+`Authorization`: a template's or follow-up request's API-key header must not reach another
+host either.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import httpx
-
-from ringdesk.http.redact import SECRET_HEADERS
 
 __all__ = ["MAX_REDIRECTS", "REDIRECT_STATUSES", "RedirectError", "next_request"]
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 _BODY_HEADERS = ("content-length", "transfer-encoding", "content-type")
+# What may follow a redirect to another origin: nothing that could carry a credential.
+_NEUTRAL_HEADERS = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "accept-language",
+        "user-agent",
+        "idempotency-key",
+        *_BODY_HEADERS,
+    }
+)
 
 
 class RedirectError(Exception):
     """A redirect that cannot be followed (no usable Location, or not http/https)."""
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port
+def _same_origin(new: httpx.URL, old: httpx.URL) -> bool:
+    if (new.scheme, new.host, new.port) == (old.scheme, old.host, old.port):
+        return True
+    # http://host → https://host (default ports) is the same site moving to TLS (httpx too).
+    return (
+        new.host == old.host
+        and (old.scheme, old.port) in (("http", None), ("http", 80))
+        and (new.scheme, new.port) in (("https", None), ("https", 443))
+    )
 
 
-def next_request(
-    request: httpx.Request,
-    status: int,
-    location: str | None,
-    *,
-    credential_headers: Iterable[str] = (),
-) -> httpx.Request:
-    """The request a `status` answer with `location` asks for.
-
-    `credential_headers` names headers (besides the well-known secret ones) that carry
-    credentials, e.g. the template's custom headers; they are dropped across origins."""
+def next_request(request: httpx.Request, status: int, location: str | None) -> httpx.Request:
+    """The request a `status` answer with `location` asks for."""
     if not location:
         raise RedirectError(f"HTTP {status} without a Location header")
     try:
@@ -54,10 +61,9 @@ def next_request(
         method = "GET"
     headers = httpx.Headers(request.headers)
     headers.pop("host", None)  # the new request derives it from its URL
-    if _origin(url) != _origin(request.url):
-        for name in (*SECRET_HEADERS, *credential_headers):
+    if not _same_origin(url, request.url):
+        for name in {name.lower() for name in headers} - _NEUTRAL_HEADERS:
             headers.pop(name, None)
-        headers.pop("cookie", None)
     content: bytes | None = request.content
     if method != request.method:
         content = None
