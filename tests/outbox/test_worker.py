@@ -297,3 +297,37 @@ async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, data
     row = job(database, "slow")
     assert (row.status, row.attempts, row.locked_by) == ("pending", 0, None)
     assert row.last_error == "interrupted by shutdown"
+
+
+async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database):
+    """The worker renews the lease of jobs it is still delivering: once the original lease
+    is over, another worker still cannot claim the job (no second, parallel delivery)."""
+    from ringdesk.outbox import queue
+
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "slow", clock.t)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    class Slow:
+        async def __call__(self, state, ctx, job):
+            started.set()
+            await release.wait()
+            return Delivered(result={"ok": True})
+
+    worker = make_worker(settings, database, clock, Slow(), lease=30.0, renew_every=0.02)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), 5)
+    clock.t += 31  # the first lease is over
+    for _ in range(200):
+        if job(database, "slow").locked_until >= clock.t + 30:
+            break
+        await asyncio.sleep(0.01)
+    with database.session() as session:
+        stolen = queue.claim(session, worker_id="other", now=clock.t, lease=30.0, limit=5)
+    assert stolen == []
+    release.set()
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    row = job(database, "slow")
+    assert (row.status, row.attempts) == ("done", 1)

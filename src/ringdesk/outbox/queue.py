@@ -28,6 +28,7 @@ __all__ = [
     "complete",
     "complete_many",
     "depth",
+    "extend_leases",
     "fail",
     "list_jobs",
     "release",
@@ -216,6 +217,19 @@ def complete_many(
             for job_id, result in results
         ],
     )
+
+
+def extend_leases(session: Session, worker_id: str, job_ids: Sequence[int], *, until: float) -> int:
+    """Push the lease of jobs this worker still holds to `until`; returns how many it
+    still held (a job taken over meanwhile keeps its new owner's lease)."""
+    if not job_ids:
+        return 0
+    statement = (
+        update(_TABLE)
+        .where(_T.id.in_(job_ids), _T.status == "running", _T.locked_by == worker_id)
+        .values(locked_until=until)
+    )
+    return int(session.connection().execute(statement).rowcount)
 
 
 def retry_now(session: Session, job_id: int, *, now: float) -> OutboxJob | None:

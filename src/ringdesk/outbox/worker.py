@@ -69,6 +69,7 @@ class OutboxWorker:
         worker_id: str | None = None,
         policy: RetryPolicy | None = None,
         lease: float = 120.0,
+        renew_every: float | None = None,
         # Jobs in flight across all integrations; each template's cap (G3) still limits
         # what one helpdesk sees. The jobs beyond the caps are claimed ahead, so a claim's
         # thread hop (tens of ms while the loop is busy) never leaves a helpdesk slot idle.
@@ -87,6 +88,11 @@ class OutboxWorker:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.policy = policy or RetryPolicy(max_attempts=settings.outbox_max_attempts)
         self.lease = lease
+        # A delivery may outlive its lease (a slow helpdesk, retries, a queue for the
+        # template's cap); the lease is renewed meanwhile, or another worker (or this one)
+        # would claim the job again while it is still being delivered.
+        self.renew_every = renew_every if renew_every is not None else lease / 3
+        self._held: set[int] = set()
         self.concurrency = max(1, concurrency)
         self.poll_seconds = (
             poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
@@ -128,6 +134,8 @@ class OutboxWorker:
         self._loop = asyncio.get_running_loop()
         add_waker(self.wake)
         inflight: set[asyncio.Task[None]] = set()
+        held_by_task: dict[asyncio.Task[None], int] = {}
+        renewer = asyncio.create_task(self._renew_leases())
         # Claim in batches (half the slots at least) rather than one job per finished
         # delivery: a claim costs about the same for 1 or 16 jobs. The half still in flight
         # keeps the helpdesk's slots busy meanwhile.
@@ -135,6 +143,7 @@ class OutboxWorker:
 
         def finished(task: asyncio.Task[None]) -> None:
             inflight.discard(task)
+            self._held.discard(held_by_task.pop(task, -1))
             _log_crash(task)
             # Only a batch's worth of free slots (or an idle worker) is worth a wake-up:
             # waking per finished job cost more than the claims themselves.
@@ -148,6 +157,8 @@ class OutboxWorker:
                 jobs = await self._claim(free) if free >= threshold or not inflight else []
                 for job in jobs:
                     task = asyncio.create_task(self._deliver(job))
+                    self._held.add(job.id)
+                    held_by_task[task] = job.id
                     task.add_done_callback(finished)
                     inflight.add(task)
                 if jobs and self.concurrency - len(inflight) >= threshold:
@@ -161,8 +172,26 @@ class OutboxWorker:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
         finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
             remove_waker(self.wake)
             await self._flush_finished()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_every)
+            if not self._held:
+                continue
+            try:
+                await self._db(
+                    queue.extend_leases,
+                    self.worker_id,
+                    sorted(self._held),
+                    until=self.clock.now() + self.lease,
+                )
+            except Exception:  # the next round tries again; a lost lease only re-delivers
+                log.exception("renewing outbox leases failed")
 
     async def run_until_idle(self) -> int:
         """Deliver every job that is due now, then return how many attempts were made."""
