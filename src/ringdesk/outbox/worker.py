@@ -92,7 +92,7 @@ class OutboxWorker:
         # template's cap); the lease is renewed meanwhile, or another worker (or this one)
         # would claim the job again while it is still being delivered.
         self.renew_every = renew_every if renew_every is not None else lease / 3
-        self._held: set[int] = set()
+        self._inflight: dict[asyncio.Task[None], int] = {}  # delivery task → job id
         self.concurrency = max(1, concurrency)
         self.poll_seconds = (
             poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
@@ -133,8 +133,7 @@ class OutboxWorker:
         """Deliver until `stop()`; then wait up to `drain_timeout` for jobs in flight."""
         self._loop = asyncio.get_running_loop()
         add_waker(self.wake)
-        inflight: set[asyncio.Task[None]] = set()
-        held_by_task: dict[asyncio.Task[None], int] = {}
+        inflight = self._inflight
         renewer = asyncio.create_task(self._renew_leases())
         # Claim in batches (half the slots at least) rather than one job per finished
         # delivery: a claim costs about the same for 1 or 16 jobs. The half still in flight
@@ -142,25 +141,22 @@ class OutboxWorker:
         threshold = max(1, self.concurrency // 2)
 
         def finished(task: asyncio.Task[None]) -> None:
-            inflight.discard(task)
-            self._held.discard(held_by_task.pop(task, -1))
+            inflight.pop(task, None)
             _log_crash(task)
-            # Only a batch's worth of free slots (or an idle worker) is worth a wake-up:
-            # waking per finished job cost more than the claims themselves.
-            if self.concurrency - len(inflight) >= threshold or not inflight:
+            # Only a batch's worth of free slots is worth a wake-up (an idle worker has
+            # them all): waking per finished job cost more than the claims themselves.
+            if self.concurrency - len(inflight) >= threshold:
                 self._wake.set()
 
         try:
             while not self._stopping.is_set():
                 self._wake.clear()
                 free = self.concurrency - len(inflight)
-                jobs = await self._claim(free) if free >= threshold or not inflight else []
+                jobs = await self._claim(free) if free >= threshold else []
                 for job in jobs:
                     task = asyncio.create_task(self._deliver(job))
-                    self._held.add(job.id)
-                    held_by_task[task] = job.id
+                    inflight[task] = job.id
                     task.add_done_callback(finished)
-                    inflight.add(task)
                 if jobs and self.concurrency - len(inflight) >= threshold:
                     continue  # there may be more due right away
                 with contextlib.suppress(TimeoutError):
@@ -181,13 +177,13 @@ class OutboxWorker:
     async def _renew_leases(self) -> None:
         while True:
             await asyncio.sleep(self.renew_every)
-            if not self._held:
+            if not self._inflight:
                 continue
             try:
                 await self._db(
                     queue.extend_leases,
                     self.worker_id,
-                    sorted(self._held),
+                    sorted(self._inflight.values()),
                     until=self.clock.now() + self.lease,
                 )
             except Exception:  # the next round tries again; a lost lease only re-delivers
