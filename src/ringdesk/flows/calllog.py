@@ -30,7 +30,7 @@ from ringdesk.outbox.queue import ClaimedJob
 from ringdesk.store.tables import Integration
 from ringdesk.templates.model import Template
 
-__all__ = ["deliver", "enqueue_call_logs", "log_targets"]
+__all__ = ["deliver", "deliver_section", "enqueue_call_logs", "log_targets"]
 
 
 def log_targets(event: CallEvent, *, skip_unanswered: bool) -> list[str]:
@@ -99,19 +99,26 @@ async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) 
     )
 
 
-async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
-    """Send one call log; raises PeerError (retry or fail) or Deferred (wait)."""
-    template: Template = ctx.template
-    if template.call_log is None:
-        raise ValueError("the template has no call log section")
-    variables = await render_variables(state, ctx, job, "call_log")
+async def deliver_section(state: Any, ctx: Any, job: ClaimedJob, section: str) -> Delivered:
+    """Send the `section` request ("call_log" or "ticket") of a finished call; raises
+    PeerError (retry or fail) or Deferred (wait). Its follow-ups fire on
+    `{section}_created`."""
+    spec = getattr(ctx.template, section)
+    if spec is None:
+        raise ValueError(f"the template has no {section.replace('_', ' ')} section")
+    variables = await render_variables(state, ctx, job, section)
     response = await _delivery.send(
         state,
         ctx,
-        scenario="call_log",
-        spec=template.call_log.request,
+        scenario=section,
+        spec=spec.request,
         variables=variables,
         idempotency_key=job.idempotency_key,
     )
     result = {"status": response.status, "id": _delivery.response_id(response)}
-    return Delivered(result=result, trigger="call_log_created", variables=variables)
+    return Delivered(result=result, trigger=f"{section}_created", variables=variables)
+
+
+async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
+    """Send one call log."""
+    return await deliver_section(state, ctx, job, "call_log")

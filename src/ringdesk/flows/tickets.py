@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ringdesk.events.model import CallEvent
 from ringdesk.flows import _delivery
-from ringdesk.flows.calllog import render_variables
+from ringdesk.flows.calllog import deliver_section
 from ringdesk.flows.variables import call_status
 from ringdesk.outbox import enqueue
 from ringdesk.outbox.jobs import Delivered
@@ -60,18 +60,5 @@ def enqueue_ticket(
 
 
 async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
-    """Create one ticket; raises PeerError (retry or fail) or Deferred (wait)."""
-    template: Template = ctx.template
-    if template.ticket is None:
-        raise ValueError("the template has no ticket section")
-    variables = await render_variables(state, ctx, job, "ticket")
-    response = await _delivery.send(
-        state,
-        ctx,
-        scenario="ticket",
-        spec=template.ticket.request,
-        variables=variables,
-        idempotency_key=job.idempotency_key,
-    )
-    result = {"status": response.status, "id": _delivery.response_id(response)}
-    return Delivered(result=result, trigger="ticket_created", variables=variables)
+    """Create one ticket (sent like a call log, from the template's ticket section)."""
+    return await deliver_section(state, ctx, job, "ticket")
