@@ -24,7 +24,6 @@ __all__ = [
     "call_log_options",
     "delivery_integrations",
     "extension_name",
-    "load_contact",
     "owner_of",
     "prefetch_contacts",
     "send",
@@ -154,35 +153,6 @@ def contact_ref(contact_type: str, contact_id: str, fields: Mapping[str, Any]) -
         id=contact_id,
         name=name or str(fields.get("Company") or ""),
         number=number,
-    )
-
-
-def load_contact(session: Session, integration_id: int, call_id: str) -> ContactRef | None:
-    """The contact stored for this call by the ringing flow or by create-contact."""
-    row = session.scalar(
-        select(CallMatch).where(
-            CallMatch.integration_id == integration_id, CallMatch.call_id == call_id
-        )
-    )
-    if row is None or not row.contact_id:
-        return None
-    return contact_ref(row.contact_type, row.contact_id, row.fields or {})
-
-
-def contact_pending(session: Session, integration_id: int, call_id: str) -> bool:
-    """Whether a create-contact job for this call has not finished yet."""
-    return (
-        session.scalar(
-            select(OutboxJob.id)
-            .where(
-                OutboxJob.kind == "create_contact",
-                OutboxJob.integration_id == integration_id,
-                OutboxJob.call_id == call_id,
-                OutboxJob.status.in_(("pending", "running")),
-            )
-            .limit(1)
-        )
-        is not None
     )
 
 
