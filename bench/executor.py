@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from bench._peer import free_port, start_peer
+from bench._setup import migrated_settings
 
 REQUESTS = 2_000
 CONCURRENCY = 20
@@ -78,27 +79,16 @@ async def _executor(url: str, state: Any, ctx: Any, count: int = REQUESTS) -> tu
 
 
 async def _run(url: str, workdir: Path) -> tuple[tuple[float, float], tuple[float, float]]:
-    from cryptography.fernet import Fernet
 
-    from ringdesk.config import Settings
     from ringdesk.http.client import Executor
     from ringdesk.integrations.context import load_context
     from ringdesk.integrations.service import create_integration
     from ringdesk.store.crypto import SecretBox
     from ringdesk.store.db import Database
-    from ringdesk.store.migrate import upgrade
     from ringdesk.store.tables import TemplateRow
 
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(db_url)
-    settings = Settings(
-        database_url=db_url,
-        data_dir=workdir,
-        secret_key=Fernet.generate_key().decode(),
-        allow_private_networks=True,
-        run_workers=False,
-    )
-    database = Database(db_url)
+    settings = migrated_settings(workdir)
+    database = Database(settings.database_url)
     state = SimpleNamespace(settings=settings, db=database, metrics=None)
     state.crypto = SecretBox(settings.resolved_secret_key())
     state.executor = Executor(settings, database, state=state)

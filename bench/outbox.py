@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 
 from bench._peer import free_port, start_peer
+from bench._setup import migrated_settings
 
 JOBS = 1_000
 CONCURRENCY = 16
@@ -216,24 +217,13 @@ def _rendered(state: Any, ctx: Any, tag: str) -> list[tuple[str, str]]:
 
 
 async def _run(url: str, workdir: Path) -> tuple[float, float]:
-    from cryptography.fernet import Fernet
 
     from ringdesk.api.app import create_app
-    from ringdesk.config import Settings
     from ringdesk.integrations.context import load_context
     from ringdesk.outbox.worker import OutboxWorker
-    from ringdesk.store.migrate import upgrade
     from ringdesk.store.tables import Integration, TemplateRow
 
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(db_url)
-    settings = Settings(
-        database_url=db_url,
-        data_dir=workdir,
-        secret_key=Fernet.generate_key().decode(),
-        allow_private_networks=True,
-        run_workers=False,
-    )
+    settings = migrated_settings(workdir)
     state = create_app(settings).state
     with state.db.session() as session:
         session.add(

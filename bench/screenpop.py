@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote
 import httpx
 
 from bench._peer import free_port, start_peer
+from bench._setup import migrated_settings
 
 ROUNDS = 300
 WARMUP = 20
@@ -92,9 +93,7 @@ def _event(index: int, number: str) -> Any:
 
 
 async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
-    from cryptography.fernet import Fernet
 
-    from ringdesk.config import Settings
     from ringdesk.flows import on_event
     from ringdesk.http.client import Executor
     from ringdesk.integrations.service import create_integration
@@ -102,19 +101,10 @@ async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
     from ringdesk.screenpop.hub import Hub
     from ringdesk.store.crypto import SecretBox
     from ringdesk.store.db import Database
-    from ringdesk.store.migrate import upgrade
     from ringdesk.store.tables import TemplateRow
 
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
-    upgrade(db_url)
-    settings = Settings(
-        database_url=db_url,
-        data_dir=workdir,
-        secret_key=Fernet.generate_key().decode(),
-        allow_private_networks=True,
-        run_workers=False,
-    )
-    database = Database(db_url)
+    settings = migrated_settings(workdir)
+    database = Database(settings.database_url)
     state = SimpleNamespace(settings=settings, db=database, metrics=Metrics(), hub=Hub())
     state.crypto = SecretBox(settings.resolved_secret_key())
     state.executor = Executor(settings, database, state=state)
