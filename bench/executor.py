@@ -8,7 +8,6 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -66,11 +65,14 @@ async def _raw(url: str, count: int = REQUESTS) -> tuple[float, float]:
 
 
 async def _executor(url: str, state: Any, ctx: Any, count: int = REQUESTS) -> tuple[float, float]:
+    from ringdesk.http.request import HelpdeskRequest
+
     gate = asyncio.Semaphore(CONCURRENCY)
+    request = HelpdeskRequest("GET", url, headers=ctx.scenario_headers)
 
     async def one() -> None:
         async with gate:
-            await state.executor.request(ctx, scenario="bench", method="GET", url=url)
+            await state.send(ctx, request, scenario="bench")
 
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one() for _ in range(count)))
@@ -80,19 +82,13 @@ async def _executor(url: str, state: Any, ctx: Any, count: int = REQUESTS) -> tu
 
 async def _run(url: str, workdir: Path) -> tuple[tuple[float, float], tuple[float, float]]:
 
-    from ringdesk.http.client import Executor
-    from ringdesk.integrations.context import load_context
     from ringdesk.integrations.service import create_integration
-    from ringdesk.store.crypto import SecretBox
-    from ringdesk.store.db import Database
+    from ringdesk.runtime import start_services
     from ringdesk.store.tables import TemplateRow
 
     settings = migrated_settings(workdir)
-    database = Database(settings.database_url)
-    state = SimpleNamespace(settings=settings, db=database, metrics=None)
-    state.crypto = SecretBox(settings.resolved_secret_key())
-    state.executor = Executor(settings, database, state=state)
-    with database.session() as session:
+    state = start_services(settings)
+    with state.database.session() as session:
         session.add(TemplateRow(id="bench", name="Bench", xml=_TEMPLATE.format(cap=CONCURRENCY)))
         session.flush()
         row = create_integration(
@@ -105,7 +101,7 @@ async def _run(url: str, workdir: Path) -> tuple[tuple[float, float], tuple[floa
         )
         row.status = "connected"
         integration_id = row.id
-    ctx = await load_context(state, integration_id)
+    ctx = await state.contexts.load(integration_id)
     raw_times: list[tuple[float, float]] = []
     exec_times: list[tuple[float, float]] = []
     await _raw(url, 200)  # warm-up both paths (connections, imports)
@@ -113,8 +109,7 @@ async def _run(url: str, workdir: Path) -> tuple[tuple[float, float], tuple[floa
     for _ in range(ROUNDS):
         raw_times.append(await _raw(url))
         exec_times.append(await _executor(url, state, ctx))
-    await state.executor.aclose()
-    database.dispose()
+    await state.aclose()
     return min(raw_times), min(exec_times)
 
 

@@ -116,9 +116,9 @@ _HELD = 1e12  # due in 30 000 years: queued but not yet released to the worker
 
 def _queue(state: Any, integration_id: int, tag: str) -> None:
     """Queue the round's jobs, held back until `_release`."""
-    from ringdesk.outbox import enqueue
+    from ringdesk.store.outbox import enqueue
 
-    with state.db.session() as session:
+    with state.database.session() as session:
         for n in range(JOBS):
             enqueue(
                 session,
@@ -142,7 +142,7 @@ def _release(state: Any) -> None:
 
     from ringdesk.store.tables import OutboxJob
 
-    with state.db.engine.begin() as connection:
+    with state.database.engine.begin() as connection:
         connection.execute(
             update(OutboxJob).where(OutboxJob.next_attempt_at == _HELD).values(next_attempt_at=0)
         )
@@ -156,7 +156,7 @@ def _undelivered(state: Any) -> bool:
     from ringdesk.store.tables import OutboxJob
 
     probe = select(OutboxJob.id).where(OutboxJob.status.in_(("pending", "running"))).limit(1)
-    with state.db.engine.connect() as connection:
+    with state.database.engine.connect() as connection:
         return connection.execute(probe).first() is not None
 
 
@@ -165,7 +165,7 @@ def _failed(state: Any) -> int:
 
     from ringdesk.store.tables import OutboxJob
 
-    with state.db.session() as session:
+    with state.database.session() as session:
         return int(
             session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status != "done")) or 0
         )
@@ -190,7 +190,7 @@ def _last_done(state: Any) -> float:
 
     from ringdesk.store.tables import OutboxJob
 
-    with state.db.engine.connect() as connection:
+    with state.database.engine.connect() as connection:
         return float(connection.execute(select(func.max(OutboxJob.done_at))).scalar_one())
 
 
@@ -198,10 +198,9 @@ def _rendered(state: Any, ctx: Any, tag: str) -> list[tuple[str, str]]:
     """The bodies the outbox sends, rendered up front for the raw baseline."""
     from ringdesk.events.model import CallEvent
     from ringdesk.expressions import gotemplate
-    from ringdesk.flows._delivery import call_log_options
     from ringdesk.flows.variables import call_variables
 
-    options = call_log_options(ctx.template, ctx.options)
+    options = ctx.options.call_log
     body = ctx.template.call_log.request.body
     out = []
     for n in range(JOBS):
@@ -218,14 +217,12 @@ def _rendered(state: Any, ctx: Any, tag: str) -> list[tuple[str, str]]:
 
 async def _run(url: str, workdir: Path) -> tuple[float, float]:
 
-    from ringdesk.api.app import create_app
-    from ringdesk.integrations.context import load_context
-    from ringdesk.outbox.worker import OutboxWorker
+    from ringdesk.runtime import outbox_worker, start_services
     from ringdesk.store.tables import Integration, TemplateRow
 
     settings = migrated_settings(workdir)
-    state = create_app(settings).state
-    with state.db.session() as session:
+    state = start_services(settings)
+    with state.database.session() as session:
         session.add(
             TemplateRow(id="bench", name="Bench", xml=_TEMPLATE.format(cap=CONCURRENCY, url=url))
         )
@@ -239,7 +236,7 @@ async def _run(url: str, workdir: Path) -> tuple[float, float]:
         session.add(row)
         session.flush()
         integration_id = row.id
-    ctx = await load_context(state, integration_id)
+    ctx = await state.contexts.load(integration_id)
     # As `ringdesk serve` does: what start-up built lives as long as the process, so the
     # cyclic collector's full passes leave it alone (they would slow both sides).
     gc.collect()
@@ -247,7 +244,7 @@ async def _run(url: str, workdir: Path) -> tuple[float, float]:
     # The helpdesk sees CONCURRENCY requests at most (the template cap, G3), as the raw
     # client does; the worker (default settings) keeps more jobs in flight so claiming,
     # rendering and recording overlap with the HTTP of others.
-    worker = OutboxWorker(state)
+    worker = outbox_worker(state)
     running = asyncio.create_task(worker.run())
     # One round each first, not counted: connections, caches and the context get warm.
     await _raw(f"{url}/calls", _rendered(state, ctx, "warm"))
@@ -264,8 +261,7 @@ async def _run(url: str, workdir: Path) -> tuple[float, float]:
             outbox_times.append(await _outbox(state, worker, integration_id, f"o{n}"))
     worker.stop()
     await running
-    await state.executor.aclose()
-    state.db.dispose()
+    await state.aclose()
     return raw_times, outbox_times
 
 

@@ -16,7 +16,6 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -95,20 +94,14 @@ def _event(index: int, number: str) -> Any:
 async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
 
     from ringdesk.flows import on_event
-    from ringdesk.http.client import Executor
+    from ringdesk.http.request import HelpdeskRequest
     from ringdesk.integrations.service import create_integration
-    from ringdesk.metrics import Metrics
-    from ringdesk.screenpop.hub import Hub
-    from ringdesk.store.crypto import SecretBox
-    from ringdesk.store.db import Database
+    from ringdesk.runtime import start_services
     from ringdesk.store.tables import TemplateRow
 
     settings = migrated_settings(workdir)
-    database = Database(settings.database_url)
-    state = SimpleNamespace(settings=settings, db=database, metrics=Metrics(), hub=Hub())
-    state.crypto = SecretBox(settings.resolved_secret_key())
-    state.executor = Executor(settings, database, state=state)
-    with database.session() as session:
+    state = start_services(settings)
+    with state.database.session() as session:
         session.add(TemplateRow(id="bench", name="Bench", xml=_TEMPLATE.replace("BASE", base)))
         session.flush()
         row = create_integration(
@@ -122,9 +115,7 @@ async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
         row.status = "connected"
     sub = state.hub.subscribe("1001")
     results: dict[str, list[float]] = {"raw": [], "executor": [], "pop": [], "phonebook": []}
-    from ringdesk.integrations.context import load_context
-
-    ctx = await load_context(state, row.id)
+    ctx = await state.contexts.load(row.id)
 
     async with httpx.AsyncClient() as client:
 
@@ -151,12 +142,9 @@ async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
 
         async def executor(number: str) -> float:
             started = time.perf_counter()
-            response = await state.executor.request(
-                ctx,
-                scenario="bench",
-                method="GET",
-                url=f"{base}/contacts/search?phone={quote(number, safe='')}",
-            )
+            url = f"{base}/contacts/search?phone={quote(number, safe='')}"
+            request = HelpdeskRequest("GET", url, headers=ctx.scenario_headers)
+            response = await state.send(ctx, request, scenario="bench")
             response.json()
             return time.perf_counter() - started
 
@@ -185,8 +173,7 @@ async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
             if i >= WARMUP:
                 for kind, value in timed.items():
                     results[kind].append(value)
-    await state.executor.aclose()
-    database.dispose()
+    await state.aclose()
     return results
 
 

@@ -12,10 +12,18 @@ from fastapi.testclient import TestClient
 
 from ringdesk.api.app import create_app
 from ringdesk.config import Settings
-from ringdesk.store.admin_tokens import create_token
+from ringdesk.services import Services
+from ringdesk.store.admin import create_token
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
 from tests.pg import create_database, postgres_server
+from tests.services import close_leftovers, test_services
+
+
+@pytest.fixture(autouse=True)
+def _close_leftover_services() -> Iterator[None]:
+    yield
+    close_leftovers()
 
 
 @pytest.fixture(scope="session")
@@ -61,8 +69,14 @@ def admin_token(database: Database) -> str:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+def services(settings: Settings) -> Services:
+    """The services of the test's app (`client`), for tests that look inside it."""
+    return test_services(settings)
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[TestClient]:
+    with TestClient(create_app(services=services)) as test_client:
         yield test_client
 
 

@@ -2,14 +2,13 @@
 styles (plus an endless one for the 100-request cap) and a contact search.
 
 `FakeDesk` holds the data and records every request path; `desk.app()` is its ASGI app.
-`make_state(...)` builds the app-state namespace the flows expect, with the real executor.
+`make_state(...)` builds the services the flows expect (`ringdesk.testing.make_services`).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -88,13 +87,9 @@ class FakeDesk:
         return app
 
 
-def make_state(settings: Any, database: Any, *, retry: Any = None, **extra: Any) -> SimpleNamespace:
-    """The `app.state` the flows use: settings, db, the real executor (with `retry` policy),
-    hub, metrics."""
-    from ringdesk.http.client import Executor
-    from ringdesk.metrics import Metrics
-    from ringdesk.screenpop.hub import Hub
+def make_state(settings: Any, database: Any = None, *, retry: Any = None, **extra: Any) -> Any:
+    """The services the flows use, with `retry` inline retries (default: the fast ones)."""
+    from ringdesk.testing import FAST_RETRY
+    from tests.services import test_services
 
-    state = SimpleNamespace(settings=settings, db=database, hub=Hub(), metrics=Metrics(), **extra)
-    state.executor = Executor(settings, database, state=state, retry=retry)
-    return state
+    return test_services(settings, retry=retry or FAST_RETRY, **extra)

@@ -73,5 +73,5 @@ async def test_run_scenario_rejects_unknown_names():
 
 
 def test_format_run_without_exchanges():
-    text = format_run(ConsoleRun(scenario="users", ok=False, error="PeerError: boom"))
-    assert text.splitlines()[:2] == ["=== users: FAILED", "PeerError: boom"]
+    text = format_run(ConsoleRun(scenario="users", ok=False, error="HelpdeskError: boom"))
+    assert text.splitlines()[:2] == ["=== users: FAILED", "HelpdeskError: boom"]

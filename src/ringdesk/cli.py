@@ -62,7 +62,7 @@ def admin() -> None:
 @click.option("--label", default="", help="What the token is for.")
 def admin_create_token(label: str) -> None:
     """Print a new admin API token (stored hashed; shown only now)."""
-    from ringdesk.store.admin_tokens import create_token
+    from ringdesk.store.admin import create_token
     from ringdesk.store.db import Database
     from ringdesk.store.migrate import upgrade
 

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     ami_url: str | None = Field(default=None, repr=False)
     # Zone of PBX-local times in events (Yeastar CDR `time_start`).
     pbx_timezone: str = "UTC"
+    # A comment line on idle screen-pop streams, so proxies keep them open (C9).
+    sse_heartbeat_seconds: float = 15.0
 
     def resolved_secret_key(self) -> str:
         """The Fernet key for secrets at rest: the setting, or a generated 0600 key file."""

@@ -1,26 +1,36 @@
 """Test console (I3): run one scenario of a template against the real helpdesk with sample
 input, and return every request and response the executor made, secrets redacted.
 
-Works for a saved integration (`load_context`) and for a template being edited before it
-is saved (`console_context` builds the context from the XML and the typed connect values).
-Nothing is written to the database: user sync and contact search only fetch and map.
+The console runs the real flows and outbox handlers (contact search, user sync, and the
+create-contact, call-log and ticket deliverers with a job built from the sample by the same
+builders the outbox uses), so it shows byte for byte what production sends. It works for a
+saved integration and for a template being edited before it is saved (`console_context`
+builds the context from the XML and the typed connect values). Nothing is stored: user sync
+and contact search only fetch and map, and a created contact is not kept as a call's match.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ringdesk.errors import PeerError, RingdeskError
+from ringdesk.config import Settings
+from ringdesk.errors import HelpdeskError, InputError, RingdeskError
 from ringdesk.events.model import CallEvent
-from ringdesk.expressions import ExpressionError, gjson, gotemplate
-from ringdesk.flows.contacts import render_url, search_contacts
-from ringdesk.flows.numbers import normalise, region_from_options
+from ringdesk.expressions import ExpressionError
+from ringdesk.flows import calllog, createcontact, tickets
+from ringdesk.flows.contacts import search_contacts
 from ringdesk.flows.users import fetch_users
-from ringdesk.templates.model import RequestSpec, Template
+from ringdesk.flows.variables import ContactRef
+from ringdesk.http.client import Exchange
+from ringdesk.integrations.context import IntegrationContext, build_context, is_secret_name
+from ringdesk.outbox.jobs import ClaimedJob
+from ringdesk.services import Services
+from ringdesk.templates.model import Template
 
 __all__ = [
     "SCENARIOS",
@@ -29,10 +39,14 @@ __all__ = [
     "format_run",
     "run_scenario",
     "run_template_text",
+    "sample_event",
 ]
 
 SCENARIOS = ("contact-search", "users", "create-contact", "call-log", "ticket")
 _MAX_SAMPLE = 2000
+
+Sample = dict[str, str]
+Runner = Callable[[Services, IntegrationContext, Sample, list[Exchange]], Awaitable[dict[str, Any]]]
 
 
 @dataclass
@@ -62,11 +76,9 @@ def console_context(
     public_url: str,
     template_id: str = "console",
     options: Mapping[str, Any] | None = None,
-) -> Any:
+) -> IntegrationContext:
     """An integration context for an unsaved template: `fields` are the connect values
     (password fields and token-like names are treated as secrets, so they are redacted)."""
-    from ringdesk.integrations.context import build_context, is_secret_name
-
     secret_names = template.secret_field_names()
     plain: dict[str, str] = {}
     secrets: dict[str, str] = {}
@@ -87,130 +99,34 @@ def console_context(
     )
 
 
-def _exchange_dict(exchange: Any) -> dict[str, Any]:
-    if dataclasses.is_dataclass(exchange) and not isinstance(exchange, type):
-        data = dataclasses.asdict(exchange)
-    else:
-        names = [
-            "method",
-            "url",
-            "request_headers",
-            "request_body",
-            "status",
-            "response_headers",
-            "response_body",
-            "duration_ms",
-            "error",
-        ]
-        data = {name: getattr(exchange, name, None) for name in names}
-    for key, value in list(data.items()):
-        if isinstance(value, bytes):
-            data[key] = value.decode("utf-8", "replace")
-        elif isinstance(value, Mapping):
-            data[key] = dict(value)
-    return data
-
-
-def _redact(text: str, secrets: frozenset[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= 3:
-            text = text.replace(secret, "***")
-    return text
-
-
 async def run_scenario(
-    state: Any, ctx: Any, scenario: str, sample: Mapping[str, Any] | None = None
+    services: Services,
+    ctx: IntegrationContext,
+    scenario: str,
+    sample: Mapping[str, Any] | None = None,
 ) -> ConsoleRun:
     """Run `scenario` (one of SCENARIOS) for `ctx` with `sample` input (`phone`, `name`,
-    `first_name`, `last_name`, `direction`, `status`, `talk_seconds`, `extension`...).
-    Errors are reported in the run, never raised; raises ValueError for an unknown scenario."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"unknown scenario {scenario!r}; expected one of {', '.join(SCENARIOS)}")
+    `direction`, `status`, `talk_seconds`, `extension`, `owner`, `contact_id`...).
+    Errors are reported in the run, never raised; raises InputError for an unknown
+    scenario."""
+    runner = _RUNNERS.get(scenario)
+    if runner is None:
+        expected = ", ".join(SCENARIOS)
+        raise InputError([("scenario", f"unknown scenario {scenario!r}; expected {expected}")])
     sample = {str(k): "" if v is None else str(v)[:_MAX_SAMPLE] for k, v in (sample or {}).items()}
     run = ConsoleRun(scenario=scenario)
-    capture: list[Any] = []
+    capture: list[Exchange] = []
     try:
-        run.result = await _RUNNERS[scenario](state, ctx, sample, capture)
-    except (PeerError, RingdeskError, ExpressionError, LookupError, ValueError) as exc:
+        run.result = await runner(services, ctx, sample, capture)
+    except (HelpdeskError, RingdeskError, ExpressionError, LookupError, ValueError) as exc:
         run.ok = False
-        run.error = _redact(f"{type(exc).__name__}: {exc}", ctx.secret_values)
-    run.exchanges = [_exchange_dict(e) for e in capture]
+        run.error = ctx.redactor.text(f"{type(exc).__name__}: {exc}")
+    run.exchanges = [dataclasses.asdict(e) for e in capture]
     return run
 
 
-async def _contact_search(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any]
-) -> dict[str, Any]:
-    phone = sample.get("phone", "")
-    if not phone:
-        raise ValueError("sample.phone is required for contact-search")
-    types = [sample["contact_type"]] if sample.get("contact_type") else None
-    contacts = await search_contacts(state, ctx, phone, contact_types=types, capture=capture)
-    return {"contacts": [c.as_dict() for c in contacts]}
-
-
-async def _users(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any]
-) -> dict[str, Any]:
-    if ctx.template.user_association is None:
-        raise ValueError("the template has no UserAssociation section")
-    fetched = await fetch_users(state, ctx, capture=capture)
-    return {
-        "requests": fetched.requests,
-        "capped": fetched.capped,
-        "stop_reason": fetched.stop_reason,
-        "users": [dataclasses.asdict(u) for u in fetched.users],
-    }
-
-
-async def _send(
-    state: Any,
-    ctx: Any,
-    scenario: str,
-    spec: RequestSpec,
-    data: Mapping[str, str],
-    capture: list[Any],
-) -> Any:
-    url = render_url(spec.url, data)
-    body = gotemplate.render(spec.body, data, escape="json") if spec.body else None
-    return await state.executor.request(
-        ctx, scenario=scenario, method=spec.method.upper(), url=url, body=body, capture=capture
-    )
-
-
-async def _create_contact(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any]
-) -> dict[str, Any]:
-    section = ctx.template.create_contact
-    if section is None or not section.contact_types:
-        raise ValueError("the template has no CreateContact section")
-    wanted = sample.get("contact_type") or (ctx.options.get("create_contact") or {}).get(
-        "contact_type"
-    )
-    kind = next((t for t in section.contact_types if t.name == wanted), section.contact_types[0])
-    phone = sample.get("phone", "")
-    number = normalise(phone, region_from_options(ctx.options))
-    first, _, last = sample.get("name", "").partition(" ")
-    data = {
-        **ctx.variables,
-        "Phone": phone,
-        "BusinessNumber": number.e164 or phone,
-        "FirstName": sample.get("first_name", first) or phone,
-        "LastName": sample.get("last_name", last) or phone,
-        "CallId": sample.get("call_id", "console-test"),
-    }
-    for extra in kind.extra_variables:
-        if extra.source != "response":
-            data[extra.name] = gotemplate.render(extra.value, data)
-    response = await _send(state, ctx, "create_contact", kind.request, data, capture)
-    captured = {}
-    for extra in kind.extra_variables:
-        if extra.source == "response" and extra.path:
-            captured[extra.name] = gjson.get(response.content, extra.path).text
-    return {"contact_type": kind.name, "status": response.status, "variables": captured}
-
-
-def _sample_event(sample: dict[str, str]) -> CallEvent:
+def sample_event(sample: Mapping[str, str]) -> CallEvent:
+    """The `call.ended` event a console sample stands for."""
     direction = sample.get("direction", "inbound")
     phone = sample.get("phone", "")
     extension = sample.get("extension", "1001")
@@ -232,56 +148,117 @@ def _sample_event(sample: dict[str, str]) -> CallEvent:
     return CallEvent.model_validate(payload)
 
 
-async def _call_work(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any], section_name: str
+async def _contact_search(
+    services: Services, ctx: IntegrationContext, sample: Sample, capture: list[Exchange]
 ) -> dict[str, Any]:
-    from ringdesk.flows.variables import ContactRef, call_variables
+    phone = sample.get("phone", "")
+    if not phone:
+        raise InputError([("sample.phone", "a phone number to search for is required")])
+    types = [sample["contact_type"]] if sample.get("contact_type") else None
+    contacts = await search_contacts(services, ctx, phone, contact_types=types, capture=capture)
+    return {"contacts": [c.as_dict() for c in contacts]}
 
-    section = getattr(ctx.template, section_name)
-    if section is None or not section.request.url:
-        raise ValueError(f"the template has no {section_name} request")
-    options = ctx.options.get(section_name) or {}
-    if not isinstance(options, Mapping):
-        options = {}
-    options = {
-        "subject": options.get("subject", section.options.subject.default),
-        "description": options.get("description", section.options.description.default),
-        **{k: v for k, v in options.items() if k not in ("subject", "description")},
+
+async def _users(
+    services: Services, ctx: IntegrationContext, sample: Sample, capture: list[Exchange]
+) -> dict[str, Any]:
+    if ctx.template.user_association is None:
+        raise InputError([("scenario", "the template has no UserAssociation section")])
+    fetched = await fetch_users(services, ctx, capture=capture)
+    return {
+        "requests": fetched.requests,
+        "capped": fetched.capped,
+        "stop_reason": fetched.stop_reason,
+        "users": [dataclasses.asdict(u) for u in fetched.users],
     }
-    event = _sample_event(sample)
-    contact = ContactRef(
+
+
+def _job(
+    ctx: IntegrationContext,
+    kind: str,
+    key: str,
+    event: CallEvent,
+    payload: dict[str, Any],
+    prefetched: Any,
+) -> ClaimedJob:
+    """The job the outbox would hold for this sample (never stored)."""
+    return ClaimedJob(
+        id=0,
+        kind=kind,
+        integration_id=ctx.integration_id,
+        call_id=event.call_id,
+        idempotency_key=key,
+        payload=payload,
+        attempts=1,
+        prefetched=prefetched,
+    )
+
+
+async def _create_contact(
+    services: Services, ctx: IntegrationContext, sample: Sample, capture: list[Exchange]
+) -> dict[str, Any]:
+    section = ctx.template.create_contact
+    if section is None or not section.contact_types:
+        raise InputError([("scenario", "the template has no CreateContact section")])
+    event = sample_event(sample)
+    phone = sample.get("phone", "") or event.external_number()
+    payload = createcontact.create_contact_payload(
+        event, phone, sample.get("contact_type") or ctx.options.create_contact.contact_type
+    )
+    key = createcontact.create_contact_key(ctx.integration_id, event.call_id)
+    delivered = await createcontact.deliver(
+        services,
+        ctx,
+        _job(ctx, "create_contact", key, event, payload, None),
+        capture=capture,
+        store_match=False,
+    )
+    return delivered.result
+
+
+def _sample_contact(sample: Sample) -> ContactRef | None:
+    if not sample.get("contact_id"):
+        return None  # as in production: the contact is then searched live
+    return ContactRef(
         contact_type=sample.get("contact_type", ""),
-        id=sample.get("contact_id", ""),
+        id=sample["contact_id"],
         name=sample.get("name", ""),
         number=sample.get("phone", ""),
     )
-    variables = call_variables(
-        event,
-        tz=str(ctx.options.get("timezone") or "UTC"),
-        contact=contact,
-        owner=sample.get("owner", ""),
-        options=options,
-    )
-    scenario = "call_log" if section_name == "call_log" else "ticket"
-    response = await _send(
-        state, ctx, scenario, section.request, {**ctx.variables, **variables}, capture
-    )
-    return {"status": response.status, "variables": variables}
 
 
 async def _call_log(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any]
+    services: Services, ctx: IntegrationContext, sample: Sample, capture: list[Exchange]
 ) -> dict[str, Any]:
-    return await _call_work(state, ctx, sample, capture, "call_log")
+    event = sample_event(sample)
+    extension = event.extension
+    owner = sample.get("owner", "")
+    payload = calllog.call_log_payload(
+        event, extension=extension, owner=owner, extension_name=sample.get("extension_name", "")
+    )
+    key = calllog.call_log_key(ctx.integration_id, event.call_id, owner, extension)
+    job = _job(ctx, "call_log", key, event, payload, (_sample_contact(sample), False))
+    delivered = await calllog.deliver(services, ctx, job, capture=capture)
+    return delivered.result
 
 
 async def _ticket(
-    state: Any, ctx: Any, sample: dict[str, str], capture: list[Any]
+    services: Services, ctx: IntegrationContext, sample: Sample, capture: list[Exchange]
 ) -> dict[str, Any]:
-    return await _call_work(state, ctx, sample, capture, "ticket")
+    event = sample_event(sample)
+    payload = calllog.call_log_payload(
+        event,
+        extension=event.answered_by or event.extension,
+        owner=sample.get("owner", ""),
+        extension_name=sample.get("extension_name", ""),
+    )
+    key = tickets.ticket_key(ctx.integration_id, event.call_id)
+    job = _job(ctx, "ticket", key, event, payload, (_sample_contact(sample), False))
+    delivered = await tickets.deliver(services, ctx, job, capture=capture)
+    return delivered.result
 
 
-_RUNNERS = {
+_RUNNERS: dict[str, Runner] = {
     "contact-search": _contact_search,
     "users": _users,
     "create-contact": _create_contact,
@@ -296,34 +273,26 @@ async def run_template_text(
     *,
     fields: Mapping[str, str],
     sample: Mapping[str, str],
-    settings: Any,
+    settings: Settings,
 ) -> ConsoleRun:
-    """The `ringdesk template run` engine: parse `xml`, build a standalone executor on the
-    configured database (for the request log and the concurrency cap), run `scenario`."""
-    from types import SimpleNamespace
-
-    from ringdesk.http.client import Executor
-    from ringdesk.store.db import Database
+    """The `ringdesk template run` engine: parse `xml`, build the services on the configured
+    database (for the request log and the concurrency cap), run `scenario`."""
+    from ringdesk.runtime import start_services
     from ringdesk.store.migrate import upgrade
     from ringdesk.templates import load_xml
 
     template = load_xml(xml)
     upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    state = SimpleNamespace(settings=settings, db=database)
-    state.executor = Executor(settings, database, state=state)
+    services = start_services(settings)
     try:
         ctx = console_context(template, fields, public_url=settings.public_url)
-        return await run_scenario(state, ctx, scenario, sample)
+        return await run_scenario(services, ctx, scenario, sample)
     finally:
-        await state.executor.aclose()
-        database.dispose()
+        await services.aclose()
 
 
 def format_run(run: ConsoleRun) -> str:
     """Human-readable text of a run: each exchange (already redacted), then the result."""
-    import json
-
     lines: list[str] = []
     for number, exchange in enumerate(run.exchanges, 1):
         status = exchange.get("status") or exchange.get("error") or "no response"

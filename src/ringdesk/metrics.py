@@ -7,13 +7,10 @@ process reports the shared queue without keeping a counter in sync.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from ringdesk.store.tables import OutboxJob
 
 __all__ = ["CONTENT_TYPE", "Metrics"]
 
@@ -71,22 +68,17 @@ class Metrics:
         for status in ("pending", "failed"):
             self.outbox_depth.labels(status=status).set(0)
 
-    def refresh_outbox(self, session: Session, *, now: float | None = None) -> None:
-        """Set the outbox gauges from the `outbox` table."""
+    def set_outbox(
+        self, counts: Mapping[str, int], oldest_pending: float | None, *, now: float | None = None
+    ) -> None:
+        """Set the outbox gauges from the table's counts per status and the creation time
+        of its oldest pending job (read by `store.outbox.status_counts`)."""
         now = time.time() if now is None else now
-        counts = dict(
-            session.execute(
-                select(OutboxJob.status, func.count())
-                .where(OutboxJob.status.in_(("pending", "failed")))
-                .group_by(OutboxJob.status)
-            ).all()
-        )
         for status in ("pending", "failed"):
             self.outbox_depth.labels(status=status).set(counts.get(status, 0))
-        oldest = session.scalar(
-            select(func.min(OutboxJob.created_at)).where(OutboxJob.status == "pending")
+        self.outbox_oldest_age.set(
+            max(0.0, now - oldest_pending) if oldest_pending is not None else 0.0
         )
-        self.outbox_oldest_age.set(max(0.0, now - oldest) if oldest is not None else 0.0)
 
     def render(self) -> bytes:
         """The registry in Prometheus text format."""

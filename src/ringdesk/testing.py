@@ -1,5 +1,6 @@
-"""Public test doubles for ringdesk's PBX side: call-event builders, a signed webhook
-sender, and `FakeAMIServer`, a tiny Asterisk Manager Interface server.
+"""Public test support: `make_services` (the real services, wired as a process wires them,
+with quick inline retries), call-event builders, a signed webhook sender, and
+`FakeAMIServer`, a tiny Asterisk Manager Interface server.
 
 `FakeAMIServer` is the agreed stand-in for Asterisk (not packaged for Debian here): an
 asyncio TCP server speaking the AMI line protocol — banner, Login response, then the
@@ -13,16 +14,43 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ringdesk.config import Settings
 from ringdesk.events.webhook import SIGNATURE_HEADER, sign
+from ringdesk.retry import RetryPolicy
+from ringdesk.services import Services
 
 __all__ = [
+    "FAST_RETRY",
     "FakeAMIServer",
     "ami_call_script",
     "call_event",
+    "make_services",
     "signed_headers",
     "yeastar_call_state",
     "yeastar_cdr",
 ]
+
+
+# Inline retries in milliseconds, so a test of a flaky helpdesk takes no seconds.
+FAST_RETRY = RetryPolicy(
+    base=0.01,
+    max_delay=0.05,
+    max_attempts=4,
+    jitter=0.0,
+    max_retry_after=15.0,
+    cap_retry_after=False,
+)
+
+
+def make_services(
+    settings: Settings, *, retry: RetryPolicy = FAST_RETRY, **options: Any
+) -> Services:
+    """The services a process would build from `settings` (`runtime.start_services`), with
+    `FAST_RETRY` inline retries unless `retry` says otherwise; `options` go to
+    `build_services` (clock, transport, metrics, timeout). Close them with `aclose()`."""
+    from ringdesk.runtime import start_services
+
+    return start_services(settings, retry=retry, **options)
 
 
 def call_event(

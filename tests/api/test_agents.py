@@ -11,15 +11,15 @@ import pytest
 from ringdesk.api.app import create_app
 from ringdesk.screenpop.agent_tokens import agent_key
 from tests.live import serve_app
+from tests.services import test_services
 
 
 @pytest.fixture
 def live(settings):
     """The app on a real uvicorn server, with a short heartbeat."""
-    app = create_app(settings)
-    app.state.sse_heartbeat_seconds = 0.05
-    with serve_app(app) as url:
-        yield app, url
+    services = test_services(settings.model_copy(update={"sse_heartbeat_seconds": 0.05}))
+    with serve_app(create_app(services=services)) as url:
+        yield services, url
 
 
 def _read_until(lines, predicate, limit=200):
@@ -53,16 +53,16 @@ def test_published_pop_arrives_as_sse(live, settings):
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = response.iter_lines()
         _read_until(lines, lambda line: line == ": connected")
-        app.state.hub.publish("1001", {"name": 'Zoë "Zed" Ölund', "number": "+4930123456"})
-        app.state.hub.publish("1002", {"name": "not for 1001"})
+        app.hub.publish("1001", {"name": 'Zoë "Zed" Ölund', "number": "+4930123456"})
+        app.hub.publish("1002", {"name": "not for 1001"})
         seen = _read_until(lines, lambda line: line.startswith("data: "))
         assert "event: pop" in seen
         pop = json.loads(seen[-1].removeprefix("data: "))
         assert pop["name"] == 'Zoë "Zed" Ölund'
         _read_until(lines, lambda line: line == ": heartbeat")
     # The server notices the client left and unsubscribes.
-    _wait(lambda: app.state.hub.subscriber_count("1001") == 0)
-    assert "ringdesk_screen_pops_total 1.0" in app.state.metrics.render().decode()
+    _wait(lambda: app.hub.subscriber_count("1001") == 0)
+    assert "ringdesk_screen_pops_total 1.0" in app.metrics.render().decode()
 
 
 def test_admin_token_may_read_any_extension(live, admin_token):

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from ringdesk.events.webhook import SIGNATURE_HEADER, sign
 from ringdesk.events.yeastar import url_token
-from ringdesk.store.tables import CallEvent as CallEventRow
+from ringdesk.store.tables import CallEventRow
 from ringdesk.testing import call_event, signed_headers, yeastar_call_state, yeastar_cdr
 
 SECRET = "test-webhook-secret"  # the `settings` fixture's webhook secret
@@ -98,11 +98,11 @@ def test_oversized_body_is_413(client):
     assert _post(client, raw).status_code == 413
 
 
-def test_events_are_counted_in_metrics(client):
+def test_events_are_counted_in_metrics(client, services):
     """Accepted and duplicate events show in the call-events counter (covers I8)."""
     _post(client, call_event("call.ringing", "c-3"))
     _post(client, call_event("call.ringing", "c-3"))
-    text = client.app.state.metrics.render().decode()
+    text = services.metrics.render().decode()
     assert (
         'ringdesk_call_events_total{outcome="accepted",source="webhook",type="call.ringing"} 1.0'
         in text

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ringdesk.store import templates_repo
+from ringdesk.store import templates as templates_repo
 from ringdesk.store.db import Database
 from ringdesk.store.tables import TemplateRow
-from ringdesk.templates.library import builtin_ids, load_row, seed_builtin
+from ringdesk.templates import load_xml
+from ringdesk.templates.library import builtin_ids
+
+seed_builtin = templates_repo.seed_builtin
 
 
 def test_seed_is_idempotent_and_refreshes_changed_builtins(database):
@@ -20,7 +23,7 @@ def test_seed_is_idempotent_and_refreshes_changed_builtins(database):
         assert seed_builtin(session) == ["zendesk"]
         row = session.get(TemplateRow, "zendesk")
         assert row.builtin is True
-        assert load_row(row).general.name == "Zendesk"
+        assert load_xml(row.xml).general.name == "Zendesk"
         assert templates_repo.count_custom(session) == 0
 
 

@@ -8,12 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ringdesk.auth.oauth2 import (
-    TokenError,
     authorize_url,
     code_exchange_request,
     parse_token_response,
     refresh_request,
 )
+from ringdesk.errors import TokenResponseError
 from ringdesk.templates.model import OAuth2, Refresh
 
 VARS = {"client_id": "cid 1", "client_secret": "csecret", "RefreshToken": "r/1+2", "sub": "acme"}
@@ -67,7 +67,7 @@ def test_authorize_url_keeps_what_the_template_already_set():
 def test_code_exchange_request(content_type, decode):
     oauth = OAuth2(token_url="https://{{.sub}}.example/token", token_content_type=content_type)
     request = code_exchange_request(oauth, VARS, code="c0de", redirect_uri="https://rd/cb")
-    assert (request.method, request.url, request.content_type) == (
+    assert (request.method, request.url, request.headers["Content-Type"]) == (
         "POST",
         "https://acme.example/token",
         content_type,
@@ -145,5 +145,5 @@ def test_token_responses(text, access, refresh, expires):
     ids=["error-body-with-200", "no-token", "empty-token", "bad-json", "bad-expiry"],
 )
 def test_token_failures(text, message):
-    with pytest.raises(TokenError, match=message):
+    with pytest.raises(TokenResponseError, match=message):
         parse_token_response(text)

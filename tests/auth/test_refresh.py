@@ -18,13 +18,12 @@ from tests.integrations.support import (
     insert_template,
     make_state,
     oauth_xml,
+    send,
 )
 from tests.live import serve_app
 
 from ringdesk.auth.scheduler import refresh_due
-from ringdesk.errors import PeerError
-from ringdesk.integrations.context import load_context
-from ringdesk.metrics import Metrics
+from ringdesk.errors import HelpdeskError
 from ringdesk.store.tables import Integration
 
 
@@ -68,7 +67,7 @@ class Provider:
         return JSONResponse({"me": "ok"})
 
     def _stored_refresh(self) -> str:
-        with self.state.db.session() as session:
+        with self.state.database.session() as session:
             row = session.get(Integration, 1)
             return str(self.state.crypto.decrypt(row.secrets).get("RefreshToken"))
 
@@ -105,11 +104,9 @@ async def test_401_triggers_one_refresh_and_retry_with_rotation_stored_first(
     """A8 + A6: 401 → refresh → retry succeeds; the rotated refresh token was in the
     database before the new access token reached the helpdesk."""
     state, provider = _setup(settings, database, fake, base)
-    ctx = await load_context(state, 1)
-    response = await state.executor.request(
-        ctx, scenario="users", method="GET", url=f"{base}/api/me"
-    )
-    await state.executor.aclose()
+    ctx = await state.contexts.load(1)
+    response = await send(state, ctx, scenario="users", method="GET", url=f"{base}/api/me")
+    await state.aclose()
     assert response.json() == {"me": "ok"}
     assert len(fake.paths("/oauth/token")) == 1
     assert [s.headers["authorization"] for s in fake.paths("/api/me")] == [
@@ -125,23 +122,20 @@ async def test_401_triggers_one_refresh_and_retry_with_rotation_stored_first(
 async def test_concurrent_401s_refresh_once(settings, database, fake, base):
     """Refreshes of one integration are serialised; late comers reuse the new token."""
     state, _ = _setup(settings, database, fake, base)
-    ctx = await load_context(state, 1)
+    ctx = await state.contexts.load(1)
     await asyncio.gather(
-        *(
-            state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
-            for _ in range(8)
-        )
+        *(send(state, ctx, scenario="u", method="GET", url=f"{base}/api/me") for _ in range(8))
     )
-    await state.executor.aclose()
+    await state.aclose()
     assert len(fake.paths("/oauth/token")) == 1
 
 
 @SQLITE_ONLY
 async def test_token_near_expiry_is_refreshed_before_the_request(settings, database, fake, base):
     state, _ = _setup(settings, database, fake, base, expires_at=time.time() + 10)
-    ctx = await load_context(state, 1)
-    await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
-    await state.executor.aclose()
+    ctx = await state.contexts.load(1)
+    await send(state, ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.aclose()
     assert [s.headers["authorization"] for s in fake.paths("/api/me")] == ["Bearer at-1"]
 
 
@@ -151,10 +145,9 @@ async def test_error_body_with_200_marks_needs_reconnect(settings, database, fak
     reason kept (redacted), work told to retry later, nothing else sent."""
     state, provider = _setup(settings, database, fake, base)
     provider.fail_with = {"error": "invalid_grant", "error_description": "rt-0 was revoked"}
-    state.metrics = Metrics()
-    ctx = await load_context(state, 1)
-    with pytest.raises(PeerError) as caught:
-        await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    ctx = await state.contexts.load(1)
+    with pytest.raises(HelpdeskError) as caught:
+        await send(state, ctx, scenario="u", method="GET", url=f"{base}/api/me")
     assert caught.value.retryable is True
     assert "rt-0" not in str(caught.value)
     with database.session() as session:
@@ -162,10 +155,10 @@ async def test_error_body_with_200_marks_needs_reconnect(settings, database, fak
         assert row.status == "needs_reconnect"
         assert "invalid_grant" in row.status_message
         assert "rt-0" not in row.status_message
-    fresh = await load_context(state, 1)
-    with pytest.raises(PeerError, match="reconnected"):
-        await state.executor.request(fresh, scenario="u", method="GET", url=f"{base}/api/me")
-    await state.executor.aclose()
+    fresh = await state.contexts.load(1)
+    with pytest.raises(HelpdeskError, match="reconnected"):
+        await send(state, fresh, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.aclose()
     assert len(fake.paths("/api/me")) == 1
     failures = state.metrics.registry.get_sample_value(
         "ringdesk_token_refresh_failures_total", {"helpdesk": "oa"}
@@ -177,10 +170,10 @@ async def test_error_body_with_200_marks_needs_reconnect(settings, database, fak
 async def test_refused_refresh_token_marks_needs_reconnect(settings, database, fake, base):
     state, provider = _setup(settings, database, fake, base)
     provider.refresh = "rt-other"  # the provider no longer knows ours → HTTP 400
-    ctx = await load_context(state, 1)
-    with pytest.raises(PeerError):
-        await state.executor.request(ctx, scenario="u", method="GET", url=f"{base}/api/me")
-    await state.executor.aclose()
+    ctx = await state.contexts.load(1)
+    with pytest.raises(HelpdeskError):
+        await send(state, ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    await state.aclose()
     with database.session() as session:
         assert session.get(Integration, 1).status == "needs_reconnect"
 
@@ -196,8 +189,10 @@ async def test_scheduled_refresh(
 ):
     """A6: interval blank = 25 minutes, 0 = never."""
     state, _ = _setup(settings, database, fake, base, interval=interval)
-    done = await refresh_due(state, time.time() + minutes_later * 60)
-    await state.executor.aclose()
+    done = await refresh_due(
+        state.database, state.contexts, state.tokens, time.time() + minutes_later * 60
+    )
+    await state.aclose()
     assert (done == [1]) is refreshed
     assert len(fake.paths("/oauth/token")) == (1 if refreshed else 0)
     with database.session() as session:

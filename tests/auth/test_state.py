@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.integrations.support import add_integration, insert_template, make_state, template_xml
 
-from ringdesk.auth.state import StateError, consume_state, issue_state
+from ringdesk.auth.state import consume_state, issue_state
+from ringdesk.errors import OAuthStateError
 
 KEY = "k" * 32
 
@@ -21,16 +22,16 @@ def test_state_is_single_use(database, integration_id):
         token = issue_state(session, KEY, integration_id, now=1000.0)
     with database.session() as session:
         assert consume_state(session, KEY, token, now=1001.0) == integration_id
-    with database.session() as session, pytest.raises(StateError, match="already used"):
+    with database.session() as session, pytest.raises(OAuthStateError, match="already used"):
         consume_state(session, KEY, token, now=1002.0)
 
 
 def test_forged_and_expired_states_are_refused(database, integration_id):
     with database.session() as session:
         token = issue_state(session, KEY, integration_id, now=1000.0, ttl=60)
-    with database.session() as session, pytest.raises(StateError, match="invalid"):
+    with database.session() as session, pytest.raises(OAuthStateError, match="invalid"):
         consume_state(session, "another-key-xxxxxxxxxxxxxxxxxxxxx", token, now=1001.0)
-    with database.session() as session, pytest.raises(StateError, match="invalid"):
+    with database.session() as session, pytest.raises(OAuthStateError, match="invalid"):
         consume_state(session, KEY, token[:-2] + "xx", now=1001.0)
-    with database.session() as session, pytest.raises(StateError, match="expired"):
+    with database.session() as session, pytest.raises(OAuthStateError, match="expired"):
         consume_state(session, KEY, token, now=1061.0)

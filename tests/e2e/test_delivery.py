@@ -13,11 +13,12 @@ from sqlalchemy import select
 from ringdesk.api.app import create_app
 from ringdesk.events.intake import store_event
 from ringdesk.events.model import CallEvent
-from ringdesk.outbox import enqueue
-from ringdesk.outbox.worker import OutboxWorker
+from ringdesk.runtime import outbox_worker
+from ringdesk.store.outbox import enqueue
 from ringdesk.store.tables import CallMatch, HelpdeskUser, OutboxJob
 from tests.live import serve_app
 from tests.outbox.helpers import FakeHelpdesk, add_integration, template_xml
+from tests.services import test_services
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +34,9 @@ def helpdesk() -> Iterator[tuple[FakeHelpdesk, str]]:
 
 @pytest.fixture
 async def ringdesk(settings):
-    app = create_app(settings)
-    yield app.state
-    await app.state.executor.aclose()
-    app.state.db.dispose()
+    services = test_services(settings)
+    yield services
+    await services.aclose()
 
 
 def setup(
@@ -49,11 +49,11 @@ def setup(
     search=True,
 ):
     integration = add_integration(
-        state.db,
+        state.database,
         xml=template_xml(url, skip_unanswered=skip_unanswered, search=search),
         options=options,
     )
-    with state.db.session() as session:
+    with state.database.session() as session:
         for ext in users:
             session.add(HelpdeskUser(integration_id=integration, user_id=f"u-{ext}", extension=ext))
     return integration
@@ -78,15 +78,15 @@ def event(**fields: Any) -> CallEvent:
 
 
 async def deliver(state) -> None:
-    await OutboxWorker(state).run_until_idle()
+    await outbox_worker(state).run_until_idle()
 
 
 async def drain(state, rounds: int = 20) -> None:
     """Deliver until nothing is pending, skipping backoff and deferral waits."""
-    worker = OutboxWorker(state)
+    worker = outbox_worker(state)
     for _ in range(rounds):
         await worker.run_until_idle()
-        with state.db.session() as session:
+        with state.database.session() as session:
             waiting = list(session.scalars(select(OutboxJob).where(OutboxJob.status == "pending")))
             for job in waiting:
                 job.next_attempt_at = 0
@@ -95,7 +95,7 @@ async def drain(state, rounds: int = 20) -> None:
 
 
 def jobs(state) -> list[OutboxJob]:
-    with state.db.session() as session:
+    with state.database.session() as session:
         return list(session.scalars(select(OutboxJob).order_by(OutboxJob.id)))
 
 
@@ -215,7 +215,7 @@ async def test_created_contact_is_used_by_the_call_log(helpdesk, ringdesk):
     """covers N1–N3: the contact body is valid JSON, the id is kept, the log links it."""
     fake, url = helpdesk
     integration = setup(ringdesk, url, options={"ticket": {"enabled": False}})
-    with ringdesk.db.session() as session:
+    with ringdesk.database.session() as session:
         for _ in range(2):  # the ringing flow may run twice: still one job (N3)
             enqueue(
                 session,
@@ -239,7 +239,7 @@ async def test_created_contact_is_used_by_the_call_log(helpdesk, ringdesk):
         "first_name": 'Zoë "Zed"',
         "phone": "+4930123456",
     }
-    with ringdesk.db.session() as session:
+    with ringdesk.database.session() as session:
         match = session.scalar(select(CallMatch))
         assert (match.contact_id, match.contact_type) == ("contacts-1", "Contacts")
     created = next(j for j in jobs(ringdesk) if j.kind == "create_contact")
@@ -265,7 +265,7 @@ async def test_permanent_failure_is_visible_and_retried_by_hand(helpdesk, ringde
     """covers L3: a 4xx fails the job; the admin API lists it and retries it."""
     from fastapi.testclient import TestClient
 
-    from ringdesk.store.admin_tokens import create_token
+    from ringdesk.store.admin import create_token
 
     fake, url = helpdesk
     setup(ringdesk, url, options={"ticket": {"enabled": False}})
@@ -276,9 +276,9 @@ async def test_permanent_failure_is_visible_and_retried_by_hand(helpdesk, ringde
     assert job.status == "failed"
     assert "422" in job.last_error
     fake.app.router.routes.pop(0)
-    with ringdesk.db.session() as session:
+    with ringdesk.database.session() as session:
         token = create_token(session, "t")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(services=test_services(settings))) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         listed = client.get("/api/v1/outbox", params={"status": "failed"}).json()
         assert [j["id"] for j in listed] == [job.id]
@@ -319,7 +319,7 @@ async def test_demo_helpdesk_gets_the_contact_and_one_call_log(ringdesk):
     with serve_app(create_demo_app(store=store)) as url:
         integration = add_demo_integration(ringdesk, url, ticket=True)
         unknown = "+4930999888"
-        with ringdesk.db.session() as session:
+        with ringdesk.database.session() as session:
             enqueue(
                 session,
                 kind="create_contact",
@@ -359,8 +359,9 @@ def test_running_service_delivers_posted_events(helpdesk, settings):
 
     fake, url = helpdesk
     live = settings.model_copy(update={"run_workers": True, "outbox_poll_seconds": 30.0})
-    with TestClient(create_app(live)) as client:
-        setup(client.app.state, url, options={"ticket": {"enabled": False}}, search=False)
+    services = test_services(live)
+    with TestClient(create_app(services=services)) as client:
+        setup(services, url, options={"ticket": {"enabled": False}}, search=False)
         body = json.dumps(event(call_id="svc-1").as_payload()).encode()
         headers = signed_headers(body, settings.webhook_secret)
         response = client.post("/api/v1/events", content=body, headers=headers)

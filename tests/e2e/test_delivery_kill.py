@@ -18,14 +18,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from ringdesk.api.app import create_app
 from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
 from ringdesk.demo.store import DemoStore, Fault
 from ringdesk.events.intake import store_event
-from ringdesk.services import start
 from ringdesk.store.tables import CallMatch, Integration, OutboxJob
+from ringdesk.store.templates import seed_builtin_safely
 from tests.e2e.test_delivery import event
 from tests.live import serve_app
+from tests.services import test_services
 
 pytestmark = pytest.mark.e2e
 
@@ -81,11 +81,10 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(settings, tmp_path)
     log_path = tmp_path / "worker.log"
     store = DemoStore()
     store.set_fault(Fault(status=503, count=8, retry_after=0, latency_ms=50))
-    app = create_app(settings)
-    state = app.state
+    state = test_services(settings)
     with serve_app(create_demo_app(store=store)) as url:
         integration = add_demo_integration(state, url)
-        with state.db.session() as session:
+        with state.database.session() as session:
             for n in range(CALLS):
                 # As if the ringing flow had matched the caller (no live lookup per log).
                 session.add(
@@ -111,12 +110,11 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(settings, tmp_path)
                 worker.wait()
         worker = start_worker(settings, log_path)
         try:
-            assert wait_until(lambda: done_count(state.db) == CALLS, 60), log_path.read_text()
+            assert wait_until(lambda: done_count(state.database) == CALLS, 60), log_path.read_text()
         finally:
             worker.send_signal(signal.SIGTERM)
             worker.wait(timeout=30)
-    await state.executor.aclose()
-    state.db.dispose()
+    await state.aclose()
 
     snapshot = store.snapshot()
     assert snapshot["duplicates"] == 0
@@ -129,8 +127,8 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(settings, tmp_path)
 
 def add_demo_integration(state, url: str, *, ticket: bool = False) -> int:
     """The built-in demo template, connected with the demo's API token."""
-    start(state.db)  # what the service does before its first request: seed the built-ins
-    with state.db.session() as session:
+    seed_builtin_safely(state.database)  # what the service does at start: seed the built-ins
+    with state.database.session() as session:
         row = Integration(
             template_id="demo",
             name="Demo",

@@ -9,13 +9,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from ringdesk.api.app import create_app
-from ringdesk.outbox import enqueue
+from ringdesk.store.outbox import enqueue
 from ringdesk.store.tables import OutboxJob
 from tests.e2e.test_delivery import event, setup
 from tests.e2e.test_delivery_kill import start_worker, wait_until
 from tests.live import serve_app
 from tests.outbox.helpers import FakeHelpdesk
+from tests.services import test_services
 
 pytestmark = [pytest.mark.e2e, pytest.mark.pg]
 
@@ -33,12 +33,11 @@ def counts(database) -> dict[str, int]:
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_two_processes_deliver_a_thousand_logs_once(settings, tmp_path):
     fake = FakeHelpdesk()
-    app = create_app(settings)
-    state = app.state
+    state = test_services(settings)
     with serve_app(fake.app) as url:
         integration = setup(state, url, options={"ticket": {"enabled": False}}, search=False)
         payload = event().as_payload()
-        with state.db.session() as session:
+        with state.database.session() as session:
             for n in range(JOBS):
                 enqueue(
                     session,
@@ -55,14 +54,14 @@ async def test_two_processes_deliver_a_thousand_logs_once(settings, tmp_path):
                 )
         workers = [start_worker(settings, tmp_path / f"w{i}.log") for i in range(2)]
         try:
-            finished = wait_until(lambda: counts(state.db).get("done", 0) == JOBS, 120)
+            finished = wait_until(lambda: counts(state.database).get("done", 0) == JOBS, 120)
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
             for worker in workers:
                 worker.wait(timeout=30)
-    state.db.dispose()
-    assert finished, counts(state.db)
+    await state.aclose()
+    assert finished, counts(state.database)
     keys = Counter(record["key"] for record in fake.records["calls"])
     assert len(keys) == JOBS
     assert fake.duplicates == 0  # no job was sent by both processes

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ringdesk.api.app import create_app
 from ringdesk.events.simulate import call_script, post_events
-from ringdesk.store.tables import CallEvent as CallEventRow
+from ringdesk.store.tables import CallEventRow
 from tests.live import serve_app
 
 

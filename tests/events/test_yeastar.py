@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from ringdesk.errors import EventFormatError
 from ringdesk.events import yeastar
 from ringdesk.testing import yeastar_call_state, yeastar_cdr
 
@@ -194,7 +195,7 @@ def test_cdr_times_and_extras():
 )
 def test_bad_payloads_name_the_field(body, field):
     """Unreadable Yeastar payloads name the field at fault."""
-    with pytest.raises(yeastar.YeastarFormatError) as info:
+    with pytest.raises(EventFormatError) as info:
         yeastar.parse(body, now=NOW)
     assert info.value.problems[0]["field"] == field
 

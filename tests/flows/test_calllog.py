@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from ringdesk.events.model import CallEvent
-from ringdesk.flows._delivery import DEFAULT_CALL_LOG_DESCRIPTION, call_log_options
 from ringdesk.flows.calllog import log_targets
+from ringdesk.integrations.options import DEFAULT_CALL_LOG_DESCRIPTION, effective_options
 from ringdesk.templates.model import CallLog, CallLogOptions, OptionFlag, OptionText, Template
 
 
@@ -104,16 +104,15 @@ def template(**options: Any) -> Template:
 )
 def test_call_log_options(tpl, chosen, expected):
     """covers L2: options the template exposes override its defaults."""
-    got = call_log_options(tpl, chosen)
+    got = vars(effective_options(tpl, chosen).call_log)
     assert {k: got[k] for k in expected} == expected
 
 
 def test_prefetch_contacts_reads_a_claimed_batch_per_integration_and_call(database):
     """Call logs/tickets of a claimed batch get their stored match (or "a create-contact job
     is unfinished: wait") from one batched read, keyed by integration AND call (L1, N1)."""
-    from ringdesk.flows._delivery import prefetch_contacts
-    from ringdesk.outbox import enqueue
-    from ringdesk.outbox.queue import ClaimedJob
+    from ringdesk.flows.delivery import prefetch_contacts
+    from ringdesk.store.outbox import ClaimedJob, enqueue
     from ringdesk.store.tables import CallMatch
     from tests.outbox.helpers import add_integration
 

@@ -9,19 +9,22 @@ import pytest
 
 from ringdesk.flows.contacts import (
     Contact,
-    build_query,
     field_values,
     map_contacts,
     popup_url,
     render_path,
-    render_url,
+    search_request,
 )
+from ringdesk.http.request import render_url
+from ringdesk.integrations.context import build_context
 from ringdesk.templates.model import (
     ContactMapping,
+    ContactSearch,
     ContactType,
     MappedField,
     Popup,
     RequestSpec,
+    Template,
 )
 
 BODY = json.dumps(
@@ -192,9 +195,21 @@ def test_nothing_found(body):
     assert map_contacts(BASIC, body, variables={}, phone="1") == []
 
 
-def test_build_query_url_escapes_the_phone():
+def test_search_request_url_escapes_the_phone():
     """covers C2: the number and connect variables are URL-escaped into the query URL."""
-    query = build_query(BASIC, {"api_key": "k&y"}, "+49 30 123")
+    ctx = build_context(
+        integration_id=1,
+        name="t",
+        template_id="t",
+        template=Template(contact_search=ContactSearch(contact_types=(BASIC,))),
+        fields={"api_key": "k&y"},
+        secrets={},
+        persisted={},
+        options={},
+        status="connected",
+        public_url="http://127.0.0.1",
+    )
+    query = search_request(ctx, BASIC, "+49 30 123")
     params = parse_qs(urlsplit(query.url).query)
     assert params == {"phone": ["+49 30 123"], "k": ["k&y"]}
     assert query.method == "GET"

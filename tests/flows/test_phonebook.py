@@ -7,6 +7,7 @@ import pytest
 from ringdesk.flows import phonebook
 from ringdesk.flows.contacts import Contact
 from ringdesk.integrations.context import build_context
+from ringdesk.store import phonebook as phonebook_repo
 from ringdesk.store.tables import Integration, TemplateRow
 from ringdesk.templates.model import (
     ContactMapping,
@@ -89,7 +90,7 @@ async def _sync(settings, database, desk, options, max_requests=100):
             ctx = context(integration_id, template, options)
             outcome = await phonebook.sync_phonebook(state, ctx, max_requests=max_requests)
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     return integration_id, outcome
 
 
@@ -107,12 +108,12 @@ async def test_sync_pages_and_lookup_finds_every_form(settings, database):
     assert list(outcome.types) == ["Contacts"]  # "Leads" was not chosen
     with database.session() as session:
         for phone in ("+4930123400" + "3", "030 1234003", "0049301234003", "4930 1234003"):
-            (entry,) = phonebook.lookup(session, phone, region="DE")
+            (entry,) = phonebook_repo.lookup(session, phone, region="DE")
             assert (entry.contact_id, entry.name) == ("3", "P3 Test"), phone
             assert entry.popup_url == "https://crm.example/c/3"
-        (mobile,) = phonebook.lookup(session, "+491705550002", integration_id=integration_id)
+        (mobile,) = phonebook_repo.lookup(session, "+491705550002", integration_id=integration_id)
         assert mobile.contact_id == "2"
-        assert phonebook.lookup(session, "+4930999999", region="DE") == []
+        assert phonebook_repo.lookup(session, "+4930999999", region="DE") == []
 
 
 async def test_sync_cap_is_reported_and_keeps_old_rows(settings, database):
@@ -139,48 +140,50 @@ def test_store_contacts_prunes_and_dedupes(database):
     )
     other = Contact("Contacts", "2", {"FirstName": "B", "BusinessNumber": "1001"})
     with database.session() as session:
-        written = phonebook.store_contacts(
+        written = phonebook_repo.store_contacts(
             session, integration_id, "Contacts", [same, other], "DE", prune=True
         )
         assert written == 2  # the two forms of one number are one row
-        assert [e.contact_id for e in phonebook.lookup(session, "1001", region="DE")] == ["2"]
+        assert [e.contact_id for e in phonebook_repo.lookup(session, "1001", region="DE")] == ["2"]
     with database.session() as session:
-        phonebook.store_contacts(session, integration_id, "Contacts", [other], "DE", prune=True)
-        assert phonebook.lookup(session, "+4930123456") == []
+        phonebook_repo.store_contacts(
+            session, integration_id, "Contacts", [other], "DE", prune=True
+        )
+        assert phonebook_repo.lookup(session, "+4930123456") == []
 
 
 @pytest.mark.parametrize("chunk", [500, 1], ids=["one-query", "chunked"])
 def test_store_contacts_without_prune_updates_only_the_given_contacts(database, monkeypatch, chunk):
     """covers C8 (the live search refreshes the phonebook): an update touches only the
     given contacts' rows, in place, and leaves the rest of the synced phonebook alone."""
-    monkeypatch.setattr(phonebook, "_ID_CHUNK", chunk)
+    monkeypatch.setattr(phonebook_repo, "_ID_CHUNK", chunk)
     integration_id = integration(database)
     first = Contact("Contacts", "1", {"FirstName": "A", "BusinessNumber": "+4930111111"})
     second = Contact("Contacts", "2", {"FirstName": "B", "BusinessNumber": "+4930222222"})
     with database.session() as session:
-        phonebook.store_contacts(
+        phonebook_repo.store_contacts(
             session, integration_id, "Contacts", [first, second], "DE", prune=True
         )
-        (before,) = phonebook.lookup(session, "+4930111111", region="DE")
+        (before,) = phonebook_repo.lookup(session, "+4930111111", region="DE")
         first_row_id = before.id
     renamed = Contact("Contacts", "1", {"FirstName": "Anna", "BusinessNumber": "+4930111111"})
     new = Contact("Contacts", "3", {"FirstName": "C", "BusinessNumber": "+4930333333"})
     with database.session() as session:
-        written = phonebook.store_contacts(
+        written = phonebook_repo.store_contacts(
             session, integration_id, "Contacts", [renamed, new], "DE", prune=False
         )
         assert written == 2
     with database.session() as session:
-        (updated,) = phonebook.lookup(session, "+4930111111", region="DE")
+        (updated,) = phonebook_repo.lookup(session, "+4930111111", region="DE")
         assert (updated.id, updated.name) == (first_row_id, "Anna")
-        assert [e.name for e in phonebook.lookup(session, "+4930222222", region="DE")] == ["B"]
-        assert [e.name for e in phonebook.lookup(session, "+4930333333", region="DE")] == ["C"]
+        assert [e.name for e in phonebook_repo.lookup(session, "+4930222222", region="DE")] == ["B"]
+        assert [e.name for e in phonebook_repo.lookup(session, "+4930333333", region="DE")] == ["C"]
 
 
 @pytest.mark.parametrize("phone", ["", "abc"], ids=["empty", "letters"])
 def test_lookup_of_nothing_is_empty(database, phone):
     with database.session() as session:
-        assert phonebook.lookup(session, phone) == []
+        assert phonebook_repo.lookup(session, phone) == []
 
 
 async def test_background_round_syncs_integrations_that_chose_types(settings, database):
@@ -188,21 +191,13 @@ async def test_background_round_syncs_integrations_that_chose_types(settings, da
     skips the others, and survives a failing helpdesk."""
     from pathlib import Path
 
-    from cryptography.fernet import Fernet
-
     import ringdesk
-    from ringdesk.http.retry import RetryPolicy
     from ringdesk.integrations.service import create_integration
-    from ringdesk.store.crypto import SecretBox
+    from ringdesk.retry import RetryPolicy
 
     xml = (Path(ringdesk.__file__).parent / "templates" / "builtin" / "demo.xml").read_text()
     desk = FakeDesk(contacts=people(3))
-    state = make_state(
-        settings,
-        database,
-        retry=RetryPolicy(max_attempts=1),
-        crypto=SecretBox(Fernet.generate_key().decode()),
-    )
+    state = make_state(settings, database, retry=RetryPolicy(max_attempts=1))
     with serve_app(desk.app()) as base:
         with database.session() as session:
             session.add(TemplateRow(id="demo", name="Demo", xml=xml))
@@ -226,9 +221,9 @@ async def test_background_round_syncs_integrations_that_chose_types(settings, da
         try:
             outcomes = await phonebook.sync_all(state)
         finally:
-            await state.executor.aclose()
+            await state.aclose()
     assert list(outcomes) == [ids[0]]
     assert outcomes[ids[0]]["contacts"] == 3
     with database.session() as session:
-        (entry,) = phonebook.lookup(session, "030 1234002", region="DE")
+        (entry,) = phonebook_repo.lookup(session, "030 1234002", region="DE")
         assert entry.integration_id == ids[0]

@@ -15,9 +15,9 @@ from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
 from ringdesk.events.model import CallEvent
 from ringdesk.flows import screenpop
 from ringdesk.flows.contacts import Contact
-from ringdesk.flows.phonebook import lookup, store_contacts
-from ringdesk.http.retry import RetryPolicy
 from ringdesk.integrations.context import build_context
+from ringdesk.retry import RetryPolicy
+from ringdesk.store.phonebook import lookup, store_contacts
 from ringdesk.store.tables import CallMatch, Integration, OutboxJob, TemplateRow
 from ringdesk.templates import load_xml
 from tests.fakedesk import make_state
@@ -78,7 +78,7 @@ async def _run(settings, database, ctx, event, *, retry=None):
     try:
         last = await screenpop.pop_for_integration(state, ctx, event)
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     pops = []
     while not sub.queue.empty():
         pops.append(sub.queue.get_nowait())
@@ -205,13 +205,10 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
 ):
     """covers C9 via `flows.on_event`: connected integrations pop, others do not; an options
     change is used on the next call (the context cache follows the row)."""
-    from cryptography.fernet import Fernet
-
     from ringdesk.flows import on_event
     from ringdesk.integrations.service import create_integration
-    from ringdesk.store.crypto import SecretBox
 
-    state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+    state = make_state(settings, database)
     with database.session() as session:
         session.add(TemplateRow(id="demo", name="Demo", xml=DEMO_XML))
         session.flush()
@@ -237,7 +234,7 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
             }
         await on_event(state, ringing("+4940123", call_id="x2"))
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     pops = []
     while not sub.queue.empty():
         pops.append(sub.queue.get_nowait())
@@ -253,12 +250,9 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
 async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
     """covers F2 via on_event: call_ringing (with the matched contact's fields) and
     call_answered follow-ups reach the helpdesk."""
-    from cryptography.fernet import Fernet
-
     from ringdesk.demo.store import DemoStore
     from ringdesk.flows import on_event
     from ringdesk.integrations.service import create_integration
-    from ringdesk.store.crypto import SecretBox
 
     follow_ups = """
     <Request trigger="call_ringing" method="GET">
@@ -271,7 +265,7 @@ async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
     xml = DEMO_XML.replace("</FollowUpRequests>", follow_ups, 1)
     store = DemoStore()
     with serve_app(create_demo_app(store=store)) as base:
-        state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+        state = make_state(settings, database)
         with database.session() as session:
             session.add(TemplateRow(id="demo", name="Demo", xml=xml))
             session.flush()
@@ -291,7 +285,7 @@ async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
             )
             await on_event(state, answered)
         finally:
-            await state.executor.aclose()
+            await state.aclose()
     paths = [entry["path"] for entry in store.snapshot()["log"]]
     with database.session() as session:
         contact_id = session.scalar(select(CallMatch.contact_id).where(CallMatch.call_id == "f1"))
@@ -303,12 +297,9 @@ async def test_cached_contexts_follow_template_and_status_changes_at_once(settin
     """covers C9 (cached contexts stay correct): the pop's contexts are reused while nothing
     changes, rebuilt as soon as the integration row or its template row changes, and dropped
     when the integration is no longer connected."""
-    from cryptography.fernet import Fernet
-
     from ringdesk.integrations.service import create_integration
-    from ringdesk.store.crypto import SecretBox
 
-    state = make_state(settings, database, crypto=SecretBox(Fernet.generate_key().decode()))
+    state = make_state(settings, database)
     with database.session() as session:
         session.add(TemplateRow(id="demo", name="Demo", xml=DEMO_XML))
         session.flush()
@@ -323,8 +314,8 @@ async def test_cached_contexts_follow_template_and_status_changes_at_once(settin
         row.status = "connected"
         integration_id = row.id
     try:
-        (first,) = screenpop._prepare(state)
-        (again,) = screenpop._prepare(state)
+        (first,) = state.contexts.connected()
+        (again,) = state.contexts.connected()
         assert again is first
         assert first.max_concurrent == 4
 
@@ -333,17 +324,17 @@ async def test_cached_contexts_follow_template_and_status_changes_at_once(settin
             template.xml = template.xml.replace(
                 "<MaxConcurrentRequests>4<", "<MaxConcurrentRequests>2<"
             )
-        (edited,) = screenpop._prepare(state)
+        (edited,) = state.contexts.connected()
         assert edited.max_concurrent == 2
 
         with database.session() as session:
             session.get(Integration, integration_id).name = "Renamed"
-        (renamed,) = screenpop._prepare(state)
+        (renamed,) = state.contexts.connected()
         assert renamed.name == "Renamed"
 
         with database.session() as session:
             session.get(Integration, integration_id).status = "disconnected"
-        assert screenpop._prepare(state) == []
-        assert integration_id not in state.screenpop_contexts
+        assert state.contexts.connected() == []
+        assert state.contexts.cached(integration_id) is None
     finally:
-        await state.executor.aclose()
+        await state.aclose()

@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from ringdesk.events.model import CallEvent
-from ringdesk.flows._delivery import (
+from ringdesk.flows.tickets import wants_ticket
+from ringdesk.integrations.options import (
     DEFAULT_TICKET_DESCRIPTION,
     DEFAULT_TICKET_SUBJECT,
-    ticket_options,
+    TicketOptions,
+    effective_options,
 )
-from ringdesk.flows.tickets import wants_ticket
 from ringdesk.templates.model import Template, Ticket
 
 
@@ -54,11 +55,12 @@ def test_wants_ticket(when, ticketed):
 
 def test_ticket_option_defaults_and_bad_when():
     """covers T2: spec default texts; an unknown `when` falls back to always."""
-    got = ticket_options(Template(ticket=Ticket(enabled=True)), {"ticket": {"when": "sometimes"}})
-    assert got == {
-        "enabled": True,
-        "when": "always",
-        "subject": DEFAULT_TICKET_SUBJECT,
-        "description": DEFAULT_TICKET_DESCRIPTION,
-    }
-    assert ticket_options(Template(), {}) == {"enabled": False}
+    template = Template(ticket=Ticket(enabled=True))
+    got = effective_options(template, {"ticket": {"when": "sometimes"}}).ticket
+    assert got == TicketOptions(
+        enabled=True,
+        when="always",
+        subject=DEFAULT_TICKET_SUBJECT,
+        description=DEFAULT_TICKET_DESCRIPTION,
+    )
+    assert effective_options(Template(), {}).ticket.enabled is False

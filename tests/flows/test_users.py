@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ringdesk.flows import users as user_flow
 from ringdesk.integrations.context import build_context
+from ringdesk.store import users as users_repo
 from ringdesk.store.tables import Extension, HelpdeskUser, Integration, TemplateRow
 from ringdesk.templates.model import (
     Pagination,
@@ -96,12 +97,12 @@ async def test_sync_pages_through_every_mode(settings, database, path, paginatio
             ctx = _ctx(integration_id, _template(base + path, pagination))
             result = await user_flow.sync_users(state, ctx)
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     assert result.summary() == {"requests": requests, "users": 5, "capped": False}
     assert len(desk.paths) == requests
     assert all(s in p for s, p in zip(seen, desk.paths, strict=True))
     with database.session() as session:
-        rows = user_flow.list_users(session, integration_id)
+        rows = users_repo.list_users(session, integration_id)
         assert sorted(r.user_id for r in rows) == [f"u{i}" for i in range(1, 6)]
         u1 = next(r for r in rows if r.user_id == "u1")
         assert (u1.first_name, u1.last_name, u1.email) == ("First1", "Last1", "user1@example.com")
@@ -118,7 +119,7 @@ async def test_sync_stops_at_the_cap_and_reports_it(settings, database):
             ctx = _ctx(integration_id, _template(base + "/endless/users", spec))
             result = await user_flow.sync_users(state, ctx)
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     assert result.summary() == {"requests": 100, "users": 100, "capped": True}
     assert len(desk.paths) == 100
 
@@ -132,21 +133,21 @@ async def test_resync_keeps_associations_and_prunes_departed_users(settings, dat
             ctx = _ctx(integration_id, _template(base + "/none/users", Pagination()))
             await user_flow.sync_users(state, ctx)
             with database.session() as session:
-                user_flow.set_extension(session, integration_id, "u2", "1002")
+                users_repo.set_extension(session, integration_id, "u2", "1002")
             desk.users = [u for u in desk.users if u["id"] != "u5"]
             desk.users[1]["last_name"] = "Renamed"
             await user_flow.sync_users(state, ctx)
     finally:
-        await state.executor.aclose()
+        await state.aclose()
     with database.session() as session:
-        rows = {r.user_id: r for r in user_flow.list_users(session, integration_id)}
+        rows = {r.user_id: r for r in users_repo.list_users(session, integration_id)}
     assert sorted(rows) == ["u1", "u2", "u3", "u4"]
     assert (rows["u2"].extension, rows["u2"].last_name) == ("1002", "Renamed")
 
 
 def _seed_users(database, integration_id, users):
     with database.session() as session:
-        user_flow.store_users(session, integration_id, users, prune=True)
+        users_repo.store_users(session, integration_id, users, prune=True)
 
 
 def test_auto_association_matches_email_case_insensitively(database):
@@ -172,15 +173,15 @@ def test_auto_association_matches_email_case_insensitively(database):
             ]
         )
     with database.session() as session:
-        user_flow.set_extension(session, integration_id, "d", "1002")  # manual first
+        users_repo.set_extension(session, integration_id, "d", "1002")  # manual first
     with database.session() as session:
-        made = user_flow.auto_associate(session, integration_id)
+        made = users_repo.auto_associate(session, integration_id)
     assert made == [("a", "1001")]
     with database.session() as session:
         got = dict(session.execute(select(HelpdeskUser.user_id, HelpdeskUser.extension)).all())
         assert got == {"a": "1001", "b": None, "c": None, "d": "1002"}
-        assert user_flow.owner_for_extension(session, integration_id, "1001") == "a"  # U6
-        assert user_flow.owner_for_extension(session, integration_id, "1003") is None
+        assert users_repo.owner_of(session, integration_id, "1001") == "a"  # U6
+        assert users_repo.owner_of(session, integration_id, "1003") == ""
 
 
 def test_manual_association_moves_an_extension(database):
@@ -189,13 +190,13 @@ def test_manual_association_moves_an_extension(database):
     R = user_flow.UserRecord
     _seed_users(database, integration_id, [R("a"), R("b")])
     with database.session() as session:
-        user_flow.set_extension(session, integration_id, "a", "1001")
-        user_flow.set_extension(session, integration_id, "b", "1001")
-        assert user_flow.owner_for_extension(session, integration_id, "1001") == "b"
-        user_flow.set_extension(session, integration_id, "b", None)
-        assert user_flow.owner_for_extension(session, integration_id, "1001") is None
+        users_repo.set_extension(session, integration_id, "a", "1001")
+        users_repo.set_extension(session, integration_id, "b", "1001")
+        assert users_repo.owner_of(session, integration_id, "1001") == "b"
+        users_repo.set_extension(session, integration_id, "b", None)
+        assert users_repo.owner_of(session, integration_id, "1001") == ""
         with pytest.raises(LookupError):
-            user_flow.set_extension(session, integration_id, "zzz", "1")
+            users_repo.set_extension(session, integration_id, "zzz", "1")
 
 
 @pytest.mark.parametrize(

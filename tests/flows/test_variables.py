@@ -14,6 +14,7 @@ from ringdesk.flows.variables import (
     format_duration,
     local_time,
 )
+from ringdesk.integrations.options import CallLogOptions
 
 START = 1732521600  # 2024-11-25 08:00:00 UTC
 
@@ -99,7 +100,7 @@ def test_all_variables_of_an_answered_call():
         tz="Europe/Berlin",
         contact=ContactRef("Contacts", "c-7", "Ada Lovelace", "+4930123456"),
         owner="u-1",
-        options={"subject": "", "description": "", "play_recording": True},
+        options=opts(play_recording=True),
         extension_name="Front desk",
     )
     assert values == {
@@ -130,6 +131,11 @@ def test_all_variables_of_an_answered_call():
     }
 
 
+def opts(**given):
+    """Call-log options with empty texts unless given."""
+    return CallLogOptions(**{"subject": "", "description": "", **given})
+
+
 @pytest.mark.parametrize(
     ("fields", "options", "record"),
     [
@@ -142,7 +148,9 @@ def test_all_variables_of_an_answered_call():
 )
 def test_record_path(fields, options, record):
     """RecordPath is empty without a recording or with play-recording off (L2)."""
-    values = call_variables(ended(**fields), tz="UTC", contact=None, owner="", options=options)
+    values = call_variables(
+        ended(**fields), tz="UTC", contact=None, owner="", options=opts(**options)
+    )
     assert values["RecordPath"] == record
 
 
@@ -153,11 +161,11 @@ def test_subject_and_description_render_with_the_other_variables():
         tz="UTC",
         contact=None,
         owner="",
-        options={
-            "subject": "{{.Communication_Type}} {{.Call_Status}} - from {{.Call_From}}",
-            "description": "Call: {{.Time}} {{.Call_Log_Status}} to {{.Call_To}}"
+        options=opts(
+            subject="{{.Communication_Type}} {{.Call_Status}} - from {{.Call_From}}",
+            description="Call: {{.Time}} {{.Call_Log_Status}} to {{.Call_To}}"
             " {{.Talk_Duration}} re {{.Subject}}",
-        },
+        ),
     )
     assert values["Subject"] == "Inbound Missed - from +4930123456"
     assert values["Description"] == (
@@ -172,7 +180,7 @@ def test_without_contact_the_number_is_the_contact_number():
         tz="UTC",
         contact=None,
         owner="",
-        options={},
+        options=opts(),
         extension="1002",
     )
     assert values["ContactNumber"] == "+441"

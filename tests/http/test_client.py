@@ -9,12 +9,10 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ringdesk.errors import PeerError
+from ringdesk.errors import HelpdeskError
 from ringdesk.http.client import Exchange
-from ringdesk.http.requestlog import list_entries
-from ringdesk.http.retry import RetryPolicy
-from ringdesk.integrations.context import load_context
-from ringdesk.metrics import Metrics
+from ringdesk.retry import RetryPolicy
+from ringdesk.store.requestlog import list_entries
 from tests.integrations.support import (
     SQLITE_ONLY,
     FakeHelpdesk,
@@ -22,6 +20,7 @@ from tests.integrations.support import (
     insert_template,
     json_ok,
     make_state,
+    send,
     sequence,
     slow,
     template_xml,
@@ -57,7 +56,7 @@ async def _ctx(settings, database, *, cap=5, headers="", retry=None):
     integration_id = add_integration(
         state, "fake", fields={"username": "ada", "password": "s3cret-canary-PW"}
     )
-    return state, await load_context(state, integration_id)
+    return state, await state.contexts.load(integration_id)
 
 
 async def test_cap_holds_under_200_concurrent_requests(settings, database, fake, server):
@@ -65,12 +64,9 @@ async def test_cap_holds_under_200_concurrent_requests(settings, database, fake,
     fake.on("/slow", slow(0.01))
     state, ctx = await _ctx(settings, database, cap=5)
     results = await asyncio.gather(
-        *(
-            state.executor.request(ctx, scenario="test", method="GET", url=f"{server}/slow")
-            for _ in range(200)
-        )
+        *(send(state, ctx, scenario="test", method="GET", url=f"{server}/slow") for _ in range(200))
     )
-    await state.executor.aclose()
+    await state.aclose()
     assert all(r.status == 200 for r in results)
     assert len(fake.paths("/slow")) == 200
     assert fake.max_in_flight <= 5
@@ -83,8 +79,8 @@ async def test_basic_auth_header_and_custom_headers(settings, database, fake, se
     fake.on("/me", json_ok({"me": 1}))
     headers = '<Header name="X-User" description="">{{.username}}-x</Header>'
     state, ctx = await _ctx(settings, database, headers=headers)
-    response = await state.executor.request(ctx, scenario="users", method="GET", url=f"{server}/me")
-    await state.executor.aclose()
+    response = await send(state, ctx, scenario="users", method="GET", url=f"{server}/me")
+    await state.aclose()
     assert response.json() == {"me": 1}
     seen = fake.paths("/me")[0]
     assert seen.headers["authorization"] == "Basic YWRhOnMzY3JldC1jYW5hcnktUFc="
@@ -97,11 +93,16 @@ async def test_custom_authorization_header_overrides_auth(settings, database, fa
     fake.on("/me", json_ok())
     headers = '<Header name="Authorization" description="">Token {{.username}}</Header>'
     state, ctx = await _ctx(settings, database, headers=headers)
-    await state.executor.request(ctx, scenario="users", method="GET", url=f"{server}/me")
-    await state.executor.request(
-        ctx, scenario="follow_up", method="GET", url=f"{server}/me", apply_custom_headers=False
+    await send(state, ctx, scenario="users", method="GET", url=f"{server}/me")
+    await send(
+        state,
+        ctx,
+        scenario="follow_up",
+        method="GET",
+        url=f"{server}/me",
+        apply_custom_headers=False,
     )
-    await state.executor.aclose()
+    await state.aclose()
     first, second = fake.paths("/me")
     assert first.headers["authorization"] == "Token ada"
     assert second.headers["authorization"].startswith("Basic ")  # H2: not on follow-ups
@@ -115,10 +116,8 @@ async def test_retry_after_two_seconds_is_honoured(settings, database, fake, ser
         sequence(json_ok({"slow": "down"}, 429, {"Retry-After": "2"}), json_ok({"ok": 1})),
     )
     state, ctx = await _ctx(settings, database)
-    response = await state.executor.request(
-        ctx, scenario="t", method="GET", url=f"{server}/limited"
-    )
-    await state.executor.aclose()
+    response = await send(state, ctx, scenario="t", method="GET", url=f"{server}/limited")
+    await state.aclose()
     assert response.status == 200
     first, second = fake.paths("/limited")
     assert second.at - first.at >= 2.0
@@ -132,9 +131,8 @@ async def test_three_500s_then_200_is_one_success(settings, database, fake, serv
         sequence(json_ok({}, 500), json_ok({}, 500), json_ok({}, 500), json_ok({"n": 4})),
     )
     state, ctx = await _ctx(settings, database)
-    state.metrics = Metrics()
-    response = await state.executor.request(ctx, scenario="t", method="GET", url=f"{server}/flaky")
-    await state.executor.aclose()
+    response = await send(state, ctx, scenario="t", method="GET", url=f"{server}/flaky")
+    await state.aclose()
     assert response.json() == {"n": 4}
     assert len(fake.paths("/flaky")) == 4
     # I8: every attempt is counted by helpdesk (template id) and status.
@@ -148,19 +146,23 @@ async def test_post_is_not_retried_without_idempotency_key(settings, database, f
     """A POST without a key is sent once; the error says a retry may help later."""
     fake.on("/logs", json_ok({}, 503))
     state, ctx = await _ctx(settings, database)
-    with pytest.raises(PeerError) as caught:
-        await state.executor.request(
-            ctx, scenario="t", method="POST", url=f"{server}/logs", body="{}"
-        )
+    with pytest.raises(HelpdeskError) as caught:
+        await send(state, ctx, scenario="t", method="POST", url=f"{server}/logs", body="{}")
     assert caught.value.retryable is True
     assert caught.value.status == 503
     assert len(fake.paths("/logs")) == 1
     fake.seen.clear()
     fake.on("/logs", sequence(json_ok({}, 503), json_ok({"id": 1}, 201)))
-    response = await state.executor.request(
-        ctx, scenario="t", method="POST", url=f"{server}/logs", body="{}", idempotency_key="call-1"
+    response = await send(
+        state,
+        ctx,
+        scenario="t",
+        method="POST",
+        url=f"{server}/logs",
+        body="{}",
+        idempotency_key="call-1",
     )
-    await state.executor.aclose()
+    await state.aclose()
     assert response.status == 201
     sent = fake.paths("/logs")
     assert len(sent) == 2
@@ -171,9 +173,9 @@ async def test_post_is_not_retried_without_idempotency_key(settings, database, f
 async def test_4xx_is_final_and_not_retryable(settings, database, fake, server):
     fake.on("/bad", json_ok({"error": "nope"}, 422))
     state, ctx = await _ctx(settings, database)
-    with pytest.raises(PeerError) as caught:
-        await state.executor.request(ctx, scenario="t", method="GET", url=f"{server}/bad")
-    await state.executor.aclose()
+    with pytest.raises(HelpdeskError) as caught:
+        await send(state, ctx, scenario="t", method="GET", url=f"{server}/bad")
+    await state.aclose()
     assert (caught.value.retryable, caught.value.status) == (False, 422)
     assert len(fake.paths("/bad")) == 1
 
@@ -188,9 +190,9 @@ async def test_response_size_limit(settings, database, fake, server):
 
     fake.on("/big", big)
     state, ctx = await _ctx(settings, database)
-    with pytest.raises(PeerError, match="more than 1000 bytes") as caught:
-        await state.executor.request(ctx, scenario="t", method="GET", url=f"{server}/big")
-    await state.executor.aclose()
+    with pytest.raises(HelpdeskError, match="more than 1000 bytes") as caught:
+        await send(state, ctx, scenario="t", method="GET", url=f"{server}/big")
+    await state.aclose()
     assert caught.value.retryable is False
 
 
@@ -221,10 +223,10 @@ async def test_connection_reset_mid_body_is_retried_for_get(settings, database):
     port = server.sockets[0].getsockname()[1]
     state, ctx = await _ctx(settings, database)
     async with server:
-        response = await state.executor.request(
-            ctx, scenario="t", method="GET", url=f"http://127.0.0.1:{port}/x"
+        response = await send(
+            state, ctx, scenario="t", method="GET", url=f"http://127.0.0.1:{port}/x"
         )
-    await state.executor.aclose()
+    await state.aclose()
     assert response.json() == {"ok": True}
     assert calls == 2
 
@@ -236,14 +238,15 @@ async def test_request_log_is_redacted_and_trimmed(settings, database, fake, ser
     state, ctx = await _ctx(settings, database)
     capture: list[Exchange] = []
     for n in range(5):
-        await state.executor.request(
+        await send(
+            state,
             ctx,
             scenario="users",
             method="GET",
             url=f"{server}/echo?n={n}&api_key=s3cret-canary-PW&access_token=abc123",
             capture=capture,
         )
-    await state.executor.aclose()
+    await state.aclose()
     with database.session() as session:
         rows = list_entries(session, ctx.integration_id)
     assert len(rows) == 3
@@ -269,17 +272,17 @@ async def test_cap_holds_across_two_processes_on_postgres(settings, fake, server
         insert_template(db_a, "fake", _basic_template(3))
         state_a, state_b = make_state(settings, db_a), make_state(settings, db_b)
         integration_id = add_integration(state_a, "fake", fields={"username": "u"})
-        ctx_a = await load_context(state_a, integration_id)
-        ctx_b = await load_context(state_b, integration_id)
+        ctx_a = await state_a.contexts.load(integration_id)
+        ctx_b = await state_b.contexts.load(integration_id)
         await asyncio.gather(
             *(
-                s.executor.request(c, scenario="t", method="GET", url=f"{server}/slow")
+                send(s, c, scenario="t", method="GET", url=f"{server}/slow")
                 for _ in range(30)
                 for s, c in ((state_a, ctx_a), (state_b, ctx_b))
             )
         )
-        await state_a.executor.aclose()
-        await state_b.executor.aclose()
+        await state_a.aclose()
+        await state_b.aclose()
     finally:
         db_a.dispose()
         db_b.dispose()
@@ -296,7 +299,7 @@ async def test_peer_error_message_hides_secrets(settings, database, fake, server
 
     fake.on("/echo", echo)
     state, ctx = await _ctx(settings, database, retry=RetryPolicy(max_attempts=1))
-    with pytest.raises(PeerError) as caught:
-        await state.executor.request(ctx, scenario="t", method="GET", url=f"{server}/echo")
-    await state.executor.aclose()
+    with pytest.raises(HelpdeskError) as caught:
+        await send(state, ctx, scenario="t", method="GET", url=f"{server}/echo")
+    await state.aclose()
     assert "YWRhOnMzY3JldC1jYW5hcnktUFc=" not in str(caught.value)

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from ringdesk.errors import PeerError
+from ringdesk.errors import HelpdeskError
 from ringdesk.http.guard import is_public_address
-from ringdesk.integrations.context import load_context
 from tests.integrations.support import (
     FakeHelpdesk,
     add_integration,
     insert_template,
     json_ok,
     make_state,
+    send,
     template_xml,
 )
 from tests.live import serve_app
@@ -57,13 +57,13 @@ async def test_executor_refuses_loopback_unless_allowed(settings, database, host
             settings.model_copy(update={"allow_private_networks": False}), database
         )
         integration_id = add_integration(guarded, "fake")
-        ctx = await load_context(guarded, integration_id)
-        with pytest.raises(PeerError, match="non-public address") as caught:
-            await guarded.executor.request(ctx, scenario="t", method="GET", url=target)
+        ctx = await guarded.contexts.load(integration_id)
+        with pytest.raises(HelpdeskError, match="non-public address") as caught:
+            await send(guarded, ctx, scenario="t", method="GET", url=target)
         assert caught.value.retryable is False
-        await guarded.executor.aclose()
+        await guarded.aclose()
         open_state = make_state(settings, database)  # allow_private_networks=True
-        response = await open_state.executor.request(ctx, scenario="t", method="GET", url=target)
-        await open_state.executor.aclose()
+        response = await send(open_state, ctx, scenario="t", method="GET", url=target)
+        await open_state.aclose()
     assert response.status == 200
     assert len(fake.paths("/x")) == 1  # the refused request never reached the server

@@ -13,10 +13,9 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ringdesk import __version__
-from ringdesk.errors import PeerError
-from ringdesk.http.redirects import MAX_REDIRECTS, RedirectError, next_request
-from ringdesk.http.requestlog import list_entries
-from ringdesk.integrations.context import load_context
+from ringdesk.errors import HelpdeskError
+from ringdesk.http.redirects import MAX_REDIRECTS, next_request
+from ringdesk.store.requestlog import list_entries
 from tests.integrations.support import (
     SQLITE_ONLY,
     FakeHelpdesk,
@@ -24,6 +23,7 @@ from tests.integrations.support import (
     insert_template,
     json_ok,
     make_state,
+    send,
     template_xml,
 )
 from tests.live import serve_app
@@ -122,7 +122,7 @@ def test_an_upgrade_to_https_on_the_same_host_keeps_credentials(start, location,
     ],
 )
 def test_unusable_locations_are_refused(location, reason):
-    with pytest.raises(RedirectError, match=reason):
+    with pytest.raises(HelpdeskError, match=reason):
         next_request(_post(), 302, location)
 
 
@@ -158,14 +158,14 @@ async def test_redirects_are_followed_within_and_across_origins(settings, databa
         home.on("/moved", _redirect(f"{away_url}/landing", 307))
         away.on("/landing", json_ok({"where": "away"}, status=201))
         state, integration_id = await _ctx(settings, database)
-        ctx = await load_context(state, integration_id)
-        same = await state.executor.request(
-            ctx, scenario="call_log", method="POST", url=f"{home_url}/old", body='{"n":1}'
+        ctx = await state.contexts.load(integration_id)
+        same = await send(
+            state, ctx, scenario="call_log", method="POST", url=f"{home_url}/old", body='{"n":1}'
         )
-        other = await state.executor.request(
-            ctx, scenario="call_log", method="POST", url=f"{home_url}/moved", body='{"n":2}'
+        other = await send(
+            state, ctx, scenario="call_log", method="POST", url=f"{home_url}/moved", body='{"n":2}'
         )
-        await state.executor.aclose()
+        await state.aclose()
     assert same.json() == {"where": "new"}
     (new,) = home.paths("/new")
     assert (new.method, new.body) == ("POST", b'{"n":1}')  # 307 repeats the request
@@ -184,10 +184,10 @@ async def test_a_redirect_loop_fails_without_retry(settings, database):
     with serve_app(fake.app()) as url:
         fake.on("/loop", _redirect("/loop"))
         state, integration_id = await _ctx(settings, database)
-        ctx = await load_context(state, integration_id)
-        with pytest.raises(PeerError, match=f"more than {MAX_REDIRECTS} redirects") as caught:
-            await state.executor.request(ctx, scenario="users", method="GET", url=f"{url}/loop")
-        await state.executor.aclose()
+        ctx = await state.contexts.load(integration_id)
+        with pytest.raises(HelpdeskError, match=f"more than {MAX_REDIRECTS} redirects") as caught:
+            await send(state, ctx, scenario="users", method="GET", url=f"{url}/loop")
+        await state.aclose()
     assert caught.value.retryable is False
     assert len(fake.paths("/loop")) == MAX_REDIRECTS + 1
 
@@ -213,12 +213,10 @@ async def test_default_headers_gzip_and_no_shared_cookies(settings, database):
         fake.on("/packed", compressed)
         fake.on("/next", json_ok())
         state, integration_id = await _ctx(settings, database)
-        ctx = await load_context(state, integration_id)
-        packed = await state.executor.request(
-            ctx, scenario="users", method="GET", url=f"{url}/packed"
-        )
-        await state.executor.request(ctx, scenario="users", method="GET", url=f"{url}/next")
-        await state.executor.aclose()
+        ctx = await state.contexts.load(integration_id)
+        packed = await send(state, ctx, scenario="users", method="GET", url=f"{url}/packed")
+        await send(state, ctx, scenario="users", method="GET", url=f"{url}/next")
+        await state.aclose()
     assert packed.json() == {"packed": True}
     first = fake.paths("/packed")[0].headers
     assert first["user-agent"] == f"ringdesk/{__version__}"
@@ -235,8 +233,9 @@ async def test_extra_headers_do_not_follow_a_redirect_to_another_origin(settings
         home.on("/hook", _redirect(f"{away_url}/hook", 307))
         away.on("/hook", json_ok())
         state, integration_id = await _ctx(settings, database)
-        ctx = await load_context(state, integration_id)
-        await state.executor.request(
+        ctx = await state.contexts.load(integration_id)
+        await send(
+            state,
             ctx,
             scenario="follow_up",
             method="POST",
@@ -245,7 +244,7 @@ async def test_extra_headers_do_not_follow_a_redirect_to_another_origin(settings
             extra_headers={"X-Freshdesk-Token": "fd-secret-999"},
             apply_custom_headers=False,
         )
-        await state.executor.aclose()
+        await state.aclose()
     assert home.paths("/hook")[0].headers["x-freshdesk-token"] == "fd-secret-999"
     assert "x-freshdesk-token" not in away.paths("/hook")[0].headers
 
@@ -258,12 +257,12 @@ async def test_user_and_password_in_the_url_are_sent_as_basic_auth(settings, dat
     with serve_app(fake.app()) as url:
         fake.on("/me", json_ok())
         state, integration_id = await _ctx(settings, database)
-        ctx = await load_context(state, integration_id)
+        ctx = await state.contexts.load(integration_id)
         with_userinfo = url.replace("http://", "http://api%40key:X%3Ay@")
-        await state.executor.request(
-            ctx, scenario="users", method="GET", url=f"{with_userinfo}/me", apply_auth=False
+        await send(
+            state, ctx, scenario="users", method="GET", url=f"{with_userinfo}/me", apply_auth=False
         )
-        await state.executor.aclose()
+        await state.aclose()
     sent = fake.paths("/me")[0].headers["authorization"]
     assert sent == "Basic " + base64.b64encode(b"api@key:X:y").decode()
     with database.session() as session:

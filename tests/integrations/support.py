@@ -1,6 +1,6 @@
-"""Test support for integrations, auth and the executor: template XML builders, a state
-object like `app.state` bound to the test's event loop, and a scriptable fake helpdesk
-served over real sockets (`tests.live.serve_app`)."""
+"""Test support for integrations, auth and the executor: template XML builders, services
+bound to the test's event loop, and a scriptable fake helpdesk served over real sockets
+(`tests.live.serve_app`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,17 +15,19 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from tests.services import test_services
 
 from ringdesk.config import Settings
-from ringdesk.http.client import Executor
-from ringdesk.http.retry import RetryPolicy
+from ringdesk.http.client import HelpdeskResponse
+from ringdesk.http.request import HelpdeskRequest
+from ringdesk.integrations.context import IntegrationContext
 from ringdesk.integrations.service import create_integration
-from ringdesk.store.crypto import SecretBox
+from ringdesk.retry import RetryPolicy
+from ringdesk.services import Services
 from ringdesk.store.db import Database
 from ringdesk.store.tables import TemplateRow
 from ringdesk.templates import load_xml
-
-FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
+from ringdesk.testing import FAST_RETRY
 
 
 def template_xml(
@@ -89,17 +90,19 @@ def insert_template(database: Database, template_id: str, xml: str) -> None:
 
 
 def make_state(
-    settings: Settings, database: Database, *, retry: RetryPolicy = FAST_RETRY, **kwargs: Any
-) -> SimpleNamespace:
-    """An `app.state` look-alike whose executor lives on the calling test's event loop."""
-    state = SimpleNamespace(settings=settings, db=database, metrics=None)
-    state.crypto = SecretBox(settings.resolved_secret_key())
-    state.executor = Executor(settings, database, state=state, retry=retry, **kwargs)
-    return state
+    settings: Settings,
+    database: Database | None = None,
+    *,
+    retry: RetryPolicy = FAST_RETRY,
+    **kwargs: Any,
+) -> Services:
+    """The services, built on the calling test's event loop (`database` is the test's own
+    handle on the same database; the services open theirs)."""
+    return test_services(settings, retry=retry, **kwargs)
 
 
 def add_integration(
-    state: SimpleNamespace,
+    state: Services,
     template_id: str,
     *,
     fields: dict[str, Any] | None = None,
@@ -109,7 +112,7 @@ def add_integration(
 ) -> int:
     from ringdesk.store.tables import Integration
 
-    with state.db.session() as session:
+    with state.database.session() as session:
         row = create_integration(
             session,
             state.crypto,
@@ -226,3 +229,32 @@ def slow(seconds: float) -> Handler:
 # For tests where the database engine makes no difference (the suite must stay fast);
 # locking, leases and trims run on both engines.
 SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+async def send(
+    services: Services,
+    ctx: IntegrationContext,
+    *,
+    scenario: str,
+    method: str,
+    url: str,
+    body: str | bytes | None = None,
+    content_type: str | None = "application/json",
+    extra_headers: dict[str, str] | None = None,
+    idempotency_key: str | None = None,
+    apply_auth: bool = True,
+    apply_custom_headers: bool = True,
+    capture: list[Any] | None = None,
+) -> HelpdeskResponse:
+    """One request through the real executor, as a flow would send it: the integration's
+    custom headers (unless told not to), a JSON content type for a body, its credentials."""
+    headers: dict[str, str] = dict(ctx.scenario_headers) if apply_custom_headers else {}
+    if content_type and body is not None:
+        headers["Content-Type"] = content_type
+    headers.update(extra_headers or {})
+    request = HelpdeskRequest(
+        method=method, url=url, headers=headers, body=body, idempotency_key=idempotency_key
+    )
+    return await services.send(
+        ctx, request, scenario=scenario, authenticated=apply_auth, capture=capture
+    )

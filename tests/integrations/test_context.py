@@ -39,7 +39,7 @@ def test_basic_string_and_secret_values():
     assert ctx.variables["redirect_uri"] == "https://rd.example/api/v1/oauth/callback"
     assert ctx.variables["user_id"] == "7"
     assert {"k3y!", "YWRhOmszeSE=", "ada:k3y!"} <= ctx.secret_values
-    assert ctx.options["timezone"] == "UTC"
+    assert ctx.options.timezone == "UTC"
 
 
 def test_bearer_token_becomes_access_token():

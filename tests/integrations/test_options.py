@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 from tests.integrations.support import template_xml
 
-from ringdesk.integrations.options import OptionsError, effective_options, validate_options
+from ringdesk.errors import InputError
+from ringdesk.integrations.options import (
+    DEFAULT_CALL_LOG_DESCRIPTION,
+    CallLogOptions,
+    effective_options,
+    validate_options,
+)
 from ringdesk.templates import load_xml
 
 TEMPLATE = load_xml(
@@ -31,23 +37,59 @@ TEMPLATE = load_xml(
 
 def test_defaults_come_from_the_template():
     options = effective_options(TEMPLATE, {})
-    assert options["timezone"] == "UTC"
-    assert options["call_log"] == {
-        "enabled": True,
-        "subject": "Call {{.Call_From}}",
-        "description": "D {{.Time}}",
-        "play_recording": True,
-        "skip_missed_for_unanswered_agents": False,
-    }
-    assert options["ticket"]["enabled"] is False
-    assert options["ticket"]["when"] == "always"
+    assert options.timezone == "UTC"
+    assert options.call_log == CallLogOptions(
+        enabled=True,
+        subject="Call {{.Call_From}}",
+        description="D {{.Time}}",
+        play_recording=True,
+        skip_missed_for_unanswered_agents=False,
+    )
+    assert options.ticket.enabled is False
+    assert options.ticket.when == "always"
 
 
 def test_stored_values_override_one_level_deep():
     options = effective_options(TEMPLATE, {"call_log": {"subject": "S"}, "timezone": "Asia/Tokyo"})
-    assert options["call_log"]["subject"] == "S"
-    assert options["call_log"]["description"] == "D {{.Time}}"
-    assert options["timezone"] == "Asia/Tokyo"
+    assert options.call_log.subject == "S"
+    assert options.call_log.description == "D {{.Time}}"
+    assert options.timezone == "Asia/Tokyo"
+
+
+# covers L2, T2: one set of rules for every reader (enqueue, delivery, UI, console)
+NO_EXPOSED_OPTIONS = load_xml(
+    template_xml(
+        extra="""<CallLog enabled="true">
+          <Request method="POST"><Url>https://x.example/calls</Url><Body>{}</Body></Request>
+          <Options><Subject enabled="false">Fixed {{.Call_From}}</Subject></Options>
+        </CallLog>
+        <Ticket enabled="true">
+          <Request method="POST"><Url>https://x.example/t</Url><Body>{}</Body></Request>
+        </Ticket>"""
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("stored", "attribute", "expected"),
+    [
+        ({"call_log": {"subject": "mine"}}, "subject", "Fixed {{.Call_From}}"),
+        ({}, "description", DEFAULT_CALL_LOG_DESCRIPTION),
+        ({"call_log": {"play_recording": False}}, "play_recording", True),
+        ({"call_log": {"enabled": False}}, "enabled", False),
+    ],
+    ids=["unexposed-text-keeps-default", "spec-default", "unexposed-flag-on", "turned-off"],
+)
+def test_options_the_template_does_not_expose_keep_their_defaults(stored, attribute, expected):
+    """What the template does not expose cannot be changed by stored values."""
+    options = effective_options(NO_EXPOSED_OPTIONS, stored)
+    assert getattr(options.call_log, attribute) == expected
+
+
+def test_ticket_defaults_to_the_spec_texts_and_every_call():
+    options = effective_options(NO_EXPOSED_OPTIONS, {"ticket": {"when": "weekends"}})
+    assert options.ticket.when == "always"
+    assert options.ticket.subject.startswith("{{.Communication_Type}} {{.Call_Status}}")
 
 
 def test_valid_options_pass_and_region_is_normalised():
@@ -84,6 +126,6 @@ def test_valid_options_pass_and_region_is_normalised():
     ],
 )
 def test_invalid_options_name_the_field(options, field):
-    with pytest.raises(OptionsError) as caught:
+    with pytest.raises(InputError) as caught:
         validate_options(TEMPLATE, options)
-    assert field in [f for f, _ in caught.value.problems]
+    assert f"options.{field}" in [f for f, _ in caught.value.problems]

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from ringdesk.store.crypto import SecretBox
 from ringdesk.store.db import Database
 from ringdesk.store.tables import Integration, TemplateRow
 
@@ -22,13 +23,19 @@ def add_integration(
     status: str = "connected",
     options: dict | None = None,
     template_id: str = "t-outbox",
+    secrets: dict[str, str] | None = None,
+    crypto: SecretBox | None = None,
 ) -> int:
     with database.session() as session:
         if session.get(TemplateRow, template_id) is None:
             session.add(TemplateRow(id=template_id, name=template_id, xml=xml))
             session.flush()
         row = Integration(
-            template_id=template_id, name="Desk", status=status, options=options or {}
+            template_id=template_id,
+            name="Desk",
+            status=status,
+            options=options or {},
+            secrets=crypto.encrypt(secrets) if crypto and secrets else None,
         )
         session.add(row)
         session.flush()

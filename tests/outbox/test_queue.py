@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import func, select
 
-from ringdesk.outbox import enqueue, queue
+from ringdesk.store import outbox as queue
+from ringdesk.store.outbox import enqueue
 from ringdesk.store.tables import OutboxJob
 from tests.outbox.helpers import add_integration
 
@@ -98,20 +98,6 @@ def test_concurrent_enqueues_of_one_key_make_one_job(database):
         t.join()
     assert errors == []
     assert count(database) == 1
-
-
-def test_unknown_kind_is_refused(database):
-    integration = add_integration(database)
-    with pytest.raises(ValueError, match="kind"), database.session() as session:
-        enqueue(
-            session,
-            kind="nope",
-            integration_id=integration,
-            call_id=None,
-            idempotency_key="x",
-            payload={},
-            now=NOW,
-        )
 
 
 def test_claim_takes_due_jobs_once_and_counts_the_attempt(database):

@@ -1,28 +1,34 @@
 """The worker's decisions on real databases: done, retry with backoff and Retry-After,
-permanent failure with a redacted error, waiting while the integration needs reconnecting,
-deferral, the in-process wake-up, graceful shutdown (L3).
+permanent failure with a redacted error, waiting for authentication, waiting while the
+integration needs reconnecting, deferral, bugs retried loudly, the in-process wake-up,
+graceful shutdown (L3).
 
-Handlers here are small doubles (a callable class with state) because the case under test
-is the worker's reaction to a handler outcome; the real handlers are exercised over sockets
-in tests/e2e/test_delivery.py.
+Deliverers here are small doubles (a callable class with state) wrapped by the real
+`flows.delivery.for_connected`, because the case under test is the worker's reaction to a
+handler outcome; the real deliverers are exercised over sockets in tests/e2e.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import text as sql_text
+from sqlalchemy import update
 
-from ringdesk.errors import PeerError
-from ringdesk.outbox import enqueue
-from ringdesk.outbox.jobs import Deferred, Delivered
-from ringdesk.outbox.policy import RetryPolicy
-from ringdesk.outbox.worker import OutboxWorker, redact
-from ringdesk.store.tables import OutboxJob
+from ringdesk.errors import Deferred, HelpdeskAuthError, HelpdeskError, TemplateError
+from ringdesk.expressions import ExpressionError
+from ringdesk.flows.delivery import for_connected
+from ringdesk.outbox.jobs import Delivered, JobKind
+from ringdesk.outbox.worker import OutboxWorker
+from ringdesk.retry import RetryPolicy
+from ringdesk.store.crypto import SecretBox
+from ringdesk.store.outbox import enqueue
+from ringdesk.store.tables import Integration, OutboxJob
 from tests.outbox.helpers import add_integration
+from tests.services import test_services
 
 SECRET = "s3cr3t-token-value"
 
@@ -39,20 +45,13 @@ class Clock:
 
 
 @dataclass
-class Ctx:
-    integration_id: int
-    status: str = "connected"
-    secret_values: frozenset[str] = frozenset({SECRET})
-
-
-@dataclass
 class Script:
     """Handler double: plays `outcomes` in order (an exception is raised, else returned)."""
 
     outcomes: list = field(default_factory=list)
     calls: list = field(default_factory=list)
 
-    async def __call__(self, state, ctx, job):
+    async def __call__(self, services, ctx, job):
         self.calls.append(job.idempotency_key)
         outcome = self.outcomes.pop(0) if self.outcomes else Delivered(result={"ok": True})
         if isinstance(outcome, BaseException):
@@ -60,23 +59,30 @@ class Script:
         return outcome
 
 
-def make_worker(settings, database, clock, script, statuses=None, **kwargs):
-    state = SimpleNamespace(settings=settings, db=database)
-    statuses = statuses if statuses is not None else {}
-
-    async def load(_state, integration_id):
-        return Ctx(integration_id, statuses.get(integration_id, "connected"))
-
+def make_worker(settings, database, clock, script, *, prefetch=None, **kwargs):
+    services = test_services(settings, clock=clock)
+    # Statuses change between rounds here: re-read the integration for every job.
+    handler = for_connected(services, script, max_age=0)
+    kinds = {name: JobKind(name, handler, prefetch) for name in ("call_log", "ticket")}
     return OutboxWorker(
-        state,
+        services,
+        kinds,
         worker_id="w-test",
         policy=RetryPolicy(base=2.0, factor=2.0, max_attempts=3, jitter=0.0),
-        clock=clock,
-        load_context=load,
-        job_handlers={"call_log": script, "ticket": script, "create_contact": script},
-        context_ttl=0,  # statuses change between rounds here
         **kwargs,
     )
+
+
+def add_with_secret(settings, database):
+    crypto = SecretBox(settings.resolved_secret_key())
+    return add_integration(database, secrets={"api_key": SECRET}, crypto=crypto)
+
+
+def set_status(database, integration_id, status):
+    with database.session() as session:
+        session.execute(
+            update(Integration).where(Integration.id == integration_id).values(status=status)
+        )
 
 
 def put(database, integration_id, key, now):
@@ -117,9 +123,9 @@ async def test_retryable_errors_back_off_honour_retry_after_then_fail(settings, 
     put(database, integration, "a", clock.t)
     script = Script(
         [
-            PeerError("503", retryable=True, status=503, retry_after=30.0),
-            PeerError("502", retryable=True, status=502),
-            PeerError("502", retryable=True, status=502),
+            HelpdeskError("503", retryable=True, status=503, retry_after=30.0),
+            HelpdeskError("502", retryable=True, status=502),
+            HelpdeskError("502", retryable=True, status=502),
         ]
     )
     worker = make_worker(settings, database, clock, script)
@@ -143,9 +149,9 @@ async def test_retryable_errors_back_off_honour_retry_after_then_fail(settings, 
 async def test_permanent_error_fails_at_once_with_secrets_redacted(settings, database):
     """A 400 is not retried; the stored error never holds a secret."""
     clock = Clock()
-    integration = add_integration(database)
+    integration = add_with_secret(settings, database)
     put(database, integration, "a", clock.t)
-    script = Script([PeerError(f"400 bad token {SECRET}", retryable=False, status=400)])
+    script = Script([HelpdeskError(f"400 bad token {SECRET}", retryable=False, status=400)])
     worker = make_worker(settings, database, clock, script)
     await worker.run_until_idle()
     row = job(database, "a")
@@ -157,18 +163,17 @@ async def test_permanent_error_fails_at_once_with_secrets_redacted(settings, dat
 async def test_needs_reconnect_waits_without_counting_attempts(settings, database):
     """While the integration needs reconnecting the job waits, then is delivered."""
     clock = Clock()
-    integration = add_integration(database)
+    integration = add_integration(database, status="needs_reconnect")
     put(database, integration, "a", clock.t)
-    statuses = {integration: "needs_reconnect"}
     script = Script()
-    worker = make_worker(settings, database, clock, script, statuses=statuses, reconnect_wait=30)
+    worker = make_worker(settings, database, clock, script)
     for _ in range(3):
         await worker.run_until_idle()
         clock.t += 31
     row = job(database, "a")
     assert (row.status, row.attempts, script.calls) == ("pending", 0, [])
     assert "needs_reconnect" in row.last_error
-    statuses[integration] = "connected"
+    set_status(database, integration, "connected")
     await worker.run_until_idle()
     row = job(database, "a")
     assert (row.status, row.attempts, script.calls) == ("done", 1, ["a"])
@@ -185,23 +190,65 @@ async def test_deferred_job_is_put_back_uncounted(settings, database):
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 0, clock.t + 2.0)
 
 
-async def test_unexpected_exception_is_retried(settings, database):
-    """A crash in a handler is retried with backoff, not lost."""
+@pytest.mark.parametrize(
+    "bug", [RuntimeError("boom"), KeyError("event"), TypeError("None is not a str")], ids=str
+)
+async def test_a_bug_in_a_handler_is_retried_and_logged_with_its_traceback(
+    settings, database, caplog, bug
+):
+    """A crash that is not in the error tree is a bug: retried with backoff, logged with its
+    traceback, never a quiet permanent failure (L3)."""
     clock = Clock()
     integration = add_integration(database)
     put(database, integration, "a", clock.t)
-    worker = make_worker(settings, database, clock, Script([RuntimeError("boom")]))
-    await worker.run_until_idle()
+    worker = make_worker(settings, database, clock, Script([bug]))
+    with caplog.at_level(logging.ERROR, logger="ringdesk.outbox.worker"):
+        await worker.run_until_idle()
     assert job(database, "a").status == "pending"
+    assert any(r.exc_info and r.exc_info[1] is bug for r in caplog.records)
 
 
-async def test_template_errors_are_permanent(settings, database):
+@pytest.mark.parametrize(
+    "error",
+    [TemplateError("no call log section"), ExpressionError("bad template")],
+    ids=["template", "expression"],
+)
+async def test_template_errors_are_permanent(settings, database, error):
     clock = Clock()
     integration = add_integration(database)
     put(database, integration, "a", clock.t)
-    worker = make_worker(settings, database, clock, Script([ValueError("no call log section")]))
+    worker = make_worker(settings, database, clock, Script([error]))
     await worker.run_until_idle()
     assert job(database, "a").status == "failed"
+
+
+async def test_refused_credentials_wait_and_are_never_failed(settings, database):
+    """A8: a 401 after the refresh-and-retry holds the job (retried with backoff, visible as
+    waiting for authentication) however often it comes; it is delivered once accepted."""
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    refusals = [HelpdeskAuthError("401 invalid_token", status=401) for _ in range(6)]
+    script = Script(refusals)
+    worker = make_worker(settings, database, clock, script)
+    for _ in range(6):
+        await worker.run_until_idle()
+        row = job(database, "a")
+        assert row.status == "pending"
+        assert row.last_error.startswith("waiting for authentication")
+        clock.t = row.next_attempt_at
+    await worker.run_until_idle()
+    assert job(database, "a").status == "done"
+    assert len(script.calls) == 7  # more than max_attempts=3, and none failed
+
+
+async def test_stored_errors_are_bounded(settings, database):
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "a", clock.t)
+    script = Script([HelpdeskError("x" * 5000, retryable=False, status=400)])
+    await make_worker(settings, database, clock, script).run_until_idle()
+    assert len(job(database, "a").last_error) < 2100
 
 
 async def test_running_worker_is_woken_by_an_enqueue_and_stops_gracefully(settings, database):
@@ -252,28 +299,14 @@ async def test_a_failing_prefetch_keeps_the_claim_and_delivers(settings, databas
     integration = add_integration(database)
     put(database, integration, "p", clock.t)
     script = Script()
-    worker = make_worker(settings, database, clock, script)
 
     def broken(session, jobs):
         session.execute(sql_text("SELECT * FROM no_such_table"))
 
-    worker._fetchers = {"call_log": broken}  # the registry seam; real prefetchers need flows
+    worker = make_worker(settings, database, clock, script, prefetch=broken)
     assert await worker.run_until_idle() == 1
     assert script.calls == ["p"]
     assert job(database, "p").status == "done"
-
-
-@pytest.mark.parametrize(
-    ("message", "secrets", "text"),
-    [
-        ("token abcd1234 bad", {"abcd1234"}, "token *** bad"),
-        ("short ab", {"ab"}, "short ab"),  # too short to redact without wrecking the text
-        ("x" * 5000, set(), "x" * 2000),
-    ],
-    ids=["secret", "tiny", "bounded"],
-)
-def test_redact(message, secrets, text):
-    assert redact(message, secrets) == text
 
 
 async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, database):
@@ -285,7 +318,7 @@ async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, data
     started = asyncio.Event()
 
     class Hang:
-        async def __call__(self, state, ctx, job):
+        async def __call__(self, services, ctx, job):
             started.set()
             await asyncio.Event().wait()  # a helpdesk that never answers
 
@@ -302,7 +335,7 @@ async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, data
 async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database):
     """The worker renews the lease of jobs it is still delivering: once the original lease
     is over, another worker still cannot claim the job (no second, parallel delivery)."""
-    from ringdesk.outbox import queue
+    from ringdesk.store import outbox as queue
 
     clock = Clock()
     integration = add_integration(database)
@@ -310,7 +343,7 @@ async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database
     started, release = asyncio.Event(), asyncio.Event()
 
     class Slow:
-        async def __call__(self, state, ctx, job):
+        async def __call__(self, services, ctx, job):
             started.set()
             await release.wait()
             return Delivered(result={"ok": True})
@@ -331,3 +364,23 @@ async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database
     await asyncio.wait_for(task, 5)
     row = job(database, "slow")
     assert (row.status, row.attempts) == ("done", 1)
+
+
+async def test_a_job_of_an_unknown_kind_fails_clearly(settings, database):
+    """A kind nobody delivers (a newer version queued it, say) fails with its reason."""
+    clock = Clock()
+    integration = add_integration(database)
+    with database.session() as session:
+        enqueue(
+            session,
+            kind="fax",
+            integration_id=integration,
+            call_id="c1",
+            idempotency_key="f",
+            payload={},
+            now=clock.t,
+        )
+    await make_worker(settings, database, clock, Script()).run_until_idle()
+    row = job(database, "f")
+    assert row.status == "failed"
+    assert "no handler for job kind 'fax'" in row.last_error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ringdesk.store.admin_tokens import create_token, verify_token
+from ringdesk.store.admin import create_token, verify_token
 from ringdesk.store.tables import AdminToken
 
 

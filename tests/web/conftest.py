@@ -15,12 +15,14 @@ from cryptography.fernet import Fernet
 
 from ringdesk.api.app import create_app
 from ringdesk.config import Settings
+from ringdesk.services import Services
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
 from ringdesk.store.tables import AdminUser
 from ringdesk.web.auth import hash_password
 from tests.live import serve_app
 from tests.pg import in_ci
+from tests.services import test_services
 
 CHROMIUM = os.environ.get("RINGDESK_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,6 +64,7 @@ class LiveApp:
     app: Any
     settings: Settings
     db: Database
+    services: Services
 
     def add_admin(self) -> None:
         """The default admin, with a hash made once per session (argon2 is slow on purpose)."""
@@ -97,10 +100,11 @@ def live(tmp_path: Path) -> Iterator[LiveApp]:
 
     port = free_port()
     settings = make_settings(tmp_path, public_url=f"http://127.0.0.1:{port}")
-    app = create_app(settings)
+    services = test_services(settings)
+    app = create_app(services=services)
     # Open event streams (agent pages) must not hold the shutdown for long.
     with serve_app(app, port=port, timeout_graceful_shutdown=1) as url:
-        yield LiveApp(url, app, settings, app.state.db)
+        yield LiveApp(url, app, settings, services.database, services)
 
 
 @pytest.fixture

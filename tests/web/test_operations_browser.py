@@ -137,7 +137,7 @@ def test_agent_page_shows_pops(page, live):
     page.goto(live.url + href)
     page.wait_for_function("document.getElementById('conn').textContent === 'Connected'")
     # Published as the screen-pop flow does; the signed-event path is in the demo test.
-    live.app.state.hub.publish(
+    live.services.hub.publish(
         "1001",
         {
             "call_id": "c-1",
@@ -158,7 +158,7 @@ def test_agent_page_shows_pops(page, live):
         "http://helpdesk.test/contacts/c1"
     )
     shot(page, "agent-pop")
-    live.app.state.hub.publish(
+    live.services.hub.publish(
         "1001",
         {
             "call_id": "c-2",

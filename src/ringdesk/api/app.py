@@ -1,4 +1,5 @@
-"""`create_app(settings)`: wires settings, database, routers and background workers."""
+"""`create_app(settings)`: wires the shared services, routers, the web UI and the background
+services into one FastAPI application."""
 
 from __future__ import annotations
 
@@ -23,9 +24,10 @@ from ringdesk.api.routes import (
     users,
 )
 from ringdesk.config import Settings
-from ringdesk.events.intake import drain as drain_live_work
-from ringdesk.services import background_services, build_state, start
-from ringdesk.store.db import Database
+from ringdesk.runtime import background, start_services
+from ringdesk.services import Services
+from ringdesk.store.templates import seed_builtin_safely
+from ringdesk.web import mount as mount_web
 
 __all__ = ["API_PREFIX", "create_app"]
 
@@ -52,22 +54,23 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application. Nothing is read from the environment before this is called."""
-    settings = settings or Settings()
-    database = Database(settings.database_url)
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """Build the application. Nothing is read from the environment before this is called,
+    and nothing connects anywhere before the app starts. `services` (tests) replaces the
+    ones built from `settings`; the app closes them when it stops either way."""
+    settings = services.settings if services is not None else (settings or Settings())
+    shared = services if services is not None else start_services(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        start(database)
-        async with AsyncExitStack() as stack:
-            if settings.run_workers:
-                for service in background_services():
-                    await stack.enter_async_context(service(app))
-            yield
-            await drain_live_work()
-            await app.state.executor.aclose()
-        database.dispose()
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        seed_builtin_safely(shared.database)  # built-in templates are listed at once
+        try:
+            async with AsyncExitStack() as stack:
+                if settings.run_workers:
+                    await stack.enter_async_context(background(shared))
+                yield {"services": shared}
+        finally:
+            await shared.aclose()
 
     app = FastAPI(
         title="ringdesk",
@@ -75,12 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
-    build_state(app, settings, database)
     app.include_router(health.router)
     app.include_router(metrics.root_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    from ringdesk.web import mount as mount_web
-
-    mount_web(app)
+    mount_web(app, settings)
     return app

@@ -1,4 +1,5 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, database session, admin auth."""
+"""FastAPI dependencies as `Annotated` aliases: the shared services, settings, a database
+session, and admin authentication."""
 
 from __future__ import annotations
 
@@ -6,23 +7,38 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from sqlalchemy.orm import Session
 
 from ringdesk.config import Settings
-from ringdesk.store.admin_tokens import verify_token
-from ringdesk.store.db import Database
+from ringdesk.services import Services
+from ringdesk.store import admin
+from ringdesk.store.db import Database, Session
 
-__all__ = ["AdminDep", "DatabaseDep", "SessionDep", "SettingsDep"]
+__all__ = [
+    "AdminDep",
+    "DatabaseDep",
+    "ServicesDep",
+    "SessionDep",
+    "SettingsDep",
+    "get_services",
+    "require_admin",
+]
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def get_services(request: Request) -> Services:
+    """The app's services, handed over by its lifespan."""
+    services: Services = request.state.services
+    return services
 
 
-def get_database(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_settings(services: ServicesDep) -> Settings:
+    return services.settings
+
+
+def get_database(services: ServicesDep) -> Database:
+    return services.database
 
 
 def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -43,7 +59,7 @@ def require_admin(request: Request, database: DatabaseDep) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
         with database.session() as session:
-            if verify_token(session, token.strip()):
+            if admin.verify_token(session, token.strip()):
                 return
     raise HTTPException(
         status_code=status.HTTP_401_UNAUTHORIZED,

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from ringdesk.integrations.render import render, render_query
+from ringdesk.errors import TokenResponseError
+from ringdesk.expressions import gotemplate
+from ringdesk.http.request import HelpdeskRequest, render_url
 from ringdesk.templates.model import OAuth2
 
 __all__ = [
-    "TokenError",
-    "TokenRequest",
     "TokenResult",
     "authorize_url",
     "code_exchange_request",
@@ -22,18 +22,6 @@ __all__ = [
     "parse_token_response",
     "refresh_request",
 ]
-
-
-class TokenError(ValueError):
-    """A token endpoint's answer carries no usable access token."""
-
-
-@dataclass(frozen=True)
-class TokenRequest:
-    method: str
-    url: str
-    body: str
-    content_type: str
 
 
 @dataclass(frozen=True)
@@ -47,6 +35,21 @@ def _is_json(content_type: str) -> bool:
     return "json" in content_type.lower()
 
 
+def render_query(template: str, data: Mapping[str, str]) -> str:
+    """Render a query string or form body (`a={{.x}}&b=…`): every value percent-encoded as a
+    query value. The URL escaper picks its rule by where a value lands in a URL, so the text
+    is rendered as the query part of an (empty) URL."""
+    if "{{" not in template:
+        return template
+    return gotemplate.render("?" + template, data, escape="url")[1:]
+
+
+def _token_request(method: str, url: str, body: str, content_type: str) -> HelpdeskRequest:
+    return HelpdeskRequest(
+        method=method, url=url, headers={"Content-Type": content_type}, body=body
+    )
+
+
 def encode_body(params: Mapping[str, str], content_type: str) -> str:
     """Form-encode or JSON-encode token request parameters."""
     return json.dumps(dict(params)) if _is_json(content_type) else urlencode(params)
@@ -58,7 +61,7 @@ def authorize_url(
     """A5: the rendered AuthorizeUrl plus `response_type=code`, `client_id` (when a
     `client_id` variable exists and the URL lacks it), `scope` (space-separated), the
     rendered ExtraQuery, `redirect_uri` and `state`. Parameters already present win."""
-    parts = urlsplit(render(oauth.authorize_url, variables, escape="url"))
+    parts = urlsplit(render_url(oauth.authorize_url, variables))
     query = parse_qsl(parts.query, keep_blank_values=True)
     extra = parse_qsl(render_query(oauth.extra_query.lstrip("?&"), variables), True)
     names = {k for k, _ in query}
@@ -83,7 +86,7 @@ def _client_params(variables: Mapping[str, str]) -> dict[str, str]:
 
 def code_exchange_request(
     oauth: OAuth2, variables: Mapping[str, str], *, code: str, redirect_uri: str
-) -> TokenRequest:
+) -> HelpdeskRequest:
     """A5: exchange an authorization code at the TokenUrl."""
     params = {
         "grant_type": "authorization_code",
@@ -92,30 +95,30 @@ def code_exchange_request(
         **_client_params(variables),
     }
     content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
-    return TokenRequest(
-        method="POST",
-        url=render(oauth.token_url, variables, escape="url"),
-        body=encode_body(params, content_type),
-        content_type=content_type,
+    return _token_request(
+        "POST",
+        render_url(oauth.token_url, variables),
+        encode_body(params, content_type),
+        content_type,
     )
 
 
-def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> TokenRequest:
+def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> HelpdeskRequest:
     """A6: the template's refresh request, or a standard `refresh_token` grant at the
     TokenUrl when the template declares none."""
     refresh = oauth.refresh
     if refresh is not None and refresh.url:
         content_type = refresh.content_type or "application/x-www-form-urlencoded"
         body = (
-            render(refresh.body, variables, escape="json")
+            gotemplate.render(refresh.body, variables, escape="json")
             if _is_json(content_type)
             else render_query(refresh.body, variables)
         )
-        return TokenRequest(
-            method=(refresh.method or "POST").upper(),
-            url=render(refresh.url, variables, escape="url"),
-            body=body,
-            content_type=content_type,
+        return _token_request(
+            (refresh.method or "POST").upper(),
+            render_url(refresh.url, variables),
+            body,
+            content_type,
         )
     content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
     params = {
@@ -123,11 +126,11 @@ def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> TokenRequest
         "refresh_token": variables.get("RefreshToken", ""),
         **_client_params(variables),
     }
-    return TokenRequest(
-        method="POST",
-        url=render(oauth.token_url, variables, escape="url"),
-        body=encode_body(params, content_type),
-        content_type=content_type,
+    return _token_request(
+        "POST",
+        render_url(oauth.token_url, variables),
+        encode_body(params, content_type),
+        content_type,
     )
 
 
@@ -137,25 +140,25 @@ def _document(text: str) -> dict[str, Any]:
         try:
             value = json.loads(stripped)
         except ValueError:
-            raise TokenError("the token response is not valid JSON") from None
+            raise TokenResponseError("the token response is not valid JSON") from None
         return value if isinstance(value, dict) else {}
     # Some providers answer form-encoded (access_token=...&token_type=bearer).
     return dict(parse_qsl(stripped, keep_blank_values=True))
 
 
 def parse_token_response(text: str) -> TokenResult:
-    """Read a token response; raise `TokenError` when it holds an `error` or no access token
+    """Read a token response; raise `TokenResponseError` when it holds an `error` or no access token
     (an HTTP 200 with `{"error": ...}` is a failure, not a success)."""
     doc = _document(text)
     if doc.get("error"):
         detail = doc.get("error_description") or doc.get("message") or ""
-        raise TokenError(f"{doc['error']}: {detail}".rstrip(": "))
+        raise TokenResponseError(f"{doc['error']}: {detail}".rstrip(": "))
     source = doc
     if "access_token" not in source and isinstance(doc.get("data"), dict):
         source = doc["data"]
     access = source.get("access_token")
     if not isinstance(access, str) or not access:
-        raise TokenError("the token response has no access_token")
+        raise TokenResponseError("the token response has no access_token")
     refresh = source.get("refresh_token")
     expires_in: float | None = None
     raw_expiry = source.get("expires_in")
@@ -163,7 +166,7 @@ def parse_token_response(text: str) -> TokenResult:
         try:
             expires_in = float(raw_expiry)
         except (TypeError, ValueError):
-            raise TokenError(f"expires_in is not a number: {raw_expiry!r}") from None
+            raise TokenResponseError(f"expires_in is not a number: {raw_expiry!r}") from None
     return TokenResult(
         access_token=access,
         refresh_token=refresh if isinstance(refresh, str) and refresh else None,

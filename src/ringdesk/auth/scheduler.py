@@ -7,15 +7,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
-from fastapi import FastAPI
-from sqlalchemy import select
-
-from ringdesk.auth.refresh import refresh_tokens
-from ringdesk.errors import PeerError, RingdeskError
-from ringdesk.integrations.context import load_context
-from ringdesk.store.tables import Integration
+from ringdesk.auth.tokens import OAuthTokens
+from ringdesk.errors import HelpdeskError, RingdeskError
+from ringdesk.integrations.contexts import Contexts
+from ringdesk.store import integrations as repo
+from ringdesk.store.db import Database
 
 __all__ = ["TICK_SECONDS", "refresh_due", "refresh_service"]
 
@@ -23,22 +20,19 @@ TICK_SECONDS = 30.0
 _log = logging.getLogger(__name__)
 
 
-def _candidates(state: Any) -> list[tuple[int, float | None]]:
-    with state.db.session() as session:
-        rows = session.execute(
-            select(Integration.id, Integration.token_refreshed_at).where(
-                Integration.status == "connected"
-            )
-        )
-        return [(int(i), t) for i, t in rows]
+def _candidates(database: Database) -> list[tuple[int, float | None]]:
+    with database.session() as session:
+        return repo.refresh_candidates(session)
 
 
-async def refresh_due(state: Any, now: float) -> list[int]:
+async def refresh_due(
+    database: Database, contexts: Contexts, tokens: OAuthTokens, now: float
+) -> list[int]:
     """Refresh every integration whose interval has passed; return the ids refreshed."""
     done: list[int] = []
-    for integration_id, refreshed_at in await asyncio.to_thread(_candidates, state):
+    for integration_id, refreshed_at in await asyncio.to_thread(_candidates, database):
         try:
-            ctx = await load_context(state, integration_id)
+            ctx = await contexts.load(integration_id)
         except (LookupError, RingdeskError, ValueError) as exc:
             _log.warning("integration %s: cannot load for refresh: %s", integration_id, exc)
             continue
@@ -53,34 +47,31 @@ async def refresh_due(state: Any, now: float) -> list[int]:
         if refreshed_at is not None and now - refreshed_at < interval:
             continue
         try:
-            await refresh_tokens(
-                state.executor,
-                ctx,
-                stale_access=None,
-                reason="schedule",
-                min_age=interval,
-                now=now,
+            await tokens.refresh(
+                ctx, stale_access=None, reason="schedule", min_age=interval, now=now
             )
-        except PeerError as exc:
+        except HelpdeskError as exc:
             _log.warning("%s: scheduled refresh failed: %s", ctx.name, exc)
             continue
         done.append(integration_id)
     return done
 
 
-async def _loop(state: Any) -> None:
+async def _loop(database: Database, contexts: Contexts, tokens: OAuthTokens) -> None:
     while True:
         try:
-            await refresh_due(state, state.executor.clock.now())
+            await refresh_due(database, contexts, tokens, tokens.clock.now())
         except Exception:  # the service must outlive one bad round
             _log.exception("token refresh round failed")
         await asyncio.sleep(TICK_SECONDS)
 
 
 @contextlib.asynccontextmanager
-async def refresh_service(app: FastAPI) -> AsyncIterator[None]:
-    """Background service (see `services.background_services`)."""
-    task = asyncio.create_task(_loop(app.state), name="ringdesk-token-refresh")
+async def refresh_service(
+    database: Database, contexts: Contexts, tokens: OAuthTokens
+) -> AsyncIterator[None]:
+    """Background service: the refresh schedule for the process's lifetime."""
+    task = asyncio.create_task(_loop(database, contexts, tokens), name="ringdesk-token-refresh")
     try:
         yield
     finally:

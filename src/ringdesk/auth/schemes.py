@@ -1,26 +1,19 @@
-"""Request headers for the auth methods (A4, A7) and the template's custom headers (H1–H3),
-built from variables (pure)."""
+"""The `Authorization` header of each auth method (A4, A7), built from variables (pure)."""
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
-from ringdesk.integrations.render import render
-from ringdesk.templates.model import Header
-
-__all__ = ["auth_header", "basic_string", "custom_headers", "merge_headers"]
-
-
-def basic_string(format_template: str, variables: Mapping[str, str]) -> str:
-    """A4: Base64 of the rendered Basic `Format` template."""
-    return base64.b64encode(render(format_template, variables).encode()).decode()
+__all__ = ["auth_header"]
 
 
 def auth_header(
     method: str, variables: Mapping[str, str], access_token: str | None = None
 ) -> dict[str, str]:
-    """The `Authorization` header of an auth method, or `{}` (none, or no credential yet)."""
+    """The `Authorization` header of an auth method, or `{}` (none, or no credential yet).
+
+    Basic sends the context's `basic_string` (A4); bearer and OAuth2 send `access_token`
+    when given, else the `AccessToken` variable (A7)."""
     if method == "basic":
         value = variables.get("basic_string", "")
         return {"Authorization": f"Basic {value}"} if value else {}
@@ -28,18 +21,3 @@ def auth_header(
         token = access_token if access_token is not None else variables.get("AccessToken", "")
         return {"Authorization": f"Bearer {token}"} if token else {}
     return {}
-
-
-def custom_headers(headers: Iterable[Header], variables: Mapping[str, str]) -> dict[str, str]:
-    """H1: the template's headers, values rendered with the variables."""
-    return {h.name: render(h.value, variables).strip() for h in headers if h.name}
-
-
-def merge_headers(*layers: Mapping[str, str]) -> dict[str, str]:
-    """Later layers win, names compared case-insensitively (H3: a custom `Authorization`
-    replaces the one the auth method produced)."""
-    merged: dict[str, tuple[str, str]] = {}
-    for layer in layers:
-        for name, value in layer.items():
-            merged[name.lower()] = (name, value)
-    return dict(merged.values())

@@ -6,19 +6,15 @@ from __future__ import annotations
 import secrets
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
-from ringdesk.store.tables import OAuthState
+from ringdesk.errors import OAuthStateError
+from ringdesk.store import admin
+from ringdesk.store.db import Session
 
-__all__ = ["STATE_TTL_SECONDS", "StateError", "consume_state", "issue_state"]
+__all__ = ["STATE_TTL_SECONDS", "consume_state", "issue_state"]
 
 STATE_TTL_SECONDS = 600
 _SALT = "ringdesk.oauth-state"
-
-
-class StateError(ValueError):
-    """The `state` is forged, expired, unknown or already used."""
 
 
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -35,7 +31,7 @@ def issue_state(
 ) -> str:
     """Store a fresh nonce for `integration_id` and return the signed state."""
     nonce = secrets.token_urlsafe(24)
-    session.add(OAuthState(nonce=nonce, integration_id=integration_id, expires_at=now + ttl))
+    admin.add_oauth_state(session, nonce, integration_id, expires_at=now + ttl)
     return _serializer(secret_key).dumps({"n": nonce, "i": integration_id})
 
 
@@ -52,17 +48,7 @@ def consume_state(
         data = _serializer(secret_key).loads(token, max_age=int(ttl))
         nonce, integration_id = str(data["n"]), int(data["i"])
     except (BadSignature, KeyError, TypeError, ValueError):
-        raise StateError("invalid or expired OAuth state") from None
-    used = session.execute(
-        update(OAuthState)
-        .where(
-            OAuthState.nonce == nonce,
-            OAuthState.integration_id == integration_id,
-            OAuthState.used_at.is_(None),
-            OAuthState.expires_at > now,
-        )
-        .values(used_at=now)
-    )
-    if getattr(used, "rowcount", 0) != 1:
-        raise StateError("this OAuth state was already used or has expired")
+        raise OAuthStateError("invalid or expired OAuth state") from None
+    if not admin.use_oauth_state(session, nonce, integration_id, now=now):
+        raise OAuthStateError("this OAuth state was already used or has expired")
     return integration_id

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from fastapi import FastAPI
 from pydantic import ValidationError
 
 from ringdesk.events.model import CallEvent
@@ -324,16 +323,11 @@ class AmiListener:
 
 
 @asynccontextmanager
-async def ami_service(app: FastAPI) -> AsyncIterator[None]:
-    """Background service: listen to AMI when `settings.ami_url` is set, else do nothing."""
-    url = app.state.settings.ami_url
+async def ami_service(url: str | None, sink: EventSink) -> AsyncIterator[None]:
+    """Background service: listen to AMI at `url` (`RINGDESK_AMI_URL`) when it is set, each
+    call event handed to `sink` (event intake); else do nothing."""
     if not url:
         yield
         return
-    from ringdesk.events import intake
-
-    async def sink(event: CallEvent) -> None:
-        await intake.accept_async(app.state, event, source="ami")
-
     async with AmiListener(url, sink):
         yield

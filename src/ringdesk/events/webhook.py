@@ -12,12 +12,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ringdesk.errors import EventFormatError
 from ringdesk.events.model import CallEvent
 
 __all__ = [
     "MAX_EVENT_BYTES",
     "SIGNATURE_HEADER",
-    "EventFormatError",
     "parse_event",
     "sign",
     "verify",
@@ -26,14 +26,6 @@ __all__ = [
 SIGNATURE_HEADER = "X-Ringdesk-Signature"
 # A call event is a few hundred bytes; anything this large is not one.
 MAX_EVENT_BYTES = 64 * 1024
-
-
-class EventFormatError(ValueError):
-    """The body is not a valid call event; `problems` lists `{field, message}` pairs."""
-
-    def __init__(self, problems: list[dict[str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems))
 
 
 def sign(body: bytes, secret: str) -> str:

@@ -23,12 +23,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from ringdesk.errors import EventFormatError
 from ringdesk.events.model import CallEvent
 
 __all__ = [
     "CALL_STATE_CHANGED",
     "NEW_CDR",
-    "YeastarFormatError",
     "map_call_state",
     "map_cdr",
     "parse",
@@ -52,14 +52,6 @@ _CDR_STATUS = {
 }
 
 
-class YeastarFormatError(ValueError):
-    """The payload is not a Yeastar event we can read; `problems` names the fields."""
-
-    def __init__(self, problems: list[dict[str, str]]):
-        self.problems = problems
-        super().__init__("; ".join(f"{p['field']}: {p['message']}" for p in problems))
-
-
 def url_token(secret: str) -> str:
     """The `?token=` for the Yeastar webhook URL: derived from the webhook secret, which
     itself never appears in a URL."""
@@ -72,8 +64,8 @@ def verify_url_token(secret: str, token: str | None) -> bool:
     return hmac.compare_digest(url_token(secret).encode(), token.encode())
 
 
-def _fail(field: str, message: str) -> YeastarFormatError:
-    return YeastarFormatError([{"field": field, "message": message}])
+def _fail(field: str, message: str) -> EventFormatError:
+    return EventFormatError([{"field": field, "message": message}])
 
 
 def _int(value: Any) -> int | None:
@@ -210,7 +202,7 @@ def _event(data: dict[str, Any]) -> CallEvent:
             {"field": "msg." + ".".join(str(p) for p in e["loc"]), "message": str(e["msg"])}
             for e in exc.errors(include_url=False)
         ]
-        raise YeastarFormatError(problems) from None
+        raise EventFormatError(problems) from None
 
 
 def parse(body: bytes | str, *, now: float | None = None, tz: str = "UTC") -> list[CallEvent]:

@@ -1,5 +1,5 @@
 """Call logs (L1–L3): who gets a log for a finished call, the durable jobs for them, and the
-delivery of one log.
+delivery of one log (tickets are delivered the same way, from their own section).
 
 Who gets a log (`log_targets`, pure):
 - a call without queue/ring-group agents: the handling extension;
@@ -9,28 +9,40 @@ Who gets a log (`log_targets`, pure):
   recorded once, not once per agent;
 - with the option off: one log per agent rung (plus the answering agent if the PBX did not
   list them), each owned by that agent.
-Each target becomes one job keyed `call_log:{integration}:{call_id}:{owner}` (the owner's
-helpdesk user id, or `ext-{extension}` for an extension without a user), so two extensions
-of the same user get one log. Rendering happens at delivery, so it sees the contact matched
-or created meanwhile.
+Each target becomes one job keyed by `call_log_key` (the owner's helpdesk user id, or
+`ext-{extension}` for an extension without a user), so two extensions of the same user get
+one log. Rendering happens at delivery, so it sees the contact matched or created meanwhile.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-from sqlalchemy.orm import Session
-
+from ringdesk.errors import TemplateError
 from ringdesk.events.model import CallEvent
-from ringdesk.flows import _delivery
+from ringdesk.flows.delivery import find_contact, response_id
+from ringdesk.flows.followup import follow_ups_after
 from ringdesk.flows.variables import call_variables
-from ringdesk.outbox import enqueue
-from ringdesk.outbox.jobs import Delivered
-from ringdesk.outbox.queue import ClaimedJob
-from ringdesk.store.tables import Integration
-from ringdesk.templates.model import Template
+from ringdesk.http.client import Exchange
+from ringdesk.http.request import render_request
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.integrations.options import Options
+from ringdesk.outbox.jobs import ClaimedJob, Delivered
+from ringdesk.services import Services
+from ringdesk.store import outbox as queue
+from ringdesk.store import users
+from ringdesk.store.db import Session
 
-__all__ = ["deliver", "deliver_section", "enqueue_call_logs", "log_targets"]
+__all__ = [
+    "call_log_key",
+    "call_log_payload",
+    "deliver",
+    "deliver_section",
+    "enqueue_call_logs",
+    "log_targets",
+]
+
+Section = Literal["call_log", "ticket"]
 
 
 def log_targets(event: CallEvent, *, skip_unanswered: bool) -> list[str]:
@@ -45,80 +57,103 @@ def log_targets(event: CallEvent, *, skip_unanswered: bool) -> list[str]:
     return targets
 
 
+def call_log_key(integration_id: int, call_id: str, owner: str, extension: str) -> str:
+    """The job key (and Idempotency-Key) of one call's log for one owner (L3)."""
+    return f"call_log:{integration_id}:{call_id}:{owner or 'ext-' + extension}"
+
+
+def call_log_payload(
+    event: CallEvent, *, extension: str, owner: str, extension_name: str
+) -> dict[str, object]:
+    """What a call-log or ticket job carries: the event and who it is for."""
+    return {
+        "event": event.as_payload(),
+        "extension": extension,
+        "owner": owner,
+        "extension_name": extension_name,
+    }
+
+
 def enqueue_call_logs(
-    session: Session, event: CallEvent, row: Integration, template: Template, *, now: float
+    session: Session, event: CallEvent, integration_id: int, options: Options, *, now: float
 ) -> int:
     """Queue the logs of a `call.ended` event for one integration; returns the jobs added
     or already there."""
-    options = _delivery.call_log_options(template, row.options or {})
-    if not options["enabled"]:
+    if not options.call_log.enabled:
         return 0
     keys: set[str] = set()
-    for extension in log_targets(
-        event, skip_unanswered=bool(options["skip_missed_for_unanswered_agents"])
-    ):
-        owner = _delivery.owner_of(session, row.id, extension)
-        key = f"call_log:{row.id}:{event.call_id}:{owner or 'ext-' + extension}"
+    skip = options.call_log.skip_missed_for_unanswered_agents
+    for extension in log_targets(event, skip_unanswered=skip):
+        owner = users.owner_of(session, integration_id, extension)
+        key = call_log_key(integration_id, event.call_id, owner, extension)
         if key in keys:
             continue
         keys.add(key)
-        enqueue(
+        queue.enqueue(
             session,
             kind="call_log",
-            integration_id=row.id,
+            integration_id=integration_id,
             call_id=event.call_id,
             idempotency_key=key,
-            payload={
-                "event": event.as_payload(),
-                "extension": extension,
-                "owner": owner,
-                "extension_name": _delivery.extension_name(session, extension),
-            },
+            payload=call_log_payload(
+                event,
+                extension=extension,
+                owner=owner,
+                extension_name=users.extension_name(session, extension),
+            ),
             now=now,
         )
     return len(keys)
 
 
-async def render_variables(state: Any, ctx: Any, job: ClaimedJob, section: str) -> dict[str, str]:
-    """The call variables of a call-log or ticket job (contact looked up now)."""
+async def deliver_section(
+    services: Services,
+    ctx: IntegrationContext,
+    job: ClaimedJob,
+    section: Section,
+    *,
+    capture: list[Exchange] | None = None,
+) -> Delivered:
+    """Send the `section` request ("call_log" or "ticket") of a finished call; raises
+    HelpdeskError (retry or fail) or Deferred (wait). Its follow-ups fire on
+    `{section}_created` once the delivery is recorded."""
+    spec = ctx.template.call_log if section == "call_log" else ctx.template.ticket
+    if spec is None:
+        raise TemplateError(f"the template has no {section.replace('_', ' ')} section")
+    options = ctx.options.call_log if section == "call_log" else ctx.options.ticket
     event = CallEvent.model_validate(job.payload["event"])
-    extension = str(job.payload.get("extension", event.extension))
-    template: Template = ctx.template
-    pick = _delivery.call_log_options if section == "call_log" else _delivery.ticket_options
-    options = pick(template, ctx.options)
     stored = job.prefetched if isinstance(job.prefetched, tuple) else None
-    contact = await _delivery.find_contact(state, ctx, event, stored=stored)
-    return call_variables(
+    contact = await find_contact(services, ctx, event, stored=stored)
+    variables = call_variables(
         event,
-        tz=str(ctx.options.get("timezone") or "UTC"),
+        tz=ctx.tz,
         contact=contact,
         owner=str(job.payload.get("owner", "")),
         options=options,
-        extension=extension,
+        extension=str(job.payload.get("extension", event.extension)),
         extension_name=str(job.payload.get("extension_name", "")),
     )
-
-
-async def deliver_section(state: Any, ctx: Any, job: ClaimedJob, section: str) -> Delivered:
-    """Send the `section` request ("call_log" or "ticket") of a finished call; raises
-    PeerError (retry or fail) or Deferred (wait). Its follow-ups fire on
-    `{section}_created`."""
-    spec = getattr(ctx.template, section)
-    if spec is None:
-        raise ValueError(f"the template has no {section.replace('_', ' ')} section")
-    variables = await render_variables(state, ctx, job, section)
-    response = await _delivery.send(
-        state,
-        ctx,
-        scenario=section,
-        spec=spec.request,
-        variables=variables,
+    request = render_request(
+        spec.request,
+        {**ctx.variables, **variables},
+        tz=ctx.tz,
+        headers=ctx.scenario_headers,
         idempotency_key=job.idempotency_key,
+        default_method="POST",
     )
-    result = {"status": response.status, "id": _delivery.response_id(response)}
-    return Delivered(result=result, trigger=f"{section}_created", variables=variables)
+    response = await services.send(ctx, request, scenario=section, capture=capture)
+    return Delivered(
+        result={"status": response.status, "id": response_id(response)},
+        after=follow_ups_after(services, ctx, f"{section}_created", variables),
+    )
 
 
-async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
+async def deliver(
+    services: Services,
+    ctx: IntegrationContext,
+    job: ClaimedJob,
+    *,
+    capture: list[Exchange] | None = None,
+) -> Delivered:
     """Send one call log."""
-    return await deliver_section(state, ctx, job, "call_log")
+    return await deliver_section(services, ctx, job, "call_log", capture=capture)

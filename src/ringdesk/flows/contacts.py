@@ -1,6 +1,6 @@
 """Contact search and screen-pop URLs (C1–C7): query plan, field mapping, popup building.
 
-Pure core: `build_query` renders a contact type's request for one phone form,
+Pure core: `search_request` renders a contact type's request for one phone form,
 `map_contacts` turns a response body into `Contact`s by the template's GJSON mapping (C4:
 paths may hold `{{.Phone}}`; comma-separated paths → first non-empty wins; `data.#.id`
 paths give one value per contact), `popup_url` builds the screen-pop link (C3, C6).
@@ -18,41 +18,30 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ringdesk.errors import PeerError
+from ringdesk.errors import HelpdeskError
 from ringdesk.expressions import ExpressionError, gjson, gotemplate
-from ringdesk.flows.numbers import candidates, forms_from_options, region_from_options
-from ringdesk.templates.model import ContactType, Template
+from ringdesk.http.client import Exchange
+from ringdesk.http.request import HelpdeskRequest, render_request, render_url
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.phones import DEFAULT_FORMS, candidates
+from ringdesk.services import Services
+from ringdesk.templates.model import NUMBER_FIELDS, ContactType, Template
 from ringdesk.templates.paths import split_paths
 
 __all__ = [
-    "CONTACT_FIELDS",
-    "PHONE_FIELDS",
     "Contact",
-    "Query",
-    "build_query",
     "count_matches",
     "field_values",
     "map_contacts",
+    "phone_forms",
     "popup_url",
     "render_path",
-    "render_url",
     "search_contacts",
+    "search_request",
 ]
 
 log = logging.getLogger(__name__)
 
-PHONE_FIELDS = (
-    "BusinessNumber",
-    "BusinessNumber2",
-    "MobileNumber",
-    "MobileNumber2",
-    "HomeNumber",
-    "HomeNumber2",
-    "BusinessFax",
-    "HomeFax",
-    "OtherNumber",
-)
-CONTACT_FIELDS = ("ContactId", "FirstName", "LastName", "Company", "Email", *PHONE_FIELDS)
 _CUSTOM = "CustomValue"
 
 
@@ -73,8 +62,8 @@ class Contact:
 
     @property
     def phones(self) -> list[str]:
-        """The contact's mapped phone numbers, in field order."""
-        return [self.fields[f] for f in PHONE_FIELDS if self.fields.get(f)]
+        """The contact's mapped numbers (faxes too), in field order."""
+        return [self.fields[f] for f in NUMBER_FIELDS if self.fields.get(f)]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,26 +75,23 @@ class Contact:
         }
 
 
-@dataclass(frozen=True)
-class Query:
-    """One rendered search request."""
-
-    method: str
-    url: str
-    body: str | None
-    phone: str
-
-
-def build_query(contact_type: ContactType, variables: Mapping[str, str], phone: str) -> Query:
-    """Render the contact type's request for `phone` (C2): URL with URL escaping, body with
-    JSON escaping."""
-    data = {**variables, "Phone": phone}
-    url = render_url(contact_type.request.url, data)
-    body_template = contact_type.request.body
-    body = gotemplate.render(body_template, data, escape="json") if body_template else None
-    return Query(
-        method=contact_type.request.method.upper() or "GET", url=url, body=body, phone=phone
+def search_request(
+    ctx: IntegrationContext, contact_type: ContactType, phone: str
+) -> HelpdeskRequest:
+    """The contact type's request for one form of the number (C2): `{{.Phone}}` plus the
+    integration's variables, with its custom headers (H2)."""
+    return render_request(
+        contact_type.request,
+        {**ctx.variables, "Phone": phone},
+        tz=ctx.tz,
+        headers=ctx.scenario_headers,
     )
+
+
+def phone_forms(ctx: IntegrationContext, phone: str) -> list[str]:
+    """The forms of `phone` a search tries, in order (C7): the integration's choice, else
+    the default forms."""
+    return candidates(phone, ctx.options.region, ctx.options.phone_forms or DEFAULT_FORMS)
 
 
 def _text(value: Any) -> str:
@@ -231,16 +217,6 @@ def render_path(path_text: str, phone: str) -> str:
         position = match.end()
     out.append(path_text[position:])
     return "".join(out)
-
-
-def render_url(template: str, data: Mapping[str, Any]) -> str:
-    """Render a request or popup URL template (C2, C3).
-
-    The template engine's URL escaping encodes each value for the part of the URL it lands
-    in: a base URL (`{{.base_url}}/api`) and hosts stay URLs, path values cannot open a
-    query, query values are fully percent-encoded.
-    """
-    return gotemplate.render(template, data, escape="url")
 
 
 def _quote_state(literal: str, quoted: bool) -> bool:
@@ -371,28 +347,28 @@ def _selected_types(template: Template, names: Sequence[str] | None) -> list[Con
 
 
 async def search_contacts(
-    state: Any,
-    ctx: Any,
+    services: Services,
+    ctx: IntegrationContext,
     phone: str,
     *,
     contact_types: Sequence[str] | None = None,
-    capture: list[Any] | None = None,
+    capture: list[Exchange] | None = None,
 ) -> list[Contact]:
     """Live search (C1–C7) of every contact type of `ctx.template` for `phone`.
 
-    For each type, the number's forms (integration options `default_region`,
-    `phone_forms`) are tried in order until one finds contacts. A type whose requests fail
-    is skipped; if every type failed and nothing was found the first `PeerError` is raised.
+    For each type, the number's forms are tried in order until one finds contacts. A type
+    whose requests fail is skipped; if every type failed and nothing was found the first
+    `HelpdeskError` is raised.
     """
-    forms = candidates(phone, region_from_options(ctx.options), forms_from_options(ctx.options))
+    forms = phone_forms(ctx, phone)
     found: list[Contact] = []
-    errors: list[PeerError] = []
+    errors: list[HelpdeskError] = []
     for contact_type in _selected_types(ctx.template, contact_types):
         if not contact_type.request.url:
             continue
         try:
-            found.extend(await _search_type(state, ctx, contact_type, forms, capture))
-        except PeerError as exc:
+            found.extend(await _search_type(services, ctx, contact_type, forms, capture))
+        except HelpdeskError as exc:
             log.warning("contact search %s failed: %s", contact_type.name, exc)
             errors.append(exc)
     if not found and errors:
@@ -401,24 +377,17 @@ async def search_contacts(
 
 
 async def _search_type(
-    state: Any,
-    ctx: Any,
+    services: Services,
+    ctx: IntegrationContext,
     contact_type: ContactType,
     forms: Sequence[str],
-    capture: list[Any] | None,
+    capture: list[Exchange] | None,
 ) -> list[Contact]:
     for form in forms:
-        query = build_query(contact_type, ctx.variables, form)
+        request = search_request(ctx, contact_type, form)
         try:
-            response = await state.executor.request(
-                ctx,
-                scenario="contact_search",
-                method=query.method,
-                url=query.url,
-                body=query.body,
-                capture=capture,
-            )
-        except PeerError as exc:
+            response = await services.send(ctx, request, scenario="contact_search", capture=capture)
+        except HelpdeskError as exc:
             if exc.status == 404:  # many helpdesks answer "no such contact" with 404
                 continue
             raise

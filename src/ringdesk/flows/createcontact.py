@@ -1,11 +1,11 @@
-"""Create a contact for an unmatched caller (N1–N3): the body variables (pure), and the
-delivery of one `create_contact` job queued by the ringing flow.
+"""Create a contact for an unmatched caller (N1–N3): the job queued by the ringing flow (its
+payload and key), the body variables (pure), and the delivery of one job.
 
 Names: the PBX caller name split at the last space into FirstName/LastName ("Ada King
 Lovelace" → "Ada King" / "Lovelace"); a one-word name is the LastName; no name → the number
 is the LastName and FirstName is empty. Extra variables with `from="response"` are read
-from the response by GJSON path after the request (stored in the job result and the
-call's match); any other `from` gives a fixed `value` (rendered) usable in the body.
+from the response by GJSON path after the request (stored in the job result and the call's
+match); any other `from` gives a fixed `value` (rendered) usable in the body.
 N3: the job is keyed per call and every attempt carries that key.
 """
 
@@ -13,14 +13,30 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
 
-from ringdesk.flows import _delivery
-from ringdesk.outbox.jobs import Delivered
-from ringdesk.outbox.queue import ClaimedJob
+from ringdesk.errors import TemplateError
+from ringdesk.events.model import CallEvent
+from ringdesk.expressions import gjson, gotemplate
+from ringdesk.flows.followup import follow_ups_after
+from ringdesk.http.client import Exchange
+from ringdesk.http.request import render_request
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.outbox.jobs import ClaimedJob, Delivered
+from ringdesk.services import Services
+from ringdesk.store import calls
+from ringdesk.store import outbox as queue
+from ringdesk.store.db import Session
 from ringdesk.templates.model import CreateContactType, Template
 
-__all__ = ["contact_variables", "deliver", "split_name"]
+__all__ = [
+    "contact_variables",
+    "create_contact_key",
+    "create_contact_payload",
+    "deliver",
+    "enqueue_create_contact",
+    "request_contact",
+    "split_name",
+]
 
 _ID_PATHS = ("id", "data.id", "contact.id", "result.id", "*.id")
 
@@ -46,10 +62,85 @@ def contact_variables(phone: str, caller_name: str, call_id: str) -> dict[str, s
     }
 
 
+def create_contact_key(integration_id: int, call_id: str) -> str:
+    """The job key (and Idempotency-Key) of the contact created for one call (N3)."""
+    return f"create_contact:{integration_id}:{call_id}"
+
+
+def create_contact_payload(event: CallEvent, number: str, contact_type: str) -> dict[str, str]:
+    """What a create-contact job carries: the caller's number and name, the contact type."""
+    caller = event.to if event.direction == "outbound" else event.from_
+    return {
+        "phone": number,
+        "caller_name": caller.name,
+        "contact_type": contact_type,
+        "call_id": event.call_id,
+        "extension": event.extension,
+    }
+
+
+def enqueue_create_contact(
+    session: Session,
+    event: CallEvent,
+    integration_id: int,
+    number: str,
+    contact_type: str,
+    *,
+    now: float,
+) -> bool:
+    """Queue the creation of the caller's contact (once per integration and call)."""
+    return queue.enqueue(
+        session,
+        kind="create_contact",
+        integration_id=integration_id,
+        call_id=event.call_id,
+        idempotency_key=create_contact_key(integration_id, event.call_id),
+        payload=create_contact_payload(event, number, contact_type),
+        now=now,
+    )
+
+
+def request_contact(
+    session: Session,
+    integration_id: int,
+    *,
+    call_id: str,
+    phone: str,
+    name: str,
+    contact_type: str,
+    extension: str,
+    now: float,
+) -> tuple[str, bool]:
+    """An agent asked for the caller's contact (C9): queue the same job the automatic
+    option would (the same key, so a caller is never created twice). Returns the job's
+    status and whether it was already there."""
+    key = create_contact_key(integration_id, call_id)
+    existing = queue.get_by_key(session, key)
+    if existing is not None:
+        return existing.status, True
+    queue.enqueue(
+        session,
+        kind="create_contact",
+        integration_id=integration_id,
+        call_id=call_id,
+        idempotency_key=key,
+        payload={
+            "phone": phone,
+            "caller_name": name,
+            "contact_type": contact_type,
+            "call_id": call_id,
+            "extension": extension,
+        },
+        now=now,
+    )
+    job = queue.get_by_key(session, key)
+    return (job.status if job is not None else "pending"), False
+
+
 def _contact_type(template: Template, chosen: str) -> CreateContactType:
     spec = template.create_contact
     if spec is None or not spec.contact_types:
-        raise ValueError("the template cannot create contacts")
+        raise TemplateError("the template cannot create contacts")
     for contact_type in spec.contact_types:
         if contact_type.name == chosen:
             return contact_type
@@ -57,8 +148,6 @@ def _contact_type(template: Template, chosen: str) -> CreateContactType:
 
 
 def _captured(contact_type: CreateContactType, text: str) -> dict[str, str]:
-    from ringdesk.expressions import gjson
-
     values: dict[str, str] = {}
     for extra in contact_type.extra_variables:
         if extra.source == "response" and extra.path:
@@ -73,8 +162,6 @@ def _contact_id(captured: Mapping[str, str], text: str) -> str:
     for value in captured.values():
         if value:
             return value
-    from ringdesk.expressions import gjson
-
     for path in _ID_PATHS:
         result = gjson.get(text, path)
         if result.exists and result.text and not result.text.startswith(("{", "[")):
@@ -82,32 +169,35 @@ def _contact_id(captured: Mapping[str, str], text: str) -> str:
     return ""
 
 
-async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
-    """POST the contact, store it as the call's match, return its id (N1–N3)."""
-    from ringdesk.expressions import gotemplate
-
+async def deliver(
+    services: Services,
+    ctx: IntegrationContext,
+    job: ClaimedJob,
+    *,
+    capture: list[Exchange] | None = None,
+    store_match: bool = True,
+) -> Delivered:
+    """POST the contact, store it as the call's match (unless `store_match` is False: the
+    test console), return its id (N1–N3)."""
     payload = job.payload
-    chosen = str(payload.get("contact_type") or "")
-    if not chosen:
-        option = ctx.options.get("create_contact") or {}
-        chosen = str(option.get("contact_type", "")) if isinstance(option, Mapping) else ""
+    chosen = str(payload.get("contact_type") or ctx.options.create_contact.contact_type)
     contact_type = _contact_type(ctx.template, chosen)
     phone = str(payload.get("phone", ""))
     call_id = str(payload.get("call_id") or job.call_id or "")
     variables = contact_variables(phone, str(payload.get("caller_name", "")), call_id)
-    tz = str(ctx.options.get("timezone") or "UTC")
     for extra in contact_type.extra_variables:
         if extra.source != "response":
             data = {**ctx.variables, **variables}
-            variables[extra.name] = gotemplate.render(extra.value, data, tz=tz)
-    response = await _delivery.send(
-        state,
-        ctx,
-        scenario="create_contact",
-        spec=contact_type.request,
-        variables=variables,
+            variables[extra.name] = gotemplate.render(extra.value, data, tz=ctx.tz)
+    request = render_request(
+        contact_type.request,
+        {**ctx.variables, **variables},
+        tz=ctx.tz,
+        headers=ctx.scenario_headers,
         idempotency_key=job.idempotency_key,
+        default_method="POST",
     )
+    response = await services.send(ctx, request, scenario="create_contact", capture=capture)
     captured = _captured(contact_type, response.text)
     contact_id = _contact_id(captured, response.text)
     fields = {
@@ -116,25 +206,29 @@ async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
         "LastName": variables["LastName"],
         "BusinessNumber": phone,
     }
-    if contact_id and call_id:
-        await asyncio.to_thread(_store, state, ctx, call_id, contact_type.name, fields)
-    result = {"status": response.status, "contact_id": contact_id, "variables": captured}
+    if store_match and contact_id and call_id:
+        await asyncio.to_thread(_store, services, ctx, call_id, contact_type.name, fields)
     follow = {**variables, **captured, "ContactId": contact_id}
-    return Delivered(result=result, trigger="contact_created", variables=follow)
+    return Delivered(
+        result={"status": response.status, "contact_id": contact_id, "variables": captured},
+        after=follow_ups_after(services, ctx, "contact_created", follow),
+    )
 
 
-def _store(state: Any, ctx: Any, call_id: str, type_name: str, fields: dict[str, str]) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    from ringdesk.flows.contacts import Contact
-    from ringdesk.flows.screenpop import store_match
-
-    contact = Contact(contact_type=type_name, id=fields["ContactId"], fields=fields)
-    for attempt in range(2):  # the ringing flow may store a match for the call at once
-        try:
-            with state.db.session() as session:
-                store_match(session, ctx.integration_id, call_id, contact)
-            return
-        except IntegrityError:
-            if attempt:
-                raise
+def _store(
+    services: Services,
+    ctx: IntegrationContext,
+    call_id: str,
+    type_name: str,
+    fields: dict[str, str],
+) -> None:
+    with services.database.session() as session:
+        calls.save_match(
+            session,
+            ctx.integration_id,
+            call_id,
+            contact_type=type_name,
+            contact_id=fields["ContactId"],
+            fields=fields,
+            popup_url="",
+        )

@@ -8,21 +8,19 @@ The ticket's owner is the answering agent, else the handling extension (U6).
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.orm import Session
-
 from ringdesk.events.model import CallEvent
-from ringdesk.flows import _delivery
-from ringdesk.flows.calllog import deliver_section
+from ringdesk.flows.calllog import call_log_payload, deliver_section
 from ringdesk.flows.variables import call_status
-from ringdesk.outbox import enqueue
-from ringdesk.outbox.jobs import Delivered
-from ringdesk.outbox.queue import ClaimedJob
-from ringdesk.store.tables import Integration
-from ringdesk.templates.model import Template
+from ringdesk.http.client import Exchange
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.integrations.options import Options
+from ringdesk.outbox.jobs import ClaimedJob, Delivered
+from ringdesk.services import Services
+from ringdesk.store import outbox as queue
+from ringdesk.store import users
+from ringdesk.store.db import Session
 
-__all__ = ["deliver", "enqueue_ticket", "wants_ticket"]
+__all__ = ["deliver", "enqueue_ticket", "ticket_key", "wants_ticket"]
 
 
 def wants_ticket(event: CallEvent, when: str) -> bool:
@@ -34,31 +32,41 @@ def wants_ticket(event: CallEvent, when: str) -> bool:
     return True
 
 
+def ticket_key(integration_id: int, call_id: str) -> str:
+    """The job key (and Idempotency-Key) of one call's ticket (T3, L3)."""
+    return f"ticket:{integration_id}:{call_id}"
+
+
 def enqueue_ticket(
-    session: Session, event: CallEvent, row: Integration, template: Template, *, now: float
+    session: Session, event: CallEvent, integration_id: int, options: Options, *, now: float
 ) -> int:
     """Queue the ticket of a `call.ended` event for one integration (0 or 1 jobs)."""
-    options = _delivery.ticket_options(template, row.options or {})
-    if not options["enabled"] or not wants_ticket(event, str(options["when"])):
+    if not options.ticket.enabled or not wants_ticket(event, options.ticket.when):
         return 0
     extension = event.answered_by or event.extension
-    enqueue(
+    queue.enqueue(
         session,
         kind="ticket",
-        integration_id=row.id,
+        integration_id=integration_id,
         call_id=event.call_id,
-        idempotency_key=f"ticket:{row.id}:{event.call_id}",
-        payload={
-            "event": event.as_payload(),
-            "extension": extension,
-            "owner": _delivery.owner_of(session, row.id, extension),
-            "extension_name": _delivery.extension_name(session, extension),
-        },
+        idempotency_key=ticket_key(integration_id, event.call_id),
+        payload=call_log_payload(
+            event,
+            extension=extension,
+            owner=users.owner_of(session, integration_id, extension),
+            extension_name=users.extension_name(session, extension),
+        ),
         now=now,
     )
     return 1
 
 
-async def deliver(state: Any, ctx: Any, job: ClaimedJob) -> Delivered:
+async def deliver(
+    services: Services,
+    ctx: IntegrationContext,
+    job: ClaimedJob,
+    *,
+    capture: list[Exchange] | None = None,
+) -> Delivered:
     """Create one ticket (sent like a call log, from the template's ticket section)."""
-    return await deliver_section(state, ctx, job, "ticket")
+    return await deliver_section(services, ctx, job, "ticket", capture=capture)

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ringdesk.events.model import CallEvent
+from ringdesk.integrations.options import CallLogOptions, TicketOptions
 
 __all__ = ["ContactRef", "call_status", "call_variables", "format_duration", "local_time"]
 
@@ -82,21 +83,21 @@ def call_variables(
     tz: str,
     contact: ContactRef | None,
     owner: str,
-    options: Mapping[str, Any],
+    options: CallLogOptions | TicketOptions,
     extension: str | None = None,
     extension_name: str = "",
 ) -> dict[str, str]:
     """Every call-log/ticket variable, as strings.
 
-    `options` is the integration's `call_log` or `ticket` section with defaults applied:
-    `subject` and `description` are templates rendered here with the other variables
-    (L2/T2), `play_recording` (default true) decides whether `RecordPath` is filled.
+    `options` are the integration's effective call-log or ticket options: `subject` and
+    `description` are templates rendered here with the other variables (L2/T2), and a call
+    log's `play_recording` decides whether `RecordPath` is filled.
     `extension` overrides the handling extension (a queue call logged for one agent).
     """
     status = call_status(event)
     talk = event.talk_seconds or 0
     contact = contact or ContactRef()
-    play = options.get("play_recording", True)
+    play = options.play_recording if isinstance(options, CallLogOptions) else True
     values: dict[str, str] = {
         "Call_From": event.from_.number,
         "Call_To": event.to.number,
@@ -110,7 +111,7 @@ def call_variables(
         "Talk_Duration": format_duration(talk),
         "Talk_Duration_Sec": str(talk),
         "Ring_Duration_Sec": str(event.ring_seconds or 0),
-        "RecordPath": (event.recording_url or "") if play is not False else "",
+        "RecordPath": (event.recording_url or "") if play else "",
         "Owner": owner,
         "WhoModule": contact.contact_type,
         "ContactId": contact.id,
@@ -124,6 +125,6 @@ def call_variables(
     # Subject first, so a description may use {{.Subject}}.
     values["Subject"] = ""
     values["Description"] = ""
-    values["Subject"] = _render(str(options.get("subject") or ""), values, tz)
-    values["Description"] = _render(str(options.get("description") or ""), values, tz)
+    values["Subject"] = _render(options.subject, values, tz)
+    values["Description"] = _render(options.description, values, tz)
     return values

@@ -1,10 +1,11 @@
 """The Executor: the one place ringdesk talks HTTP to helpdesks.
 
-Every request gets, in order: auth (Basic/Bearer/OAuth2, refreshed when its expiry is near),
-the template's custom headers (H1–H3), a slot of the template's concurrency cap (G3), the
-outbound address guard, timeouts, a response-size limit, retries with backoff (connect
-errors, 5xx, 408/425/429; idempotent methods or with an idempotency key), one
-refresh-and-retry on 401 (A8), a redacted request-log row (I4) and metrics (I8).
+`send(ctx, request, scenario=..., credentials=...)` takes a rendered `HelpdeskRequest` and a
+credentials strategy, and gives every request, in order: the credential headers, a slot of
+the integration's concurrency cap (G3), the outbound address guard, timeouts, a
+response-size limit, retries with backoff (connect errors, 5xx, 408/425/429; idempotent
+methods or with an idempotency key), one renewal-and-retry on 401 (A8), a redacted
+request-log row (I4) and metrics (I8).
 """
 
 from __future__ import annotations
@@ -22,30 +23,21 @@ from typing import Any
 import httpx
 
 from ringdesk import __version__
-from ringdesk.auth.schemes import auth_header, custom_headers, merge_headers
 from ringdesk.clock import Clock, SystemClock
 from ringdesk.config import Settings
-from ringdesk.errors import PeerError
+from ringdesk.errors import HelpdeskAuthError, HelpdeskError
+from ringdesk.http.credentials import NO_CREDENTIALS, Credentials
 from ringdesk.http.guard import BlockedAddressError, GuardedBackend
 from ringdesk.http.limits import ConcurrencyLimiter
-from ringdesk.http.redact import Redactor, protect_http_logs
-from ringdesk.http.redirects import (
-    MAX_REDIRECTS,
-    REDIRECT_STATUSES,
-    RedirectError,
-    next_request,
-)
+from ringdesk.http.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_request
+from ringdesk.http.request import HelpdeskRequest
 from ringdesk.http.requestlog import LogRow, RequestLog, excerpt
-from ringdesk.http.retry import (
-    RetryPolicy,
-    is_retryable_status,
-    may_retry_method,
-    parse_retry_after,
-)
 from ringdesk.integrations.context import IntegrationContext
-from ringdesk.store.db import Database
+from ringdesk.metrics import Metrics
+from ringdesk.redact import protect_http_logs
+from ringdesk.retry import INLINE_RETRY, RetryPolicy, may_retry_method, parse_retry_after
 
-__all__ = ["Exchange", "Executor", "HelpdeskError", "HelpdeskResponse", "make_transport"]
+__all__ = ["AUTH_STATUSES", "Exchange", "Executor", "HelpdeskResponse", "make_transport"]
 
 _log = logging.getLogger(__name__)
 # What httpx.AsyncClient would add; a template's own headers override them.
@@ -54,14 +46,12 @@ _DEFAULT_HEADERS = (
     ("Accept-Encoding", "gzip, deflate"),
     ("User-Agent", f"ringdesk/{__version__}"),
 )
+# Answers that mean "your credentials are refused" (A8): the work waits, it is never failed.
+AUTH_STATUSES = frozenset({401, 403})
 
 
 class _TooLarge(Exception):
-    pass
-
-
-class _Blocked(Exception):
-    pass
+    """Internal: the response passed the size limit (reported as a HelpdeskError)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +89,7 @@ class HelpdeskResponse:
 
 
 def _charset(headers: httpx.Headers) -> str:
-    for part in headers.get("content-type", "").split(";")[1:]:
+    for part in str(headers.get("content-type", "")).split(";")[1:]:
         name, _, value = part.strip().partition("=")
         if name.lower() == "charset" and value:
             candidate = value.strip('"')
@@ -107,24 +97,8 @@ def _charset(headers: httpx.Headers) -> str:
                 "".encode(candidate)
             except LookupError:
                 break
-            return str(candidate)
+            return candidate
     return "utf-8"
-
-
-class HelpdeskError(PeerError):
-    """A final non-2xx answer; `body` is its redacted excerpt."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        retryable: bool,
-        status: int | None = None,
-        retry_after: float | None = None,
-        body: str = "",
-    ):
-        super().__init__(message, retryable=retryable, status=status, retry_after=retry_after)
-        self.body = body
 
 
 def make_transport(settings: Settings) -> httpx.AsyncBaseTransport:
@@ -135,22 +109,6 @@ def make_transport(settings: Settings) -> httpx.AsyncBaseTransport:
         # connects to the checked address (DNS-rebinding safe). TLS still uses the host name.
         transport._pool._network_backend = GuardedBackend()
     return transport
-
-
-def _redactor(ctx: IntegrationContext) -> Redactor:
-    redactor = ctx.memo.get("redactor")
-    if redactor is None:
-        redactor = ctx.memo["redactor"] = Redactor(ctx.secret_values)
-        protect_http_logs(ctx.secret_values)
-    assert isinstance(redactor, Redactor)  # noqa: S101  (memo holds what we put there)
-    return redactor
-
-
-def _custom(ctx: IntegrationContext) -> dict[str, str]:
-    headers = ctx.memo.get("custom_headers")
-    if headers is None:
-        headers = ctx.memo["custom_headers"] = custom_headers(ctx.template.headers, ctx.variables)
-    return dict(headers)
 
 
 @functools.lru_cache(maxsize=512)
@@ -175,6 +133,16 @@ def _add_userinfo_auth(url: str, headers: dict[str, str]) -> None:
     headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
 
 
+def _merge(*layers: Mapping[str, str]) -> dict[str, str]:
+    """Later layers win, names compared case-insensitively (H3: a custom `Authorization`
+    replaces the one the credentials produced)."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
+
+
 def _with_defaults(headers: Mapping[str, str]) -> list[tuple[str, str]]:
     given = {name.lower() for name in headers}
     defaults = [(name, value) for name, value in _DEFAULT_HEADERS if name.lower() not in given]
@@ -189,29 +157,32 @@ def _body_text(body: str | bytes | None) -> str:
     return body[:8192]
 
 
+def _is_auth_refusal(status: int, body: str) -> bool:
+    # RFC 6750 `invalid_token` sometimes comes with a 400; it is an auth failure all the same.
+    return status in AUTH_STATUSES or (status == 400 and "invalid_token" in body)
+
+
 class Executor:
-    """Sends helpdesk requests for integrations (`state.executor`)."""
+    """Sends helpdesk requests for integrations."""
 
     def __init__(
         self,
         settings: Settings,
-        database: Database,
         *,
-        state: Any = None,
+        request_log: RequestLog,
+        limiter: ConcurrencyLimiter,
+        metrics: Metrics | None = None,
         clock: Clock | None = None,
-        retry: RetryPolicy | None = None,
+        retry: RetryPolicy = INLINE_RETRY,
         transport: httpx.AsyncBaseTransport | None = None,
-        limiter: ConcurrencyLimiter | None = None,
         timeout: float = 30.0,
     ):
-        self.settings = settings
-        self.db = database
-        self.state = state
         self.clock = clock or SystemClock()
-        self.retry = retry or RetryPolicy()
+        self.retry = retry
         self.max_response_bytes = settings.max_response_bytes
-        self.request_log = RequestLog(database, retention=settings.request_log_retention)
-        self.limiter = limiter or ConcurrencyLimiter(database, clock=self.clock)
+        self.request_log = request_log
+        self.limiter = limiter
+        self.metrics = metrics
         # The pooled transport is driven directly rather than through httpx.AsyncClient:
         # the client's layers (cookie jar, auth flow, event hooks) cost a large share of a
         # request's CPU (bench.executor vs raw httpx went 1.35 -> 1.6, run back to back) and
@@ -220,8 +191,6 @@ class Executor:
         self._transport = transport or make_transport(settings)
         self._timeout = httpx.Timeout(timeout, connect=min(10.0, timeout)).as_dict()
         protect_http_logs()
-        # Newest tokens this process knows per integration (auth.refresh keeps it current).
-        self.tokens: dict[int, Any] = {}
 
     async def aclose(self) -> None:
         await self.request_log.flush()
@@ -229,82 +198,77 @@ class Executor:
 
     # -- the contract ---------------------------------------------------------------------
 
-    async def request(
+    async def send(
         self,
         ctx: IntegrationContext,
+        request: HelpdeskRequest,
         *,
         scenario: str,
-        method: str,
-        url: str,
-        body: str | bytes | None = None,
-        content_type: str | None = "application/json",
-        extra_headers: Mapping[str, str] | None = None,
-        idempotency_key: str | None = None,
-        apply_auth: bool = True,
-        apply_custom_headers: bool = True,
+        credentials: Credentials = NO_CREDENTIALS,
         capture: list[Exchange] | None = None,
     ) -> HelpdeskResponse:
         """Send one logical request (maybe several attempts); return a 2xx response or raise
-        `PeerError` (`HelpdeskError` for non-2xx answers)."""
-        from ringdesk.auth.refresh import current_access_token, refresh_tokens
-
-        method = method.upper()
-        oauth = apply_auth and ctx.auth_method == "oauth2"
-        if oauth and ctx.status == "needs_reconnect":
-            raise PeerError(f"{ctx.name}: the integration needs to be reconnected", retryable=True)
-        access = await current_access_token(self, ctx) if oauth else None
-        refreshed = False
+        `HelpdeskError` (`HelpdeskAuthError` when the credentials are refused)."""
+        method = request.method.upper()
+        key = request.idempotency_key
+        auth = await credentials.headers()
+        renewed = False
         attempt = 0
         while True:
             attempt += 1
-            headers = merge_headers(
-                auth_header(ctx.auth_method, ctx.variables, access) if apply_auth else {},
-                _custom(ctx) if apply_custom_headers else {},
-                {"Content-Type": content_type} if content_type and body is not None else {},
-                extra_headers or {},
-                {"Idempotency-Key": idempotency_key} if idempotency_key else {},
+            headers = _merge(
+                auth,
+                request.headers,
+                {"Idempotency-Key": key} if key else {},
             )
-            _add_userinfo_auth(url, headers)
+            _add_userinfo_auth(request.url, headers)
             try:
-                response = await self._attempt(ctx, scenario, method, url, body, headers, capture)
-            except _Blocked as exc:
-                raise PeerError(str(exc), retryable=False) from None
-            except RedirectError as exc:
-                message = _redactor(ctx).text(f"{method} {ctx.helpdesk}: {exc}")
-                raise PeerError(message, retryable=False) from None
+                response = await self._attempt(ctx, scenario, method, request, headers, capture)
             except _TooLarge:
-                raise PeerError(
+                raise HelpdeskError(
                     f"{ctx.helpdesk} answered with more than {self.max_response_bytes} bytes",
                     retryable=False,
+                ) from None
+            except HelpdeskError as exc:  # blocked address, unusable redirect
+                raise HelpdeskError(
+                    ctx.redactor.text(f"{method} {ctx.helpdesk}: {exc}"), retryable=False
                 ) from None
             except httpx.TransportError as exc:
                 # A connect failure never reached the peer, so any method may be retried.
                 unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
-                delay = self.retry.delay(attempt, None, random.random())  # noqa: S311
-                if delay is not None and (unsent or may_retry_method(method, idempotency_key)):
-                    await self.clock.sleep(delay)
+                decision = self.retry.decide(attempt, retryable=True, rng=random)
+                if decision.retry and (unsent or may_retry_method(method, key)):
+                    await self.clock.sleep(decision.delay)
                     continue
-                message = _redactor(ctx).text(f"{method} {ctx.helpdesk}: {type(exc).__name__}")
-                raise PeerError(message, retryable=True) from None
+                message = ctx.redactor.text(f"{method} {ctx.helpdesk}: {type(exc).__name__}")
+                raise HelpdeskError(message, retryable=True) from None
             status = response.status
             if 200 <= status < 300:
                 return response
-            if status == 401 and oauth and not refreshed:
-                refreshed = True
-                attempt -= 1  # the refresh-and-retry (A8) is not a backoff retry
-                access = await refresh_tokens(self, ctx, stale_access=access, reason="401")
-                continue
+            body_excerpt = ctx.redactor.text(response.text[:300])
+            if _is_auth_refusal(status, body_excerpt):
+                if status == 401 and not renewed and await credentials.renew(auth):
+                    renewed = True
+                    attempt -= 1  # the renewal-and-retry (A8) is not a backoff retry
+                    auth = await credentials.headers()
+                    continue
+                raise HelpdeskAuthError(
+                    f"{method} {ctx.redactor.url(request.url)} → HTTP {status}: {body_excerpt}",
+                    status=status,
+                    body=body_excerpt,
+                )
             retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
-            redactor = _redactor(ctx)
-            body_excerpt = redactor.text(response.text[:300])
-            if is_retryable_status(status):
-                delay = self.retry.delay(attempt, retry_after, random.random())  # noqa: S311
-                if delay is not None and may_retry_method(method, idempotency_key):
-                    await self.clock.sleep(delay)
+            retryable = self.retry.retryable_status(status)
+            if retryable and may_retry_method(method, key):
+                decision = self.retry.decide(
+                    attempt, retryable=True, retry_after=retry_after, rng=random
+                )
+                if decision.retry:
+                    await self.clock.sleep(decision.delay)
                     continue
             raise HelpdeskError(
-                f"{method} {redactor.url(url)} → HTTP {status}: {body_excerpt}",
-                retryable=is_retryable_status(status),
+                f"{method} {ctx.redactor.url(request.url)} → HTTP {status}: {body_excerpt}",
+                retryable=retryable,
                 status=status,
                 retry_after=retry_after,
                 body=body_excerpt,
@@ -317,8 +281,7 @@ class Executor:
         ctx: IntegrationContext,
         scenario: str,
         method: str,
-        url: str,
-        body: str | bytes | None,
+        request: HelpdeskRequest,
         headers: dict[str, str],
         capture: list[Exchange] | None,
     ) -> HelpdeskResponse:
@@ -326,17 +289,17 @@ class Executor:
         response_headers: httpx.Headers = httpx.Headers()
         content = b""
         error: str | None = None
-        async with self.limiter.slot(ctx.template_id, ctx.max_concurrent):
+        async with self.limiter.slot(ctx.cap_key, ctx.max_concurrent):
             started = time.perf_counter()
             try:
-                request = httpx.Request(
+                outgoing = httpx.Request(
                     method,
-                    _parsed_url(url),
-                    content=body,
+                    _parsed_url(request.url),
+                    content=request.body,
                     headers=_with_defaults(headers),
                     extensions={"timeout": self._timeout},
                 )
-                response = await self._send(request)
+                response = await self._send(outgoing)
                 try:
                     status = response.status_code
                     response_headers = response.headers
@@ -346,17 +309,17 @@ class Executor:
             except _TooLarge:
                 error = "response too large"
                 raise
-            except RedirectError as exc:
+            except HelpdeskError as exc:
                 error = str(exc)
                 raise
             except BlockedAddressError as exc:
                 error = str(exc)
-                raise _Blocked(str(exc)) from None
+                raise HelpdeskError(str(exc), retryable=False) from None
             except httpx.ConnectError as exc:
                 cause = exc.__context__ or exc.__cause__
                 if isinstance(cause, BlockedAddressError):
                     error = str(cause)
-                    raise _Blocked(str(cause)) from None
+                    raise HelpdeskError(str(cause), retryable=False) from None
                 error = f"{type(exc).__name__}: {exc}"
                 raise
             except httpx.HTTPError as exc:
@@ -368,9 +331,8 @@ class Executor:
                     ctx,
                     scenario,
                     method,
-                    url,
+                    request,
                     headers,
-                    body,
                     status,
                     response_headers,
                     content,
@@ -390,7 +352,7 @@ class Executor:
                 return response
             await response.aclose()
             request = next_request(request, response.status_code, location)
-        raise RedirectError(f"more than {MAX_REDIRECTS} redirects")
+        raise HelpdeskError(f"more than {MAX_REDIRECTS} redirects", retryable=False)
 
     async def _read(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length")
@@ -411,9 +373,8 @@ class Executor:
         ctx: IntegrationContext,
         scenario: str,
         method: str,
-        url: str,
+        request: HelpdeskRequest,
         headers: Mapping[str, str],
-        body: str | bytes | None,
         status: int | None,
         response_headers: httpx.Headers,
         content: bytes,
@@ -421,10 +382,10 @@ class Executor:
         error: str | None,
         capture: list[Exchange] | None,
     ) -> None:
-        redactor = _redactor(ctx)
-        safe_url = redactor.url(url)
+        redactor = ctx.redactor
+        safe_url = redactor.url(request.url)
         request_headers = redactor.headers(headers)
-        request_body = redactor.text(_body_text(body))
+        request_body = redactor.text(_body_text(request.body))
         response_body = redactor.text(content[:8192].decode("utf-8", errors="replace"))
         safe_error = redactor.text(error) if error else None
         self.request_log.add(
@@ -458,10 +419,8 @@ class Executor:
                     error=safe_error,
                 )
             )
-        metrics = getattr(self.state, "metrics", None) if self.state is not None else None
-        counter = getattr(metrics, "helpdesk_requests", None)
-        if counter is not None:
-            counter.labels(
+        if self.metrics is not None:
+            self.metrics.helpdesk_requests.labels(
                 helpdesk=ctx.template_id, status=str(status) if status else "error"
             ).inc()
         if _log.isEnabledFor(logging.DEBUG):

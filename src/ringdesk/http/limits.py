@@ -16,34 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
-from sqlalchemy import text
-
 from ringdesk.clock import Clock, SystemClock
-from ringdesk.errors import PeerError
+from ringdesk.errors import HelpdeskError
+from ringdesk.store import leases
 from ringdesk.store.db import Database
 
 __all__ = ["ConcurrencyLimiter"]
-
-_CLAIM = text(
-    """
-    UPDATE concurrency_leases SET holder = :holder, expires_at = :expires
-    WHERE template_id = :template AND slot = (
-        SELECT slot FROM concurrency_leases
-        WHERE template_id = :template AND slot < :cap
-          AND (holder IS NULL OR expires_at < :now)
-        ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
-    RETURNING slot
-    """
-)
-_RELEASE = text(
-    "UPDATE concurrency_leases SET holder = NULL, expires_at = 0 "
-    "WHERE template_id = :template AND slot = :slot AND holder = :holder"
-)
-_ENSURE = text(
-    "INSERT INTO concurrency_leases (template_id, slot, holder, expires_at) "
-    "SELECT :template, s, NULL, 0 FROM generate_series(0, :cap - 1) AS s "
-    "ON CONFLICT DO NOTHING"
-)
 
 
 class ConcurrencyLimiter:
@@ -103,7 +81,7 @@ class ConcurrencyLimiter:
             if slot is not None:
                 return slot
             if waited >= self._wait_seconds:
-                raise PeerError(
+                raise HelpdeskError(
                     "no free request slot for this helpdesk (G3 cap reached)", retryable=True
                 )
             await asyncio.sleep(pause)
@@ -113,25 +91,17 @@ class ConcurrencyLimiter:
     def _ensure(self, template_id: str, cap: int) -> None:
         assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
         with self._db.session() as session:
-            session.execute(_ENSURE, {"template": template_id, "cap": cap})
+            leases.ensure_slots(session, template_id, cap)
 
     def _try_claim(self, template_id: str, cap: int, holder: str) -> int | None:
         assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
         now = self._clock.now()
         with self._db.session() as session:
-            slot = session.execute(
-                _CLAIM,
-                {
-                    "holder": holder,
-                    "expires": now + self._lease_seconds,
-                    "template": template_id,
-                    "cap": cap,
-                    "now": now,
-                },
-            ).scalar()
-        return None if slot is None else int(slot)
+            return leases.claim_slot(
+                session, template_id, cap, holder, now=now, expires=now + self._lease_seconds
+            )
 
     def _release(self, template_id: str, slot: int, holder: str) -> None:
         assert self._db is not None  # noqa: S101  (only called on PostgreSQL)
         with self._db.session() as session:
-            session.execute(_RELEASE, {"template": template_id, "slot": slot, "holder": holder})
+            leases.release_slot(session, template_id, slot, holder)

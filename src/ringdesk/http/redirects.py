@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import httpx
 
-__all__ = ["MAX_REDIRECTS", "REDIRECT_STATUSES", "RedirectError", "next_request"]
+from ringdesk.errors import HelpdeskError
+
+__all__ = ["MAX_REDIRECTS", "REDIRECT_STATUSES", "next_request"]
 
 MAX_REDIRECTS = 10
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -31,10 +33,6 @@ _NEUTRAL_HEADERS = frozenset(
 )
 
 
-class RedirectError(Exception):
-    """A redirect that cannot be followed (no usable Location, or not http/https)."""
-
-
 def _same_origin(new: httpx.URL, old: httpx.URL) -> bool:
     if (new.scheme, new.host, new.port) == (old.scheme, old.host, old.port):
         return True
@@ -47,15 +45,21 @@ def _same_origin(new: httpx.URL, old: httpx.URL) -> bool:
 
 
 def next_request(request: httpx.Request, status: int, location: str | None) -> httpx.Request:
-    """The request a `status` answer with `location` asks for."""
+    """The request a `status` answer with `location` asks for; raises a permanent
+    `HelpdeskError` for a redirect that cannot be followed (no usable Location, or not
+    http/https)."""
     if not location:
-        raise RedirectError(f"HTTP {status} without a Location header")
+        raise HelpdeskError(f"HTTP {status} without a Location header", retryable=False)
     try:
         url = request.url.join(location)
     except httpx.InvalidURL as exc:
-        raise RedirectError(f"HTTP {status} to an invalid Location: {exc}") from None
+        raise HelpdeskError(
+            f"HTTP {status} to an invalid Location: {exc}", retryable=False
+        ) from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise RedirectError(f"HTTP {status} to a non-HTTP Location ({url.scheme or 'none'})")
+        raise HelpdeskError(
+            f"HTTP {status} to a non-HTTP Location ({url.scheme or 'none'})", retryable=False
+        )
     method = request.method
     if (status == 303 and method != "HEAD") or (status in (301, 302) and method == "POST"):
         method = "GET"

@@ -1,28 +1,20 @@
-"""The request log (I4): one redacted row per outbound helpdesk request, kept per
-integration up to a retention count (oldest trimmed).
-
-Rows are buffered in memory and written in batches from a worker thread, so logging never
-puts a database write on the request's path; `flush()` writes what is pending.
+"""The request log's buffer (I4): rows are kept in memory and written in batches from a
+worker thread, so logging never puts a database write on a request's path; `flush()` writes
+what is pending. The rows themselves are stored by `ringdesk.store.requestlog`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, insert, select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-
+from ringdesk.store import requestlog as repo
 from ringdesk.store.db import Database
-from ringdesk.store.tables import RequestLogEntry
 
-__all__ = ["EXCERPT_CHARS", "LogRow", "RequestLog", "excerpt", "list_entries", "trim"]
+__all__ = ["EXCERPT_CHARS", "LogRow", "RequestLog", "excerpt"]
 
 EXCERPT_CHARS = 2048
-_INSERT = insert(RequestLogEntry.__table__)  # type: ignore[arg-type]
 _log = logging.getLogger(__name__)
 
 
@@ -46,51 +38,13 @@ class LogRow:
     error: str | None
     created_at: float
 
-
-def trim(session: Session, integration_id: int | None, keep: int) -> None:
-    """Delete all but the newest `keep` rows of one integration."""
-    if integration_id is None:
-        return
-    cutoff = session.scalar(
-        select(RequestLogEntry.id)
-        .where(RequestLogEntry.integration_id == integration_id)
-        .order_by(RequestLogEntry.id.desc())
-        .offset(keep)
-        .limit(1)
-    )
-    if cutoff is not None:
-        session.execute(
-            delete(RequestLogEntry).where(
-                RequestLogEntry.integration_id == integration_id, RequestLogEntry.id <= cutoff
-            )
-        )
-
-
-def list_entries(
-    session: Session, integration_id: int, *, limit: int = 100
-) -> list[dict[str, Any]]:
-    """The newest rows of one integration, newest first, as plain dicts."""
-    rows = session.scalars(
-        select(RequestLogEntry)
-        .where(RequestLogEntry.integration_id == integration_id)
-        .order_by(RequestLogEntry.id.desc())
-        .limit(limit)
-    )
-    return [
-        {
-            "id": row.id,
-            "scenario": row.scenario,
-            "method": row.method,
-            "url": row.url,
-            "status": row.status,
-            "duration_ms": row.duration_ms,
-            "request": row.request_excerpt,
-            "response": row.response_excerpt,
-            "error": row.error,
-            "created_at": row.created_at,
-        }
-        for row in rows
-    ]
+    def values(self) -> dict[str, object]:
+        data = asdict(self)
+        # 0 = a console run of a template not saved as an integration yet
+        data["integration_id"] = self.integration_id or None
+        data["scenario"] = self.scenario[:40]
+        data["method"] = self.method[:10]
+        return data
 
 
 class RequestLog:
@@ -129,35 +83,14 @@ class RequestLog:
             batch, self._pending = self._pending, []
             try:
                 await asyncio.to_thread(self._write, batch)
-            except SQLAlchemyError:
+            except repo.WriteError:
                 # One bad row (its integration was just deleted) must not lose the rest.
                 for row in batch:
                     try:
                         await asyncio.to_thread(self._write, [row])
-                    except SQLAlchemyError as exc:
+                    except repo.WriteError as exc:
                         _log.warning("request log row dropped: %s", type(exc).__name__)
 
     def _write(self, batch: list[LogRow]) -> None:
-        # One Core executemany: the ORM's unit of work cost ~5x more per row.
         with self._db.session() as session:
-            session.connection().execute(
-                _INSERT,
-                [
-                    {
-                        # 0 = a console run of a template not saved as an integration yet
-                        "integration_id": row.integration_id or None,
-                        "scenario": row.scenario[:40],
-                        "method": row.method[:10],
-                        "url": row.url,
-                        "status": row.status,
-                        "duration_ms": row.duration_ms,
-                        "request_excerpt": row.request_excerpt,
-                        "response_excerpt": row.response_excerpt,
-                        "error": row.error,
-                        "created_at": row.created_at,
-                    }
-                    for row in batch
-                ],
-            )
-            for integration_id in {row.integration_id for row in batch}:
-                trim(session, integration_id, self._retention)
+            repo.write_rows(session, [row.values() for row in batch], retention=self._retention)

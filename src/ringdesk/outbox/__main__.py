@@ -1,6 +1,6 @@
 """`python -m ringdesk.outbox`: run an outbox worker on its own, against
 `RINGDESK_DATABASE_URL`, until SIGTERM/SIGINT (graceful) or SIGKILL (its leases expire and
-another worker takes the jobs over).
+another worker takes the jobs over). It builds only the shared services, not the web app.
 
 Options: `--lease SECONDS` (default 120), `--concurrency N` (default 64),
 `--poll SECONDS` (default: the `outbox_poll_seconds` setting), `--retry-base SECONDS` (first
@@ -11,27 +11,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import signal
 
 from ringdesk.config import Settings
+from ringdesk.retry import DELIVERY_RETRY
 
 __all__ = ["main"]
 
 
 async def _run(args: argparse.Namespace) -> None:
-    from ringdesk.api.app import create_app
-    from ringdesk.outbox.policy import RetryPolicy
-    from ringdesk.outbox.worker import OutboxWorker
+    # An entry point is a program, not a layer: it composes the flows' job kinds, which
+    # the outbox package itself never imports (see the import-linter contract).
+    from ringdesk.runtime import outbox_worker, start_services
 
-    settings = Settings(run_workers=False)
-    app = create_app(settings)
+    settings = Settings()
+    services = start_services(settings)
     # As `ringdesk serve` does: keep the start-up heap out of the cyclic collector's passes.
     gc.collect()
     gc.freeze()
-    policy = RetryPolicy(base=args.retry_base, max_attempts=settings.outbox_max_attempts)
-    worker = OutboxWorker(
-        app.state,
+    policy = dataclasses.replace(
+        DELIVERY_RETRY, base=args.retry_base, max_attempts=settings.outbox_max_attempts
+    )
+    worker = outbox_worker(
+        services,
         lease=args.lease,
         concurrency=args.concurrency,
         poll_seconds=args.poll,
@@ -43,8 +47,7 @@ async def _run(args: argparse.Namespace) -> None:
     try:
         await worker.run()
     finally:
-        await app.state.executor.aclose()
-        app.state.db.dispose()
+        await services.aclose()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,10 +1,17 @@
-"""The outbox worker: claims due jobs under a lease, delivers them through their handlers,
-and records the outcome (done / retry later / failed / wait), per the RetryPolicy (L3).
+"""The outbox worker: claims due jobs under a lease, delivers them through their kind's
+handler, and records the outcome (done / retry later / failed / wait) by the retry policy
+(L3).
 
-Runs as a background service of the app (`outbox_service`) or on its own
-(`python -m ringdesk.outbox`). Several workers, in one or many processes, may share a
-database: claims never overlap, and a job whose worker died is taken over once its lease
-expires. Every attempt carries the job's idempotency key so the helpdesk can drop repeats.
+Runs in `ringdesk serve` or on its own (`python -m ringdesk.outbox`). Several workers, in one
+or many processes, may share a database: claims never overlap, and a job whose worker died
+is taken over once its lease expires. Every attempt carries the job's idempotency key so the
+helpdesk can drop repeats.
+
+Outcomes by the exception tree (`ringdesk.errors`): `Deferred` waits uncounted;
+`HelpdeskAuthError` waits for authentication with backoff and is never failed for good; a
+retryable `HelpdeskError` backs off until the attempts run out; a template, expression,
+input or not-found error fails at once (it can never succeed); anything else is a bug: it is
+logged with its traceback and retried with backoff.
 """
 
 from __future__ import annotations
@@ -15,93 +22,74 @@ import logging
 import os
 import random
 import socket
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
-from fastapi import FastAPI
+from ringdesk.errors import (
+    Deferred,
+    HelpdeskAuthError,
+    HelpdeskError,
+    InputError,
+    NotFound,
+    TemplateError,
+)
+from ringdesk.expressions import ExpressionError
+from ringdesk.outbox.jobs import ClaimedJob, JobKind
+from ringdesk.redact import Redactor
+from ringdesk.retry import DELIVERY_RETRY, RetryPolicy
+from ringdesk.services import Services
+from ringdesk.store import outbox as queue
+from ringdesk.store.db import Session
 
-from ringdesk.clock import Clock, SystemClock
-from ringdesk.errors import PeerError, RingdeskError
-from ringdesk.outbox import add_waker, queue, remove_waker
-from ringdesk.outbox.jobs import Deferred, Handler, Prefetcher, handlers, prefetchers
-from ringdesk.outbox.policy import RetryPolicy
-
-__all__ = ["OutboxWorker", "outbox_service", "redact"]
+__all__ = ["OutboxWorker"]
 
 log = logging.getLogger(__name__)
 
-ContextLoader = Callable[[Any, int], Awaitable[Any]]
-
-# Errors that no retry can fix: a template that does not render, a missing integration.
-_PERMANENT = (RingdeskError, LookupError, ValueError, KeyError, TypeError)
+# Errors no retry can fix.
+_PERMANENT = (TemplateError, ExpressionError, InputError, NotFound)
 _MAX_ERROR = 2000
-
-
-def redact(message: str, secrets: frozenset[str] | set[str]) -> str:
-    """`message` without any secret value in it, and of bounded length."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and len(secret) >= 4:
-            message = message.replace(secret, "***")
-    return message[:_MAX_ERROR]
-
-
-def _default_loader() -> ContextLoader:
-    from ringdesk.integrations.context import load_context
-
-    return load_context
+# How long a job waits between tries while its helpdesk refuses our credentials.
+_AUTH_WAIT_CAP = 300.0
+T = TypeVar("T")
 
 
 class OutboxWorker:
-    """Delivers outbox jobs with up to `concurrency` in flight.
-
-    `state` is the app state (`.db`, `.executor`, `.settings`...). `load_context` and
-    `handlers` default to the real ones; `clock` and `rng` make timing testable.
-    """
+    """Delivers outbox jobs of the given `kinds` with up to `concurrency` in flight."""
 
     def __init__(
         self,
-        state: Any,
+        services: Services,
+        kinds: Mapping[str, JobKind],
         *,
         worker_id: str | None = None,
         policy: RetryPolicy | None = None,
         lease: float = 120.0,
         renew_every: float | None = None,
-        # Jobs in flight across all integrations; each template's cap (G3) still limits
+        # Jobs in flight across all integrations; each integration's cap (G3) still limits
         # what one helpdesk sees. The jobs beyond the caps are claimed ahead, so a claim's
         # thread hop (tens of ms while the loop is busy) never leaves a helpdesk slot idle.
         concurrency: int = 64,
         poll_seconds: float | None = None,
-        reconnect_wait: float = 30.0,
-        context_ttl: float = 2.0,
         record_linger: float = 0.05,
-        clock: Clock | None = None,
         rng: random.Random | None = None,
-        load_context: ContextLoader | None = None,
-        job_handlers: Mapping[str, Handler] | None = None,
     ):
-        settings = state.settings
-        self.state = state
+        settings = services.settings
+        self.services = services
+        self.kinds = dict(kinds)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.policy = policy or RetryPolicy(max_attempts=settings.outbox_max_attempts)
+        self.policy = policy or replace(DELIVERY_RETRY, max_attempts=settings.outbox_max_attempts)
         self.lease = lease
         # A delivery may outlive its lease (a slow helpdesk, retries, a queue for the
-        # template's cap); the lease is renewed meanwhile, or another worker (or this one)
-        # would claim the job again while it is still being delivered.
+        # cap); the lease is renewed meanwhile, or another worker (or this one) would claim
+        # the job again while it is still being delivered.
         self.renew_every = renew_every if renew_every is not None else lease / 3
         self._inflight: dict[asyncio.Task[None], int] = {}  # delivery task → job id
         self.concurrency = max(1, concurrency)
         self.poll_seconds = (
             poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
         )
-        self.reconnect_wait = reconnect_wait
-        # Contexts are reused for a moment: loading one per job (a session, decrypting the
-        # secrets) would cost more than the delivery. Status changes show within the TTL.
-        self.context_ttl = context_ttl
-        self._contexts: dict[int, tuple[float, Any]] = {}
         # Deliveries are recorded in batches gathered for up to `record_linger` seconds;
         # their slots are free meanwhile, a crash in between only means a re-delivery with
         # the same idempotency key.
@@ -109,11 +97,8 @@ class OutboxWorker:
         self._record_now = asyncio.Event()
         self._finished: list[tuple[int, dict[str, Any], asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None
-        self.clock = clock or SystemClock()
+        self.clock = services.clock
         self.rng = rng or random.Random()  # noqa: S311  (jitter, not crypto)
-        self._load_context = load_context
-        self._handlers = job_handlers
-        self._fetchers: Mapping[str, Prefetcher] | None = None
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -132,7 +117,7 @@ class OutboxWorker:
     async def run(self, *, drain_timeout: float = 10.0) -> None:
         """Deliver until `stop()`; then wait up to `drain_timeout` for jobs in flight."""
         self._loop = asyncio.get_running_loop()
-        add_waker(self.wake)
+        queue.add_waker(self.wake)
         inflight = self._inflight
         renewer = asyncio.create_task(self._renew_leases())
         # Claim in batches (half the slots at least) rather than one job per finished
@@ -171,7 +156,7 @@ class OutboxWorker:
             renewer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
-            remove_waker(self.wake)
+            queue.remove_waker(self.wake)
             await self._flush_finished()
 
     async def _renew_leases(self) -> None:
@@ -202,37 +187,25 @@ class OutboxWorker:
 
     # -- one job ---------------------------------------------------------------------------
 
-    async def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        def work() -> Any:
-            with self.state.db.session() as session:
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        def work() -> T:
+            with self.services.database.session() as session:
                 return fn(session, *args, **kwargs)
 
         return await asyncio.to_thread(work)
 
-    async def _claim(self, limit: int) -> list[queue.ClaimedJob]:
+    async def _claim(self, limit: int) -> list[ClaimedJob]:
         """Claim a batch and, in the same thread hop, prefetch what its handlers read."""
         now = self.clock.now()
-        fetchers = self._prefetchers()
 
-        def work() -> list[queue.ClaimedJob]:
-            with self.state.db.session() as session:
+        def work() -> list[ClaimedJob]:
+            with self.services.database.session() as session:
                 jobs = queue.claim(
                     session, worker_id=self.worker_id, now=now, lease=self.lease, limit=limit
                 )
-                return _prefetch(session, fetchers, jobs) if jobs and fetchers else jobs
+                return _prefetch(session, self.kinds, jobs) if jobs else jobs
 
         return await asyncio.to_thread(work)
-
-    def _prefetchers(self) -> Mapping[str, Prefetcher]:
-        if self._fetchers is None:
-            # Custom handlers (tests) read for themselves; the real ones get batch reads.
-            self._fetchers = prefetchers() if self._handlers is None else {}
-        return self._fetchers
-
-    def _handler(self, kind: str) -> Handler | None:
-        if self._handlers is None:
-            self._handlers = handlers()
-        return self._handlers.get(kind)
 
     def _complete(self, job_id: int, result: dict[str, Any]) -> asyncio.Future[None]:
         """Queue a delivery's record; deliveries finishing together share one transaction.
@@ -264,7 +237,9 @@ class OutboxWorker:
             batch, self._finished = self._finished, []
             results = [(job_id, result) for job_id, result, _ in batch]
 
-            def write(session: Any, results: list[tuple[int, dict[str, Any]]] = results) -> None:
+            def write(
+                session: Session, results: list[tuple[int, dict[str, Any]]] = results
+            ) -> None:
                 queue.complete_many(session, self.worker_id, now=self.clock.now(), results=results)
 
             try:
@@ -282,46 +257,17 @@ class OutboxWorker:
                     if not done.done():
                         done.set_result(None)
 
-    async def _context(self, integration_id: int) -> Any:
-        now = time.monotonic()
-        cached = self._contexts.get(integration_id)
-        if cached is not None and cached[0] > now:
-            return cached[1]
-        loader = self._load_context or _default_loader()
-        ctx = await loader(self.state, integration_id)
-        if self.context_ttl > 0:
-            self._contexts[integration_id] = (now + self.context_ttl, ctx)
-        return ctx
-
-    async def _release(self, job: queue.ClaimedJob, delay: float, reason: str) -> None:
+    async def _release(self, job: ClaimedJob, delay: float, reason: str) -> None:
         await self._db(
             queue.release, job.id, self.worker_id, at=self.clock.now() + delay, reason=reason
         )
 
-    async def _deliver(self, job: queue.ClaimedJob) -> None:
-        secrets: frozenset[str] = frozenset()
+    async def _deliver(self, job: ClaimedJob) -> None:
         try:
-            try:
-                ctx = await self._context(job.integration_id)
-            except LookupError:
-                await self._db(
-                    queue.fail,
-                    job.id,
-                    self.worker_id,
-                    now=self.clock.now(),
-                    error="integration not found",
-                )
-                return
-            secrets = frozenset(getattr(ctx, "secret_values", frozenset()))
-            if ctx.status != "connected":
-                self._contexts.pop(job.integration_id, None)
-                # Not an attempt: the job waits until someone reconnects the integration.
-                await self._release(job, self.reconnect_wait, f"waiting: integration {ctx.status}")
-                return
-            handler = self._handler(job.kind)
-            if handler is None:
-                raise ValueError(f"no handler for job kind {job.kind!r}")
-            outcome = await handler(self.state, ctx, job)
+            kind = self.kinds.get(job.kind)
+            if kind is None:
+                raise NotFound(f"no handler for job kind {job.kind!r}")
+            outcome = await kind.deliver(job)
         except asyncio.CancelledError:
             # Shutting down mid-delivery: hand the job back at once, uncounted. The helpdesk
             # may have received it; the idempotency key makes the next attempt harmless.
@@ -330,36 +276,52 @@ class OutboxWorker:
         except Deferred as deferred:
             await self._release(job, deferred.delay, deferred.reason)
             return
-        except PeerError as exc:
-            self._contexts.pop(job.integration_id, None)  # tokens or status may have moved
-            await self._failed(
-                job, exc, retryable=exc.retryable, secrets=secrets, retry_after=exc.retry_after
-            )
+        except HelpdeskAuthError as exc:
+            await self._wait_for_auth(job, exc)
+            return
+        except HelpdeskError as exc:
+            await self._failed(job, exc, retryable=exc.retryable, retry_after=exc.retry_after)
             return
         except _PERMANENT as exc:
-            await self._failed(job, exc, retryable=False, secrets=secrets)
+            await self._failed(job, exc, retryable=False)
             return
         except Exception as exc:  # a bug or a database hiccup: retry with backoff, loudly
             log.exception("outbox job %s (%s) raised", job.id, job.kind)
-            await self._failed(job, exc, retryable=True, secrets=secrets)
+            await self._failed(job, exc, retryable=True)
             return
         recorded = self._complete(job.id, outcome.result)
-        if outcome.trigger and _has_follow_ups(ctx, outcome.trigger):
+        if outcome.after is not None:
             # Follow-ups run after the job is recorded as done: they never cause a
             # re-delivery.
             await recorded
-            await self._follow_up(ctx, outcome.trigger, outcome.variables)
+            try:
+                await outcome.after()
+            except Exception:
+                log.warning("after-delivery work of outbox job %s failed", job.id, exc_info=True)
+
+    def _redacted(self, job: ClaimedJob, exc: BaseException) -> str:
+        ctx = self.services.contexts.cached(job.integration_id)
+        redactor = ctx.redactor if ctx is not None else Redactor()
+        return redactor.text(f"{type(exc).__name__}: {exc}")[:_MAX_ERROR]
+
+    async def _wait_for_auth(self, job: ClaimedJob, exc: HelpdeskAuthError) -> None:
+        """A8: refused credentials never fail a job; it waits, with backoff, until the token
+        is fixed or the integration reconnected."""
+        delay = min(_AUTH_WAIT_CAP, self.policy.backoff(job.attempts, self.rng))
+        error = f"waiting for authentication: {self._redacted(job, exc)}"
+        await self._db(
+            queue.reschedule, job.id, self.worker_id, at=self.clock.now() + delay, error=error
+        )
 
     async def _failed(
         self,
-        job: queue.ClaimedJob,
+        job: ClaimedJob,
         exc: BaseException,
         *,
         retryable: bool,
-        secrets: frozenset[str],
         retry_after: float | None = None,
     ) -> None:
-        error = redact(f"{type(exc).__name__}: {exc}", secrets)
+        error = self._redacted(job, exc)
         decision = self.policy.decide(
             job.attempts, retryable=retryable, retry_after=retry_after, rng=self.rng
         )
@@ -374,51 +336,31 @@ class OutboxWorker:
                 queue.fail, job.id, self.worker_id, now=now, error=f"{error} ({decision.reason})"
             )
 
-    async def _follow_up(self, ctx: Any, trigger: str, variables: dict[str, str]) -> None:
-        try:
-            from ringdesk.integrations.followup import fire_follow_ups
-        except ImportError:  # pragma: no cover - the integrations package ships with the app
-            return
-        try:
-            await fire_follow_ups(self.state, ctx, trigger, variables)
-        except Exception as exc:
-            log.warning(
-                "follow-up %s for integration %s failed: %s",
-                trigger,
-                getattr(ctx, "integration_id", "?"),
-                redact(str(exc), frozenset(getattr(ctx, "secret_values", frozenset()))),
-            )
-
-
-def _has_follow_ups(ctx: Any, trigger: str) -> bool:
-    template = getattr(ctx, "template", None)
-    requests = getattr(template, "follow_up_requests", None)
-    if requests is None:
-        return True  # not a real template (tests): let fire_follow_ups decide
-    return any(request.trigger == trigger for request in requests)
-
 
 def _prefetch(
-    session: Any, fetchers: Mapping[str, Prefetcher], jobs: list[queue.ClaimedJob]
-) -> list[queue.ClaimedJob]:
+    session: Session, kinds: Mapping[str, JobKind], jobs: Sequence[ClaimedJob]
+) -> list[ClaimedJob]:
     """`jobs` with `prefetched` filled in by their kinds' prefetchers (one read each per
     batch), in the claim's transaction. A failing read only costs the batch its prefetch
     (its SAVEPOINT is rolled back, the claim stands): handlers then read for themselves,
     so it can never stall delivery."""
-    by_kind: dict[str, list[queue.ClaimedJob]] = {}
+    by_kind: dict[str, list[ClaimedJob]] = {}
     for job in jobs:
-        if job.kind in fetchers:
+        kind = kinds.get(job.kind)
+        if kind is not None and kind.prefetch is not None:
             by_kind.setdefault(job.kind, []).append(job)
     if not by_kind:
-        return jobs
+        return list(jobs)
     found: dict[int, Any] = {}
     try:
         with session.begin_nested():
-            for kind, group in by_kind.items():
-                found.update(fetchers[kind](session, group))
+            for name, group in by_kind.items():
+                prefetch = kinds[name].prefetch
+                assert prefetch is not None  # noqa: S101  (grouped above)
+                found.update(prefetch(session, group))
     except Exception:
         log.exception("outbox prefetch failed; jobs read for themselves")
-        return jobs
+        return list(jobs)
     return [replace(job, prefetched=found[job.id]) if job.id in found else job for job in jobs]
 
 
@@ -426,15 +368,3 @@ def _log_crash(task: asyncio.Task[None]) -> None:
     # Only the database can fail outside _deliver's handlers; the lease brings the job back.
     if not task.cancelled() and task.exception() is not None:
         log.error("outbox delivery crashed", exc_info=task.exception())
-
-
-@asynccontextmanager
-async def outbox_service(app: FastAPI) -> AsyncIterator[OutboxWorker]:
-    """Background service: one worker task for the app's lifetime, stopped gracefully."""
-    worker = OutboxWorker(app.state)
-    task = asyncio.create_task(worker.run(), name="ringdesk-outbox")
-    try:
-        yield worker
-    finally:
-        worker.stop()
-        await task

@@ -1,4 +1,8 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL (production)."""
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL (production).
+
+`Session` and `Connection` are re-exported so the rest of ringdesk can name them in
+signatures: only `ringdesk.store` imports SQLAlchemy (an import-linter contract checks it).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database", "is_postgres", "normalise_url"]
+__all__ = ["Connection", "Database", "Session", "is_postgres", "normalise_url"]
 
 
 def normalise_url(url: str) -> str:
@@ -66,6 +70,13 @@ class Database:
         """A session in a transaction: committed on success, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """A plain pooled connection for quick reads (no ORM session, no explicit
+        transaction; the pool rolls back on return)."""
+        with self.engine.connect() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

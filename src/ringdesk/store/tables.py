@@ -23,7 +23,7 @@ __all__ = [
     "AdminToken",
     "AdminUser",
     "Base",
-    "CallEvent",
+    "CallEventRow",
     "CallMatch",
     "ConcurrencyLease",
     "Extension",
@@ -80,6 +80,11 @@ class Integration(Base):
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     token_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     token_refreshed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # A token refresh in progress (A6): who holds it and until when. No transaction stays
+    # open across the refresh request; this lease keeps two processes from refreshing (and
+    # spending a rotating refresh token) at once.
+    refresh_holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    refresh_until: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[float] = mapped_column(Float, default=_now)
     updated_at: Mapped[float] = mapped_column(Float, default=_now, onupdate=_now)
 
@@ -170,7 +175,7 @@ class PhonebookEntry(Base):
     updated_at: Mapped[float] = mapped_column(Float, default=_now, onupdate=_now)
 
 
-class CallEvent(Base):
+class CallEventRow(Base):
     """A call event as received, stored before it is acknowledged (I2)."""
 
     __tablename__ = "call_events"

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
+from ringdesk.config import Settings
 from ringdesk.web.auth import CsrfMiddleware, LoginRequired, login_redirect, session_secret
 
 __all__ = ["mount"]
@@ -17,12 +18,11 @@ SESSION_COOKIE = "ringdesk_session"
 SESSION_MAX_AGE = 12 * 3600
 
 
-def mount(app: FastAPI) -> None:
+def mount(app: FastAPI, settings: Settings) -> None:
     """Add the UI routes, static assets, the session cookie and the CSRF guard to `app`."""
     from ringdesk.web import auth
     from ringdesk.web.views import agent, integrations, pages, templates
 
-    settings = app.state.settings
     # Middleware added last runs first: the session must be decoded before the CSRF check.
     app.add_middleware(CsrfMiddleware)
     app.add_middleware(

@@ -43,7 +43,7 @@ async def call_api(
         CSRF_HEADER: csrf_token(request),
     }
     send_headers.update(headers or {})
-    transport = httpx.ASGITransport(app=request.app)
+    transport = httpx.ASGITransport(app=_with_state(request))
     async with httpx.AsyncClient(
         transport=transport, base_url=str(request.base_url).rstrip("/"), timeout=120
     ) as client:
@@ -61,6 +61,18 @@ async def call_api(
     ):
         raise ApiUnavailable(f"{method} {API}{path}")
     return response
+
+
+def _with_state(request: Request) -> Any:
+    """The app, called with this request's lifespan state (the shared services): an
+    in-process call does not pass through the server that hands the state over."""
+    app = request.app
+    state = dict(request.scope.get("state") or {})
+
+    async def call(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await app({**scope, "state": dict(state)}, receive, send)
+
+    return call
 
 
 def json_or_none(response: httpx.Response) -> Any:

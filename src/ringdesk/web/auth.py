@@ -15,12 +15,10 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ringdesk.config import Settings
-from ringdesk.store.db import Database
-from ringdesk.store.tables import AdminUser
+from ringdesk.store import admin
+from ringdesk.store.db import Database, Session
 
 __all__ = [
     "CSRF_FIELD",
@@ -78,7 +76,7 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def admin_count(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AdminUser)) or 0)
+    return admin.count_users(session)
 
 
 def create_admin_user(session: Session, username: str, password: str) -> None:
@@ -88,14 +86,13 @@ def create_admin_user(session: Session, username: str, password: str) -> None:
         raise ValueError("username is required (at most 100 characters)")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
-    if session.scalar(select(AdminUser).where(AdminUser.username == username)) is not None:
+    if admin.get_user(session, username) is not None:
         raise ValueError(f"user {username!r} already exists")
-    session.add(AdminUser(username=username, password_hash=hash_password(password)))
-    session.commit()
+    admin.add_user(session, username, hash_password(password))
 
 
 def _authenticate(session: Session, username: str, password: str) -> bool:
-    user = session.scalar(select(AdminUser).where(AdminUser.username == username.strip()))
+    user = admin.get_user(session, username.strip())
     if user is None:
         # Spend the same time as a real check so usernames cannot be probed by timing.
         verify_password(_dummy_hash(), password)
@@ -148,8 +145,9 @@ def current_admin(request: Request) -> str:
 
 
 def _db(request: Request) -> Database:
-    database: Database = request.app.state.db
-    return database
+    from ringdesk.web.render import services_of
+
+    return services_of(request).database
 
 
 def _safe_next(value: str | None) -> str:

@@ -9,9 +9,17 @@ from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
-__all__ = ["flash", "render", "templates"]
+from ringdesk.services import Services
+
+__all__ = ["flash", "render", "services_of", "templates"]
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def services_of(request: Request) -> Services:
+    """The app's shared services (handed over by its lifespan)."""
+    services: Services = request.state.services
+    return services
 
 
 def flash(request: Request, message: str, kind: str = "info") -> None:

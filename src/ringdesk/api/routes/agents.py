@@ -15,34 +15,27 @@ from fastapi import APIRouter, HTTPException, Request, status
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
 
-from ringdesk.api.deps import require_admin
+from ringdesk.api.deps import ServicesDep, require_admin
+from ringdesk.metrics import Metrics
 from ringdesk.screenpop.agent_tokens import verify_agent_key
-from ringdesk.screenpop.hub import Hub, Subscription
+from ringdesk.screenpop.hub import Subscription
+from ringdesk.services import Services
 
-__all__ = ["DEFAULT_HEARTBEAT_SECONDS", "router"]
+__all__ = ["router"]
 
 router = APIRouter(tags=["agents"])
 
-DEFAULT_HEARTBEAT_SECONDS = 15.0
 
-
-def _authorise(request: Request, extension: str, key: str | None) -> None:
-    secret = request.app.state.settings.resolved_secret_key()
+def _authorise(request: Request, services: Services, extension: str, key: str | None) -> None:
+    secret = services.settings.resolved_secret_key()
     if verify_agent_key(secret, extension, key):
         return
     if key is not None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad agent key")
-    require_admin(request, request.app.state.db)
+    require_admin(request, services.database)
 
 
-def _count_delivery(state: Any) -> None:
-    # The pop latency histogram is observed where the pop is published (flows.screenpop).
-    metrics = getattr(state, "metrics", None)
-    if metrics is not None:
-        metrics.screen_pops.inc()
-
-
-async def _stream(state: Any, sub: Subscription, heartbeat: float) -> AsyncIterator[str]:
+async def _stream(metrics: Metrics, sub: Subscription, heartbeat: float) -> AsyncIterator[str]:
     try:
         # Tell EventSource to reconnect quickly, and flush headers at once.
         yield "retry: 3000\n: connected\n\n"
@@ -51,7 +44,8 @@ async def _stream(state: Any, sub: Subscription, heartbeat: float) -> AsyncItera
             if pop is None:
                 yield ": heartbeat\n\n"
                 continue
-            _count_delivery(state)
+            # The pop latency histogram is observed where the pop is published.
+            metrics.screen_pops.inc()
             data = json.dumps(pop, ensure_ascii=False, separators=(",", ":"))
             yield f"event: pop\ndata: {data}\n\n"
     finally:
@@ -59,15 +53,16 @@ async def _stream(state: Any, sub: Subscription, heartbeat: float) -> AsyncItera
 
 
 @router.get("/agents/{extension}/events", response_class=StreamingResponse)
-async def agent_events(request: Request, extension: str, key: str | None = None) -> Any:
+async def agent_events(
+    request: Request, services: ServicesDep, extension: str, key: str | None = None
+) -> Any:
     """Stream the screen pops of `extension` (`text/event-stream`) until the client leaves."""
-    _authorise(request, extension, key)
-    hub: Hub = request.app.state.hub
+    _authorise(request, services, extension, key)
     # Subscribe before answering so a pop published right after the headers is not lost.
-    sub = hub.subscribe(extension)
-    heartbeat = float(getattr(request.app.state, "sse_heartbeat_seconds", 0) or 0)
+    sub = services.hub.subscribe(extension)
+    heartbeat = services.settings.sse_heartbeat_seconds
     return StreamingResponse(
-        _stream(request.app.state, sub, heartbeat or DEFAULT_HEARTBEAT_SECONDS),
+        _stream(services.metrics, sub, heartbeat),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(sub.close),

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
+from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from ringdesk.api.deps import AdminDep, SessionDep
+from ringdesk.api.deps import AdminDep, ServicesDep, SessionDep
 from ringdesk.console import SCENARIOS, console_context, run_scenario
-from ringdesk.errors import PeerError, TemplateError
-from ringdesk.flows.contacts import search_contacts
-from ringdesk.flows.numbers import DEFAULT_REGION, candidates, forms_from_options, normalise
-from ringdesk.flows.numbers import region_from_options as _region
-from ringdesk.flows.phonebook import lookup, sync_phonebook
-from ringdesk.store.tables import Integration
+from ringdesk.errors import HelpdeskError, TemplateError
+from ringdesk.flows.contacts import phone_forms, search_contacts
+from ringdesk.flows.phonebook import sync_phonebook
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.phones import normalise
+from ringdesk.store import integrations as integrations_repo
+from ringdesk.store import phonebook
+from ringdesk.store import templates as templates_repo
+from ringdesk.templates import load_xml
 
 __all__ = ["router"]
 
@@ -36,37 +38,37 @@ class ConsoleIn(BaseModel):
     xml: str | None = Field(default=None, max_length=1_000_000)
 
 
-async def _context(request: Request, integration_id: int) -> Any:
-    from ringdesk.integrations.context import load_context
-
+async def _context(services: ServicesDep, integration_id: int) -> IntegrationContext:
     try:
-        return await load_context(request.app.state, integration_id)
+        return await services.contexts.load(integration_id)
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "integration not found") from exc
 
 
 @router.post("/integrations/{integration_id}/contacts/sync")
-async def sync_contacts(integration_id: int, request: Request) -> dict[str, Any]:
+async def sync_contacts(integration_id: int, services: ServicesDep) -> dict[str, Any]:
     """C8: sync the integration's chosen contact types into the local phonebook."""
-    ctx = await _context(request, integration_id)
+    ctx = await _context(services, integration_id)
     try:
-        outcome = await sync_phonebook(request.app.state, ctx)
-    except PeerError as exc:
+        outcome = await sync_phonebook(services, ctx)
+    except HelpdeskError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
     return outcome.summary()
 
 
 @router.get("/integrations/{integration_id}/contacts/lookup")
-async def lookup_live(integration_id: int, request: Request, phone: str = _PHONE) -> dict[str, Any]:
+async def lookup_live(
+    integration_id: int, services: ServicesDep, phone: str = _PHONE
+) -> dict[str, Any]:
     """C1–C7: live search of the helpdesk → contacts and the first one's popup URL."""
-    ctx = await _context(request, integration_id)
+    ctx = await _context(services, integration_id)
     try:
-        contacts = await search_contacts(request.app.state, ctx, phone)
-    except PeerError as exc:
+        contacts = await search_contacts(services, ctx, phone)
+    except HelpdeskError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
     return {
         "phone": phone,
-        "candidates": candidates(phone, _region(ctx.options), forms_from_options(ctx.options)),
+        "candidates": phone_forms(ctx, phone),
         "contacts": [c.as_dict() for c in contacts],
         "popup_url": contacts[0].popup_url if contacts else "",
     }
@@ -80,16 +82,17 @@ def lookup_phonebook(
     regions are tried in turn."""
     regions = [region.upper()] if region else []
     if not regions:
-        for options in session.scalars(select(Integration.options)):
-            if options:
-                found = _region(options)
-                if found not in regions:
-                    regions.append(found)
-        regions = regions or [DEFAULT_REGION]
-    entries = []
+        from ringdesk.integrations.options import Options
+
+        for stored in integrations_repo.stored_options(session):
+            found = Options(default_region=str(stored.get("default_region") or "")).region
+            if found not in regions:
+                regions.append(found)
+        regions = regions or [Options().region]
+    entries: list[phonebook.Hit] = []
     used = regions[0]
     for used in regions:
-        entries = lookup(session, phone, region=used)
+        entries = phonebook.lookup(session, phone, region=used)
         if entries:
             break
     number = normalise(phone, used)
@@ -103,7 +106,7 @@ def lookup_phonebook(
                 "contact_type": e.contact_type,
                 "contact_id": e.contact_id,
                 "name": e.name,
-                "phone": e.phone_e164,
+                "phone": e.phone,
                 "popup_url": e.popup_url,
             }
             for e in entries
@@ -121,27 +124,26 @@ def _check_scenario(scenario: str) -> None:
 
 @router.post("/integrations/{integration_id}/console")
 async def integration_console(
-    integration_id: int, body: ConsoleIn, request: Request
+    integration_id: int, body: ConsoleIn, services: ServicesDep
 ) -> dict[str, Any]:
     """I3: run a scenario of a saved integration with sample input."""
     _check_scenario(body.scenario)
-    ctx = await _context(request, integration_id)
-    run = await run_scenario(request.app.state, ctx, body.scenario, body.sample)
+    ctx = await _context(services, integration_id)
+    run = await run_scenario(services, ctx, body.scenario, body.sample)
     return run.as_dict()
 
 
 @router.post("/templates/{template_id}/console")
 async def template_console(
-    template_id: str, body: ConsoleIn, request: Request, session: SessionDep
+    template_id: str, body: ConsoleIn, services: ServicesDep, session: SessionDep
 ) -> dict[str, Any]:
     """I3: run a scenario of a template before it is saved: the XML in the body (or the
     stored template), the connect values in `fields`, the sample input in `sample`."""
     _check_scenario(body.scenario)
-    from ringdesk.integrations.context import load_template
-    from ringdesk.templates import load_xml
-
     try:
-        template = load_xml(body.xml) if body.xml else load_template(session, template_id)
+        template = (
+            load_xml(body.xml) if body.xml else templates_repo.get_template(session, template_id)
+        )
     except TemplateError as exc:
         detail = {"message": exc.message, "line": exc.line, "column": exc.column}
         raise HTTPException(422, detail) from exc
@@ -150,9 +152,9 @@ async def template_console(
     ctx = console_context(
         template,
         body.fields,
-        public_url=request.app.state.settings.public_url,
+        public_url=services.settings.public_url,
         template_id=template_id,
         options=body.options,
     )
-    run = await run_scenario(request.app.state, ctx, body.scenario, body.sample)
+    run = await run_scenario(services, ctx, body.scenario, body.sample)
     return run.as_dict()

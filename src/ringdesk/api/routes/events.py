@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 
+from ringdesk.api.deps import ServicesDep
+from ringdesk.errors import EventFormatError
 from ringdesk.events import intake, webhook, yeastar
 
 __all__ = ["read_limited_body", "router"]
@@ -33,21 +35,21 @@ def _unauthorised(detail: str) -> HTTPException:
 
 
 @router.post("/events")
-async def post_event(request: Request) -> dict[str, Any]:
+async def post_event(request: Request, services: ServicesDep) -> dict[str, Any]:
     """Receive one call event signed with `X-Ringdesk-Signature: sha256=<hex HMAC>`.
 
     The event is stored before this answers; the same call_id + type twice is processed
     once (`{"duplicate": true}`). Malformed events get 422 naming the fields at fault.
     """
     body = await read_limited_body(request)
-    secret = request.app.state.settings.resolved_webhook_secret()
+    secret = services.settings.resolved_webhook_secret()
     if not webhook.verify(body, request.headers.get(webhook.SIGNATURE_HEADER), secret):
         raise _unauthorised("missing or bad X-Ringdesk-Signature")
     try:
         event = webhook.parse_event(body)
-    except webhook.EventFormatError as exc:
+    except EventFormatError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.problems) from None
-    fresh = await intake.accept_async(request.app.state, event, source="webhook")
+    fresh = await intake.accept(services, event, source="webhook")
     return {
         "accepted": fresh,
         "duplicate": not fresh,
@@ -57,7 +59,9 @@ async def post_event(request: Request) -> dict[str, Any]:
 
 
 @router.post("/events/yeastar")
-async def post_yeastar_event(request: Request, token: str | None = None) -> dict[str, Any]:
+async def post_yeastar_event(
+    request: Request, services: ServicesDep, token: str | None = None
+) -> dict[str, Any]:
     """Receive a Yeastar P-Series Open API event (30011 call status, 30012 new CDR).
 
     Authenticated by the same HMAC header as `/events`, or by `?token=` (see
@@ -65,16 +69,16 @@ async def post_yeastar_event(request: Request, token: str | None = None) -> dict
     Other event types are acknowledged and ignored.
     """
     body = await read_limited_body(request)
-    secret = request.app.state.settings.resolved_webhook_secret()
+    secret = services.settings.resolved_webhook_secret()
     signed = webhook.verify(body, request.headers.get(webhook.SIGNATURE_HEADER), secret)
     if not signed and not yeastar.verify_url_token(secret, token):
         raise _unauthorised("missing or bad signature or token")
     try:
-        events = yeastar.parse(body, tz=request.app.state.settings.pbx_timezone)
-    except yeastar.YeastarFormatError as exc:
+        events = yeastar.parse(body, tz=services.settings.pbx_timezone)
+    except EventFormatError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, exc.problems) from None
     results = []
     for event in events:
-        fresh = await intake.accept_async(request.app.state, event, source="yeastar")
+        fresh = await intake.accept(services, event, source="yeastar")
         results.append({"call_id": event.call_id, "type": event.type, "duplicate": not fresh})
     return {"events": results}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from ringdesk.api.deps import AdminDep, SessionDep
-from ringdesk.store import extensions_repo as repo
+from ringdesk.store import users as repo
 from ringdesk.store.tables import Extension
 
 __all__ = ["ExtensionIn", "ExtensionPublic", "router"]

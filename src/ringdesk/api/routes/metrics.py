@@ -11,8 +11,10 @@ import ipaddress
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from ringdesk.api.deps import require_admin
-from ringdesk.metrics import CONTENT_TYPE, Metrics
+from ringdesk.api.deps import ServicesDep, require_admin
+from ringdesk.metrics import CONTENT_TYPE
+from ringdesk.services import Services
+from ringdesk.store import outbox
 
 __all__ = ["root_router", "router"]
 
@@ -28,26 +30,26 @@ def _is_loopback(request: Request) -> bool:
         return False
 
 
-def _refresh(request: Request, metrics: Metrics) -> None:
-    with request.app.state.db.session() as session:
-        metrics.refresh_outbox(session)
+def _refresh(services: Services) -> None:
+    with services.database.session() as session:
+        counts, oldest = outbox.status_counts(session)
+    services.metrics.set_outbox(counts, oldest, now=services.clock.now())
 
 
-async def _scrape(request: Request) -> Response:
+async def _scrape(request: Request, services: Services) -> Response:
     if not _is_loopback(request):
-        require_admin(request, request.app.state.db)
-    metrics: Metrics = request.app.state.metrics
-    await run_in_threadpool(_refresh, request, metrics)
-    return Response(metrics.render(), media_type=CONTENT_TYPE)
+        require_admin(request, services.database)
+    await run_in_threadpool(_refresh, services)
+    return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 
 
 @router.get("/metrics", response_class=Response)
-async def get_metrics(request: Request) -> Response:
+async def get_metrics(request: Request, services: ServicesDep) -> Response:
     """Prometheus text format: requests, outbox depth/age, pop latency, refresh failures."""
-    return await _scrape(request)
+    return await _scrape(request, services)
 
 
 @root_router.get("/metrics", response_class=Response, include_in_schema=False)
-async def get_root_metrics(request: Request) -> Response:
+async def get_root_metrics(request: Request, services: ServicesDep) -> Response:
     """Same as `/api/v1/metrics`, at the path Prometheus scrapes by default."""
-    return await _scrape(request)
+    return await _scrape(request, services)

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from ringdesk.auth.state import StateError
-from ringdesk.http.redact import Redactor
-from ringdesk.integrations.service import ConnectError, complete_oauth
+from ringdesk.api.deps import ServicesDep
+from ringdesk.errors import ConnectError, OAuthStateError
+from ringdesk.flows.connect import complete_oauth
+from ringdesk.redact import Redactor
 
 __all__ = ["router"]
 
@@ -36,6 +37,7 @@ def _failure(request: Request, status: int, message: str) -> Any:
 @router.get("/oauth/callback", response_model=None)
 async def callback(
     request: Request,
+    services: ServicesDep,
     code: str = "",
     state: str = "",
     error: str = "",
@@ -47,8 +49,8 @@ async def callback(
     if not code or not state:
         return _failure(request, 400, "code and state are required")
     try:
-        integration_id = await complete_oauth(request.app.state, code, state)
-    except StateError as exc:
+        integration_id = await complete_oauth(services, code, state)
+    except OAuthStateError as exc:
         return _failure(request, 400, str(exc))
     except ConnectError as exc:
         return _failure(request, 502, str(exc))

@@ -13,7 +13,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel
 
 from ringdesk.api.deps import AdminDep, SessionDep
-from ringdesk.outbox import queue, wake_after_commit
+from ringdesk.store import outbox as queue
 from ringdesk.store.tables import OutboxJob
 
 __all__ = ["OutboxJobPublic", "router"]
@@ -70,11 +70,11 @@ def list_outbox(
 @router.post("/outbox/{job_id}/retry")
 def retry_job(job_id: int, session: SessionDep) -> OutboxJobPublic:
     """A failed job becomes pending now (404 unknown, 409 not failed)."""
-    job = session.get(OutboxJob, job_id, with_for_update=True)
+    job = queue.get(session, job_id, for_update=True)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such outbox job")
     if job.status != "failed":
         raise HTTPException(status.HTTP_409_CONFLICT, f"job is {job.status}, not failed")
     queue.retry_now(session, job_id, now=time.time())
-    wake_after_commit(session)
+    queue.wake_after_commit(session)
     return OutboxJobPublic.of(job)

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile, status
 from fastapi.responses import JSONResponse
 
-from ringdesk.api.deps import AdminDep, SessionDep
+from ringdesk.api.deps import AdminDep, SessionDep, SettingsDep
 from ringdesk.errors import TemplateError
-from ringdesk.store import templates_repo as repo
+from ringdesk.store import templates as repo
 from ringdesk.store.tables import TemplateRow
 from ringdesk.templates.codec import load_xml
 from ringdesk.templates.logo import LOGO_MAX_BYTES, check_logo
@@ -30,9 +30,9 @@ public_router = APIRouter(tags=["templates"])
 admin_router = APIRouter(tags=["templates"], dependencies=[AdminDep])
 
 
-async def xml_body(request: Request) -> bytes:
+async def xml_body(request: Request, settings: SettingsDep) -> bytes:
     """The raw request body, refused with 413 once it passes `max_upload_bytes`."""
-    limit: int = request.app.state.settings.max_upload_bytes
+    limit = settings.max_upload_bytes
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise HTTPException(413, f"body over {limit} bytes")

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, status
+from fastapi import APIRouter, Body, HTTPException, status
 from pydantic import BaseModel, Field
 
-from ringdesk.api.deps import AdminDep, SessionDep
-from ringdesk.errors import PeerError
+from ringdesk.api.deps import AdminDep, ServicesDep, SessionDep
+from ringdesk.errors import HelpdeskError
 from ringdesk.flows import users as user_flow
-from ringdesk.store.tables import HelpdeskUser, Integration
+from ringdesk.integrations.context import IntegrationContext
+from ringdesk.store import integrations as integrations_repo
+from ringdesk.store import users as repo
+from ringdesk.store.db import Session
+from ringdesk.store.tables import HelpdeskUser
 
 __all__ = ["router"]
 
@@ -39,30 +43,28 @@ class UserPublic(BaseModel):
         )
 
 
-def _require_integration(session: Any, integration_id: int) -> None:
-    if session.get(Integration, integration_id) is None:
+def _require_integration(session: Session, integration_id: int) -> None:
+    if integrations_repo.get(session, integration_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "integration not found")
 
 
-async def _context(request: Request, integration_id: int) -> Any:
-    from ringdesk.integrations.context import load_context
-
+async def _context(services: ServicesDep, integration_id: int) -> IntegrationContext:
     try:
-        return await load_context(request.app.state, integration_id)
+        return await services.contexts.load(integration_id)
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "integration not found") from exc
 
 
 @router.post("/integrations/{integration_id}/users/sync")
-async def sync_users(integration_id: int, request: Request) -> dict[str, Any]:
+async def sync_users(integration_id: int, services: ServicesDep) -> dict[str, Any]:
     """U1–U3: pull the helpdesk's users (paged, at most 100 requests) → `{requests, users,
     capped}`; a helpdesk failure is 502."""
-    ctx = await _context(request, integration_id)
+    ctx = await _context(services, integration_id)
     if ctx.template.user_association is None or not ctx.template.user_association.enabled:
         raise HTTPException(status.HTTP_409_CONFLICT, "the template has no user association")
     try:
-        result = await user_flow.sync_users(request.app.state, ctx)
-    except PeerError as exc:
+        result = await user_flow.sync_users(services, ctx)
+    except HelpdeskError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
     return result.summary()
 
@@ -71,7 +73,7 @@ async def sync_users(integration_id: int, request: Request) -> dict[str, Any]:
 def list_users(integration_id: int, session: SessionDep) -> list[UserPublic]:
     """U5: the synced users with their associated extension."""
     _require_integration(session, integration_id)
-    return [UserPublic.of(row) for row in user_flow.list_users(session, integration_id)]
+    return [UserPublic.of(row) for row in repo.list_users(session, integration_id)]
 
 
 @router.put("/integrations/{integration_id}/users/{user_id}/extension")
@@ -85,7 +87,7 @@ def set_extension(
     _require_integration(session, integration_id)
     extension = (body.extension or "").strip() if body else ""
     try:
-        row = user_flow.set_extension(session, integration_id, user_id, extension or None)
+        row = repo.set_extension(session, integration_id, user_id, extension or None)
     except LookupError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "user not found") from exc
     return UserPublic.of(row)
@@ -95,5 +97,5 @@ def set_extension(
 def auto_associate(integration_id: int, session: SessionDep) -> dict[str, Any]:
     """U5: match users to extensions by email."""
     _require_integration(session, integration_id)
-    made = user_flow.auto_associate(session, integration_id)
+    made = repo.auto_associate(session, integration_id)
     return {"associated": [{"user_id": u, "extension": e} for u, e in made]}

@@ -5,19 +5,17 @@ the agent page adds its extension and key to those links."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from ringdesk.errors import TemplateError
+from ringdesk.flows.createcontact import request_contact
 from ringdesk.screenpop.agent_tokens import verify_agent_key
-from ringdesk.store.tables import Integration, OutboxJob, TemplateRow
 from ringdesk.web.auth import check_csrf
-from ringdesk.web.render import render
+from ringdesk.web.render import render, services_of
 
 __all__ = ["router"]
 
@@ -45,7 +43,7 @@ class CallLink:
 
 
 def _key_ok(request: Request, extension: str, key: str) -> bool:
-    secret = request.app.state.settings.resolved_secret_key()
+    secret = services_of(request).settings.resolved_secret_key()
     return bool(extension) and verify_agent_key(secret, extension, key)
 
 
@@ -58,18 +56,11 @@ def _denied(request: Request, action: str, context: dict[str, Any]) -> Response:
 
 def _contact_types(request: Request, integration_id: int) -> tuple[str, list[str]] | None:
     """(integration name, create-contact types) or None when it cannot create contacts."""
-    from ringdesk.templates import load_xml
-
-    with request.app.state.db.session() as session:
-        row = session.get(Integration, integration_id)
-        template_row = session.get(TemplateRow, row.template_id) if row else None
-        if row is None or template_row is None:
-            return None
-        name, xml = row.name, template_row.xml
     try:
-        template = load_xml(xml)
-    except TemplateError:
+        ctx = services_of(request).contexts.get(integration_id)
+    except (LookupError, TemplateError):
         return None
+    name, template = ctx.name, ctx.template
     create = template.create_contact
     if create is None or not create.enabled or not create.contact_types:
         return None
@@ -112,47 +103,25 @@ async def create_contact(request: Request) -> Response:
             status_code=422,
             **context,
         )
-    from ringdesk.outbox import enqueue
-
-    call_id = values["call_id"] or f"agent:{values['phone']}"
-    key = f"create_contact:{integration_id}:{call_id}"
-    with request.app.state.db.session() as session:
-        existing = session.scalar(select(OutboxJob).where(OutboxJob.idempotency_key == key))
-    if existing is not None:  # already queued (by the automatic option or another click)
-        return render(
-            request,
-            "agent_action.html",
-            action="Create contact",
-            done=existing.status,
-            already=True,
-            key=values["key"],
-            found=found,
-            **context,
-        )
-    with request.app.state.db.session() as session:
-        enqueue(
+    services = services_of(request)
+    with services.database.session() as session:
+        status, already = request_contact(
             session,
-            kind="create_contact",
-            integration_id=integration_id,
-            call_id=call_id,
-            idempotency_key=key,
-            payload={
-                "phone": values["phone"],
-                "caller_name": name,
-                "contact_type": contact_type,
-                "call_id": call_id,
-                "extension": values["ext"],
-            },
-            now=time.time(),
+            integration_id,
+            call_id=values["call_id"] or f"agent:{values['phone']}",
+            phone=values["phone"],
+            name=name,
+            contact_type=contact_type,
+            extension=values["ext"],
+            now=services.clock.now(),
         )
-    with request.app.state.db.session() as session:
-        job = session.scalar(select(OutboxJob).where(OutboxJob.idempotency_key == key))
-        queued = job.status if job else "queued"
+    # `already`: queued before (by the automatic option or another click)
     return render(
         request,
         "agent_action.html",
         action="Create contact",
-        done=queued,
+        done=status,
+        already=already,
         key=values["key"],
         found=found,
         **context,

@@ -13,33 +13,23 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from ringdesk.errors import TemplateError
-from ringdesk.store.tables import Extension, Integration, TemplateRow
+from ringdesk.integrations.options import TICKET_WHEN, effective_options
+from ringdesk.store import integrations as integrations_repo
+from ringdesk.store import templates as templates_repo
+from ringdesk.store import users as users_repo
+from ringdesk.store.tables import Integration
 from ringdesk.templates.model import Template
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
 from ringdesk.web.auth import check_csrf, current_admin
-from ringdesk.web.render import flash, render
+from ringdesk.web.render import flash, render, services_of
 
 __all__ = ["router"]
 
 router = APIRouter(dependencies=[Depends(current_admin)], include_in_schema=False)
 
-TICKET_WHEN = ("always", "missed", "inbound")
 REQUEST_LOG_ROWS = 50
-
-
-def _load_template(row: TemplateRow) -> Template | None:
-    try:
-        from ringdesk.templates import load_xml
-    except ImportError:
-        return None
-    try:
-        template: Template = load_xml(row.xml)
-    except TemplateError:
-        return None
-    return template
 
 
 def _back(integration_id: int, anchor: str = "") -> Response:
@@ -50,9 +40,9 @@ def _back(integration_id: int, anchor: str = "") -> Response:
 
 @router.get("/admin/integrations")
 def list_integrations(request: Request) -> Response:
-    with request.app.state.db.session() as session:
-        rows = session.scalars(select(Integration).order_by(Integration.name)).all()
-        names = {t.id: t.name for t in session.scalars(select(TemplateRow))}
+    with services_of(request).database.session() as session:
+        rows = sorted(integrations_repo.list_all(session), key=lambda r: (r.name, r.id))
+        names = {t.id: t.name for t in templates_repo.list_rows(session)}
         items = [
             {
                 "id": r.id,
@@ -97,8 +87,8 @@ async def create_integration(request: Request) -> Response:
 
 def _secret_names(request: Request, row: Integration) -> set[str]:
     """Names of the secrets stored for `row` (values are never read into the page)."""
-    crypto = getattr(request.app.state, "crypto", None)
-    if not row.secrets or crypto is None:
+    crypto = services_of(request).crypto
+    if not row.secrets:
         return set()
     try:
         return set(crypto.decrypt(row.secrets))
@@ -125,15 +115,18 @@ async def _api_list(request: Request, path: str) -> tuple[list[dict[str, Any]] |
 
 @router.get("/admin/integrations/{integration_id}")
 async def integration_page(request: Request, integration_id: int) -> Response:
-    with request.app.state.db.session() as session:
-        row = session.get(Integration, integration_id)
+    with services_of(request).database.session() as session:
+        row = integrations_repo.get(session, integration_id)
         if row is None:
             flash(request, f"No integration {integration_id}.", "error")
             return RedirectResponse("/admin/integrations", status_code=303)
-        template_row = session.get(TemplateRow, row.template_id)
-        template = _load_template(template_row) if template_row else None
+        template_row = templates_repo.get_row(session, row.template_id)
+        try:
+            template: Template | None = templates_repo.get_template(session, row.template_id)
+        except (LookupError, TemplateError):
+            template = None
         secrets = _secret_names(request, row)
-        integration = {
+        integration: dict[str, Any] = {
             "id": row.id,
             "name": row.name,
             "template_id": row.template_id,
@@ -146,7 +139,7 @@ async def integration_page(request: Request, integration_id: int) -> Response:
         }
         extensions = [
             {"number": e.number, "name": e.name, "email": e.email}
-            for e in session.scalars(select(Extension).order_by(Extension.number))
+            for e in users_repo.list_extensions(session)
         ]
     fields = []
     if template is not None:
@@ -201,56 +194,50 @@ async def integration_page(request: Request, integration_id: int) -> Response:
 
 
 def _options_view(template: Template | None, stored: dict[str, Any]) -> dict[str, Any]:
-    """The integration's effective options (template defaults under what is stored) and
-    which of them the template lets the admin change (L2, T2)."""
+    """The integration's effective options (what delivery uses) and which of them the
+    template lets the admin change (L2, T2)."""
     if template is None:
         return {
             "contact_types": [],
             "create_types": [],
             "call_log": {},
             "ticket": {},
-            "timezone": stored.get("timezone", "UTC"),
+            "timezone": str(stored.get("timezone") or "UTC"),
             "default_region": "",
             "sync_contact_types": [],
         }
-    from ringdesk.integrations.options import effective_options
-
     eff = effective_options(template, stored)
-    types = [c.name for c in template.contact_search.contact_types]
     create = template.create_contact
     cl, tk = template.call_log, template.ticket
-    call_log, ticket = dict(eff.get("call_log") or {}), dict(eff.get("ticket") or {})
-    create_opt = dict(eff.get("create_contact") or {})
     return {
-        "timezone": eff.get("timezone") or "UTC",
-        "default_region": eff.get("default_region") or "",
-        "contact_types": types,
-        # An empty list syncs every type.
-        "sync_contact_types": eff.get("sync_contact_types") or types,
+        "timezone": eff.timezone,
+        "default_region": eff.default_region,
+        "contact_types": [c.name for c in template.contact_search.contact_types],
+        "sync_contact_types": list(eff.sync_contact_types),
         "create_types": [c.name for c in create.contact_types] if create and create.enabled else [],
-        "create_enabled": bool(create_opt.get("enabled")),
-        "create_type": create_opt.get("contact_type", ""),
+        "create_enabled": eff.create_contact.enabled,
+        "create_type": eff.create_contact.contact_type,
         "call_log": {
             "available": cl is not None and cl.enabled,
-            "enabled": bool(call_log.get("enabled")),
-            "subject": call_log.get("subject", ""),
+            "enabled": eff.call_log.enabled,
+            "subject": eff.call_log.subject,
             "subject_editable": bool(cl and cl.options.subject.enabled),
-            "description": call_log.get("description", ""),
+            "description": eff.call_log.description,
             "description_editable": bool(cl and cl.options.description.enabled),
-            "play_recording": bool(call_log.get("play_recording")),
+            "play_recording": eff.call_log.play_recording,
             "play_recording_editable": bool(cl and cl.options.play_recording.enabled),
-            "skip_missed": bool(call_log.get("skip_missed_for_unanswered_agents")),
+            "skip_missed": eff.call_log.skip_missed_for_unanswered_agents,
             "skip_missed_editable": bool(
                 cl and cl.options.skip_missed_for_unanswered_agents.enabled
             ),
         },
         "ticket": {
             "available": tk is not None and tk.enabled,
-            "enabled": bool(ticket.get("enabled")),
-            "when": ticket.get("when", "always"),
-            "subject": ticket.get("subject", ""),
+            "enabled": eff.ticket.enabled,
+            "when": eff.ticket.when,
+            "subject": eff.ticket.subject,
             "subject_editable": bool(tk and tk.options.subject.enabled),
-            "description": ticket.get("description", ""),
+            "description": eff.ticket.description,
             "description_editable": bool(tk and tk.options.description.enabled),
         },
     }

@@ -8,13 +8,13 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from ringdesk.screenpop.agent_tokens import agent_key
-from ringdesk.store.tables import Extension, Integration
+from ringdesk.store import integrations as integrations_repo
+from ringdesk.store import users as users_repo
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
 from ringdesk.web.auth import check_csrf, current_admin
-from ringdesk.web.render import flash, render
+from ringdesk.web.render import flash, render, services_of
 
 __all__ = ["router"]
 
@@ -25,8 +25,9 @@ OUTBOX_STATUSES = ("failed", "pending", "running", "done")
 
 @router.get("/admin/extensions")
 def extensions_page(request: Request) -> Response:
-    secret = request.app.state.settings.resolved_secret_key()
-    with request.app.state.db.session() as session:
+    services = services_of(request)
+    secret = services.settings.resolved_secret_key()
+    with services.database.session() as session:
         rows = [
             {
                 "number": e.number,
@@ -34,7 +35,7 @@ def extensions_page(request: Request) -> Response:
                 "email": e.email,
                 "agent_url": f"/agent/{quote(e.number, safe='')}?key={agent_key(secret, e.number)}",
             }
-            for e in session.scalars(select(Extension).order_by(Extension.number))
+            for e in users_repo.list_extensions(session)
         ]
     return render(request, "extensions.html", rows=rows)
 
@@ -80,8 +81,8 @@ async def outbox_page(request: Request, status: str = "failed") -> Response:
             note = error_text(response)
     except ApiUnavailable:
         note = "the outbox API is not available on this server yet"
-    with request.app.state.db.session() as session:
-        names = {i.id: i.name for i in session.scalars(select(Integration))}
+    with services_of(request).database.session() as session:
+        names = {i.id: i.name for i in integrations_repo.list_all(session)}
     return render(
         request,
         "outbox.html",

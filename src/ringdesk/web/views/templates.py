@@ -13,17 +13,18 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 
 from ringdesk.errors import TemplateError
-from ringdesk.store.tables import Integration, TemplateRow
+from ringdesk.store import integrations as integrations_repo
+from ringdesk.store import templates as templates_repo
+from ringdesk.store.tables import TemplateRow
 from ringdesk.templates.model import CONTACT_FIELDS as TEMPLATE_CONTACT_FIELDS
 from ringdesk.templates.model import TRIGGER_EVENTS
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
 from ringdesk.web.auth import check_csrf, current_admin
-from ringdesk.web.render import flash, render
+from ringdesk.web.render import flash, render, services_of
 
 __all__ = ["router"]
 
@@ -69,8 +70,8 @@ def home() -> Response:
 
 @router.get("/admin/templates")
 def list_templates(request: Request) -> Response:
-    with request.app.state.db.session() as session:
-        rows = list(session.scalars(select(TemplateRow).order_by(TemplateRow.name)))
+    with services_of(request).database.session() as session:
+        rows = sorted(templates_repo.list_rows(session), key=lambda r: (r.name, r.id))
         items = [_summary(r) for r in rows]
     custom = sum(1 for i in items if not i["builtin"])
     return render(
@@ -85,8 +86,8 @@ def list_templates(request: Request) -> Response:
 
 @router.get("/admin/templates/{template_id}/logo")
 def template_logo(request: Request, template_id: str) -> Response:
-    with request.app.state.db.session() as session:
-        row = session.get(TemplateRow, template_id)
+    with services_of(request).database.session() as session:
+        row = templates_repo.get_row(session, template_id)
         if row is None:
             return Response(status_code=404)
         if row.logo:
@@ -105,8 +106,8 @@ def template_logo(request: Request, template_id: str) -> Response:
 
 @router.get("/admin/templates/{template_id}/export")
 def export_template(request: Request, template_id: str) -> Response:
-    with request.app.state.db.session() as session:
-        row = session.get(TemplateRow, template_id)
+    with services_of(request).database.session() as session:
+        row = templates_repo.get_row(session, template_id)
         if row is None:
             return Response("no such template", status_code=404)
         xml = row.xml
@@ -132,13 +133,12 @@ def _editor(
 ) -> Response:
     filled = tf.view(raw or {})
     matched = tf.match_problems(problems or [], filled)
-    with request.app.state.db.session() as session:
+    with services_of(request).database.session() as session:
         integrations = (
             [
                 {"id": i.id, "name": i.name}
-                for i in session.scalars(
-                    select(Integration).where(Integration.template_id == template_id)
-                )
+                for i in integrations_repo.list_all(session)
+                if i.template_id == template_id
             ]
             if template_id
             else []
@@ -173,8 +173,8 @@ def new_template(request: Request) -> Response:
 @router.get("/admin/templates/{template_id}")
 def edit_template(request: Request, template_id: str) -> Response:
     api = _templates_api()
-    with request.app.state.db.session() as session:
-        row = session.get(TemplateRow, template_id)
+    with services_of(request).database.session() as session:
+        row = templates_repo.get_row(session, template_id)
         if row is None:
             flash(request, f"No template {template_id!r}.", "error")
             return RedirectResponse("/admin/templates", status_code=303)
@@ -248,7 +248,7 @@ async def import_template(request: Request) -> Response:
         await form.close()
         flash(request, "Choose an XML file to import.", "error")
         return RedirectResponse("/admin/templates", status_code=303)
-    limit = request.app.state.settings.max_upload_bytes
+    limit = services_of(request).settings.max_upload_bytes
     data = await upload.read(limit + 1)
     await form.close()
     if len(data) > limit:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from ringdesk.flows.followup import fire_follow_ups
+from ringdesk.store.tables import Integration
 from tests.integrations.support import (
     SQLITE_ONLY,
     FakeHelpdesk,
@@ -15,10 +17,6 @@ from tests.integrations.support import (
     template_xml,
 )
 from tests.live import serve_app
-
-from ringdesk.integrations.context import load_context
-from ringdesk.integrations.followup import fire_follow_ups
-from ringdesk.store.tables import Integration
 
 
 @SQLITE_ONLY
@@ -40,7 +38,7 @@ async def test_call_trigger_follow_up(settings, database):
         )
         state = make_state(settings, database)
         integration_id = add_integration(state, "fu")
-        ctx = await load_context(state, integration_id)
+        ctx = await state.contexts.load(integration_id)
         captured = await fire_follow_ups(
             state,
             ctx,
@@ -48,7 +46,7 @@ async def test_call_trigger_follow_up(settings, database):
             {"Call_From": "+49 30&1", "CallId": "c-9", "ContactName": 'Ada "A" L'},
         )
         nothing = await fire_follow_ups(state, ctx, "call_answered", {})
-        await state.executor.aclose()
+        await state.aclose()
     assert captured == {"NoteId": "n-2", "Count": "2"}
     assert nothing == {}
     seen = fake.paths("/notify")

@@ -1,5 +1,5 @@
-"""The outbox table's state changes: claim due jobs under a lease, then finish, reschedule,
-fail or release them; manual retry; listings and depth for metrics.
+"""The outbox table (L3): enqueue (idempotent on the job's key), claim due jobs under a
+lease, then finish, reschedule, fail or release them; manual retry; listings and depth.
 
 Claiming is an UPDATE over a CTE selecting due ids (expired leases, then pending jobs). On
 PostgreSQL the CTE takes `FOR UPDATE SKIP LOCKED`, so concurrent workers never wait for or
@@ -12,11 +12,12 @@ owner's outcome.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, event, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import OutboxJob
@@ -24,16 +25,24 @@ from ringdesk.store.tables import OutboxJob
 __all__ = [
     "STATUSES",
     "ClaimedJob",
+    "add_waker",
+    "calls_creating_contacts",
     "claim",
     "complete",
     "complete_many",
     "depth",
+    "enqueue",
     "extend_leases",
     "fail",
+    "get",
+    "get_by_key",
     "list_jobs",
     "release",
+    "remove_waker",
     "reschedule",
     "retry_now",
+    "status_counts",
+    "wake_after_commit",
 ]
 
 STATUSES = ("pending", "running", "done", "failed")
@@ -267,3 +276,125 @@ def depth(session: Session, *, now: float) -> tuple[int, float]:
         )
     ).one()
     return int(count), (max(0.0, now - float(oldest)) if oldest is not None else 0.0)
+
+
+# -- enqueue ------------------------------------------------------------------------------
+
+_WAKERS: set[Callable[[], None]] = set()
+_HOOKED = "ringdesk.outbox.wake_hooked"
+
+
+def add_waker(waker: Callable[[], None]) -> None:
+    """Call `waker` (it must be thread-safe) after any transaction that enqueued a job, so
+    in-process workers start at once; other processes find the job on their next poll."""
+    _WAKERS.add(waker)
+
+
+def remove_waker(waker: Callable[[], None]) -> None:
+    _WAKERS.discard(waker)
+
+
+def _wake(session: Session) -> None:
+    session.info.pop(_HOOKED, None)
+    for waker in list(_WAKERS):
+        waker()
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_HOOKED, None)
+
+
+def wake_after_commit(session: Session) -> None:
+    """Wake the in-process workers once `session`'s transaction commits."""
+    if not session.info.get(_HOOKED):
+        session.info[_HOOKED] = True
+        event.listen(session, "after_commit", _wake, once=True)
+        event.listen(session, "after_rollback", _forget, once=True)
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    integration_id: int,
+    call_id: str | None,
+    idempotency_key: str,
+    payload: dict[str, Any],
+    now: float,
+) -> bool:
+    """Add a pending job due `now`; a no-op (False) when a job with `idempotency_key` exists.
+
+    Runs inside the caller's transaction, so the job is durable exactly when the caller's
+    other work is. The check and the insert share a SAVEPOINT: a concurrent insert of the
+    same key (a unique violation) only undoes this job, never the caller's other work.
+    """
+    exists = select(OutboxJob.id).where(OutboxJob.idempotency_key == idempotency_key)
+    if session.execute(exists).first() is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(
+                OutboxJob(
+                    kind=kind,
+                    integration_id=integration_id,
+                    call_id=call_id,
+                    idempotency_key=idempotency_key,
+                    payload=payload,
+                    status="pending",
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    except IntegrityError:
+        return False  # another transaction queued the same key first: that job stands
+    wake_after_commit(session)
+    return True
+
+
+_CREATE_CONTACT_JOBS_OF_CALLS = select(
+    OutboxJob.integration_id, OutboxJob.call_id, OutboxJob.status
+).where(
+    OutboxJob.call_id.in_(bindparam("call_ids", expanding=True)),
+    OutboxJob.kind == "create_contact",
+)
+
+
+def calls_creating_contacts(
+    session: Session, keys: Iterable[tuple[int, str]]
+) -> set[tuple[int, str]]:
+    """The (integration, call) pairs among `keys` whose create-contact job is unfinished."""
+    wanted = set(keys)
+    call_ids = sorted({call_id for _, call_id in wanted})
+    found: set[tuple[int, str]] = set()
+    connection = session.connection()
+    for start in range(0, len(call_ids), 500):
+        chunk = {"call_ids": call_ids[start : start + 500]}
+        for row in connection.execute(_CREATE_CONTACT_JOBS_OF_CALLS, chunk):
+            key = (int(row.integration_id), str(row.call_id))
+            if row.status in ("pending", "running") and key in wanted:
+                found.add(key)
+    return found
+
+
+def status_counts(session: Session) -> tuple[dict[str, int], float | None]:
+    """(jobs per status, created_at of the oldest pending job) for the metrics gauges."""
+    counts = {
+        str(status): int(count)
+        for status, count in session.execute(
+            select(OutboxJob.status, func.count()).group_by(OutboxJob.status)
+        )
+    }
+    oldest = session.scalar(
+        select(func.min(OutboxJob.created_at)).where(OutboxJob.status == "pending")
+    )
+    return counts, (float(oldest) if oldest is not None else None)
+
+
+def get(session: Session, job_id: int, *, for_update: bool = False) -> OutboxJob | None:
+    return session.get(OutboxJob, job_id, with_for_update=for_update)
+
+
+def get_by_key(session: Session, idempotency_key: str) -> OutboxJob | None:
+    """The job with this key (its kind, status, result), if any."""
+    return session.scalar(select(OutboxJob).where(OutboxJob.idempotency_key == idempotency_key))

@@ -1,8 +1,10 @@
-"""Template storage: the `templates` table (built-in and custom rows, G5/G6)."""
+"""Templates: the `templates` table (built-in and custom rows, G5/G6) and their parsed
+models."""
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -45,15 +47,32 @@ def get_row(session: Session, template_id: str) -> TemplateRow | None:
     return session.get(TemplateRow, template_id)
 
 
+# Parsed templates by id, reused while their row is unchanged: parsing one costs
+# milliseconds, and every context rebuild needs its template. Bounded: at most 10 custom
+# templates plus the built-ins exist, so 64 entries never evict a live one.
+_PARSED: OrderedDict[str, tuple[float, str, Template]] = OrderedDict()
+_PARSED_MAX = 64
+
+
 def get_template(session: Session, template_id: str) -> Template:
-    """The model of template `template_id`; raises `LookupError` if there is none."""
+    """The model of template `template_id` (cached until its row changes); raises
+    `LookupError` if there is none."""
     row = get_row(session, template_id)
     if row is None and template_id in builtin_xml():
         seed_builtin(session)  # a built-in is always there, even before the first startup seed
         row = get_row(session, template_id)
     if row is None:
-        raise LookupError(f"no template {template_id!r}")
-    return load_xml(row.xml)
+        raise LookupError(f"template {template_id!r} not found")
+    cached = _PARSED.get(template_id)
+    if cached is not None and cached[0] == row.updated_at and cached[1] == row.xml:
+        _PARSED.move_to_end(template_id)
+        return cached[2]
+    template = load_xml(row.xml)
+    _PARSED[template_id] = (row.updated_at, row.xml, template)
+    _PARSED.move_to_end(template_id)
+    while len(_PARSED) > _PARSED_MAX:
+        _PARSED.popitem(last=False)
+    return template
 
 
 def count_custom(session: Session, *, exclude: str | None = None) -> int:

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringdesk.http.retry import (
+from ringdesk.retry import (
+    INLINE_RETRY,
     RetryPolicy,
-    is_retryable_status,
     may_retry_method,
     parse_retry_after,
 )
@@ -73,7 +73,7 @@ def test_parse_retry_after_never_raises(text):
     ],
 )
 def test_retryable_statuses(status, retryable):
-    assert is_retryable_status(status) is retryable
+    assert RetryPolicy.retryable_status(status) is retryable
 
 
 @pytest.mark.parametrize(
@@ -90,15 +90,28 @@ def test_non_idempotent_methods_need_a_key(method, key, allowed):
     assert may_retry_method(method, key) is allowed
 
 
+class Fixed:
+    """A random source that always gives the same point of the jitter band."""
+
+    def __init__(self, fraction: float):
+        self.fraction = fraction
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.fraction
+
+
 def test_backoff_grows_and_jitter_stays_in_bounds():
-    policy = RetryPolicy(max_attempts=10, base_delay=1, max_delay=8, jitter=0.5)
-    assert [policy.backoff(n, 0.0) for n in range(1, 6)] == [1, 2, 4, 8, 8]
-    assert policy.backoff(3, 0.999) == pytest.approx(2.002, abs=0.01)
+    policy = RetryPolicy(max_attempts=10, base=1, max_delay=8, jitter=0.5)
+    assert [policy.backoff(n, Fixed(0.5)) for n in range(1, 6)] == [1, 2, 4, 8, 8]
+    assert policy.backoff(3, Fixed(1.0)) == pytest.approx(6.0)
+    assert policy.backoff(3, Fixed(0.0)) == pytest.approx(2.0)
 
 
-def test_delay_honours_retry_after_and_limits():
-    policy = RetryPolicy(max_attempts=3, base_delay=1, max_inline_wait=10)
-    assert policy.delay(1, 2.0, 0.0) == 2.0
-    assert policy.delay(1, 0.0, 0.0) == 1.0  # "0" → normal backoff
-    assert policy.delay(1, 60.0, 0.0) is None  # too long to wait inline: give it back
-    assert policy.delay(3, None, 0.0) is None  # attempts used up
+def test_inline_retries_honour_retry_after_and_give_long_waits_back():
+    """A Retry-After within 15 s is waited inline; a longer one ends the inline retries so
+    the outbox reschedules the job (L3), instead of holding a worker."""
+    calm = Fixed(0.5)
+    assert INLINE_RETRY.decide(1, retryable=True, retry_after=2.0, rng=calm).delay == 2.0
+    assert INLINE_RETRY.decide(1, retryable=True, retry_after=0.0, rng=calm).delay == 0.5
+    assert not INLINE_RETRY.decide(1, retryable=True, retry_after=60.0, rng=calm).retry
+    assert not INLINE_RETRY.decide(4, retryable=True, rng=calm).retry  # attempts used up

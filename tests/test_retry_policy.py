@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ringdesk.outbox.policy import RetryPolicy
+from ringdesk.retry import RetryPolicy
 
 NO_JITTER = RetryPolicy(base=2.0, factor=2.0, max_delay=60.0, max_attempts=5, jitter=0.0)
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from ringdesk.http.redact import MASK, Redactor
+from ringdesk.redact import MASK, Redactor
 
 SECRET = "pa$$ w0rd&x"
 

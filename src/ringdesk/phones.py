@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import phonenumbers
 
@@ -22,9 +21,7 @@ __all__ = [
     "PhoneNumber",
     "candidates",
     "digits_only",
-    "forms_from_options",
     "normalise",
-    "region_from_options",
 ]
 
 DEFAULT_REGION = "US"
@@ -111,19 +108,3 @@ def candidates(
     if not seen and number.raw:
         seen.append(number.raw)
     return seen
-
-
-def region_from_options(options: Mapping[str, Any]) -> str:
-    """The integration's `default_region` option, else US."""
-    region = options.get("default_region")
-    return region.upper() if isinstance(region, str) and len(region) == 2 else DEFAULT_REGION
-
-
-def forms_from_options(options: Mapping[str, Any]) -> tuple[str, ...]:
-    """The integration's `phone_forms` option (known form names, in order), else the default."""
-    chosen = options.get("phone_forms")
-    if isinstance(chosen, list | tuple):
-        known = tuple(f for f in chosen if isinstance(f, str) and f in FORMS)
-        if known:
-            return known
-    return DEFAULT_FORMS

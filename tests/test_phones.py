@@ -6,14 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ringdesk.flows.numbers import (
+from ringdesk.integrations.options import effective_options
+from ringdesk.phones import (
     DEFAULT_FORMS,
     candidates,
     digits_only,
-    forms_from_options,
     normalise,
-    region_from_options,
 )
+from ringdesk.templates.model import Template
 
 # covers C7: several countries, each written in international, national and odd forms.
 NORMALISE = [
@@ -92,8 +92,9 @@ def test_candidates_are_ordered_and_distinct(raw, region, forms, expected):
     ids=["defaults", "chosen", "invalid-ignored"],
 )
 def test_options_choose_region_and_forms(options, region, forms):
-    assert region_from_options(options) == region
-    assert forms_from_options(options) == forms
+    effective = effective_options(Template(), options)
+    assert effective.region == region
+    assert (effective.phone_forms or DEFAULT_FORMS) == forms
 
 
 @given(st.text(max_size=40), st.sampled_from(["US", "DE", "GB", "FR", "XX"]))

@@ -1,0 +1,23 @@
+"""The template's custom headers (H1–H3), rendered with an integration's variables (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from ringdesk.expressions import gotemplate
+from ringdesk.templates.model import Header
+
+__all__ = ["custom_headers"]
+
+
+def custom_headers(headers: Iterable[Header], variables: Mapping[str, str]) -> dict[str, str]:
+    """H1: the template's headers, values rendered with the variables (H3: an
+    `Authorization` among them replaces the one the auth method produces)."""
+    rendered: dict[str, str] = {}
+    for header in headers:
+        if header.name:
+            value = header.value
+            if "{{" in value:
+                value = gotemplate.render(value, variables)
+            rendered[header.name] = value.strip()
+    return rendered
