@@ -88,6 +88,23 @@ def test_requestor_is_a_name_or_an_email_anything_else_is_dropped(
     assert [ref["id"] for ref in rt.rest.ticket(ticket_id)["Requestor"]] == becomes
 
 
+def test_a_contact_named_by_its_number_works_as_requestor(rt: RtServer) -> None:
+    """An unknown caller can become a user whose Name is the number (N1) and then be the
+    Requestor by that Name; Names with spaces work too, but `_url` leaves them unescaped."""
+    number = "+4930" + str(uuid.uuid4().int)[:7]
+    assert rt.rest.create_user(number, RealName="Unknown caller", WorkPhone=number) == number
+    ticket_id = rt.rest.create_ticket("unknown caller", requestor=number)
+    assert rt.rest.ticket(ticket_id)["Requestor"] == [rt.ref("user", number)]
+    found = rt.rest.search_tickets(f"Requestor.Name = '{number}'")
+    assert [t["id"] for t in found] == [str(ticket_id)]
+
+    spaced = f"Anna Caller {_marker()}"
+    response = rt.rest.http.post("/user", json={"Name": spaced})
+    assert response.json()["_url"] == f"{rt.api}/user/{spaced}"  # a raw space in the URL
+    ticket_id = rt.rest.create_ticket("spaced", requestor=spaced)
+    assert [r["id"] for r in rt.rest.ticket(ticket_id)["Requestor"]] == [spaced]
+
+
 def test_unknown_requestor_email_creates_an_unprivileged_user(rt: RtServer) -> None:
     email = f"stranger-{_marker()}@elsewhere.example"
     ticket_id = rt.rest.create_ticket("from a stranger", requestor=email)
