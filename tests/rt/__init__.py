@@ -1,0 +1,1 @@
+"""Tests against a real Request Tracker 5 (the `rt` lane)."""
