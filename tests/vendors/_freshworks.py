@@ -53,31 +53,62 @@ class FreshworksFixture(VendorFixture):
         self.key_auth.keys.discard(self.api_key)
 
     def unauthorized(self, call: Call) -> Reply:
-        return Reply(401, {"code": "invalid_credentials", "message": "You have to be logged in to perform this action."})  # fmt: skip
+        return Reply(
+            401,
+            {
+                "code": "invalid_credentials",
+                "message": "You have to be logged in to perform this action.",
+            },
+        )
 
     def rate_limited(self, retry_after: int) -> Reply:
         h = self.rate_header_case
-        return Reply(429, {"message": "You have exceeded the limit of requests per minute"},
-                     {"Retry-After": str(retry_after), f"{h}-Total": "700", f"{h}-Remaining": "0", f"{h}-Used-CurrentRequest": "1"})  # fmt: skip
+        return Reply(
+            429,
+            {"message": "You have exceeded the limit of requests per minute"},
+            {
+                "Retry-After": str(retry_after),
+                f"{h}-Total": "700",
+                f"{h}-Remaining": "0",
+                f"{h}-Used-CurrentRequest": "1",
+            },
+        )
 
     def not_found(self, call: Call) -> Reply:
         return Reply(404, None)
 
     def method_not_allowed(self, call: Call, allowed: list[str]) -> Reply:
         message = f"{call.request.method} Method is not allowed. It should be one of these method(s): {', '.join(allowed)}"
-        return Reply(405, {"message": message}, {"Allow": ", ".join(allowed)})  # fmt: skip
+        return Reply(405, {"message": message}, {"Allow": ", ".join(allowed)})
 
     def invalid(self, call: Call, problems: list[Problem]) -> Reply:
         codes = {"missing": "missing_field", "unknown": "invalid_field", "invalid": "invalid_value"}
-        messages = {"missing": "It should be a/an String", "unknown": "Unexpected/invalid field in request", "invalid": "Invalid value"}  # fmt: skip
-        errors = [{"field": p.field, "message": p.message or messages[p.kind], "code": codes[p.kind]} for p in problems]
+        messages = {
+            "missing": "It should be a/an String",
+            "unknown": "Unexpected/invalid field in request",
+            "invalid": "Invalid value",
+        }
+        errors = [
+            {"field": p.field, "message": p.message or messages[p.kind], "code": codes[p.kind]}
+            for p in problems
+        ]
         return Reply(400, {"description": "Validation failed", "errors": errors})
 
     def page(self, call: Call, path: str, items: list[Any], wrap: str | None = None) -> Reply:
         """page/per_page (default 30, max 100); the next page only in a `Link` header."""
         page, per_page = call.request.param("page") or "1", call.request.param("per_page") or "30"
         if not page.isdigit() or not per_page.isdigit() or int(per_page) > 100 or int(page) < 1:
-            return self.invalid(call, [Problem("query", "per_page", "invalid", "It should be a Positive Integer less than or equal to 100")])  # fmt: skip
+            return self.invalid(
+                call,
+                [
+                    Problem(
+                        "query",
+                        "per_page",
+                        "invalid",
+                        "It should be a Positive Integer less than or equal to 100",
+                    )
+                ],
+            )
         p, n = int(page), int(per_page)
         chunk = items[(p - 1) * n : p * n]
         headers = {}

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.vendors.fixture import Call, Endpoint, Problem, Reply, TokenAuth, TokenStore, VendorFixture
+from tests.vendors.fixture import (
+    Call,
+    Endpoint,
+    Problem,
+    Reply,
+    TokenAuth,
+    TokenStore,
+    VendorFixture,
+)
 from tests.vendors.people import CALLER, Person, agents, customers, digits
 
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "HelpScoutFixture"]
@@ -29,38 +37,104 @@ class HelpScoutFixture(VendorFixture):
         self.auth = TokenAuth("Bearer", self.tokens)
         self.users = [self._user(4000 + i, p) for i, p in enumerate(agents(user_count))]
         self.customers = [self._customer(700001, CALLER, "513-555-7611")]
-        self.customers += [self._customer(700002 + i, p, p.e164) for i, p in enumerate(customers(8))]
+        self.customers += [
+            self._customer(700002 + i, p, p.e164) for i, p in enumerate(customers(8))
+        ]
         self.conversations: list[dict[str, Any]] = []
 
     @staticmethod
     def _user(uid: int, p: Person) -> dict[str, Any]:
-        return {"id": uid, "firstName": p.first, "lastName": p.last, "email": p.email, "role": "user", "timezone": "America/New_York",
-                "type": "user", "mention": p.first.lower(), "initials": p.first[0] + p.last[0], "createdAt": STAMP, "updatedAt": STAMP,
-                "_links": {"self": {"href": f"https://api.helpscout.net/v2/users/{uid}"}}}  # fmt: skip
+        return {
+            "id": uid,
+            "firstName": p.first,
+            "lastName": p.last,
+            "email": p.email,
+            "role": "user",
+            "timezone": "America/New_York",
+            "type": "user",
+            "mention": p.first.lower(),
+            "initials": p.first[0] + p.last[0],
+            "createdAt": STAMP,
+            "updatedAt": STAMP,
+            "_links": {"self": {"href": f"https://api.helpscout.net/v2/users/{uid}"}},
+        }
 
     @staticmethod
     def _customer(cid: int, p: Person, phone: str | None) -> dict[str, Any]:
         phones = [{"id": cid * 10, "value": phone, "type": "work"}] if phone else []
-        return {"id": cid, "firstName": p.first, "lastName": p.last, "gender": "Unknown", "photoType": "unknown",
-                "createdAt": STAMP, "updatedAt": STAMP,
-                "_embedded": {"emails": [{"id": cid * 10 + 1, "value": p.email, "type": "work"}], "phones": phones},
-                "_links": {"self": {"href": f"https://api.helpscout.net/v2/customers/{cid}"}}}  # fmt: skip
+        return {
+            "id": cid,
+            "firstName": p.first,
+            "lastName": p.last,
+            "gender": "Unknown",
+            "photoType": "unknown",
+            "createdAt": STAMP,
+            "updatedAt": STAMP,
+            "_embedded": {
+                "emails": [{"id": cid * 10 + 1, "value": p.email, "type": "work"}],
+                "phones": phones,
+            },
+            "_links": {"self": {"href": f"https://api.helpscout.net/v2/customers/{cid}"}},
+        }
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint("POST", "/v2/oauth2/token", self.token, f"{DOCS}/overview/authentication/", auth=False, raw_body=True),
-            Endpoint("GET", "/v2/users", self.list_users, f"{DOCS}/endpoints/users/list/", query={"page": False, "email": False, "mailbox": False}),
-            Endpoint("GET", "/v2/customers", self.list_customers, f"{DOCS}/endpoints/customers/list/",
-                     query={"query": False, "page": False, "mailbox": False, "firstName": False, "lastName": False, "modifiedSince": False, "sortField": False, "sortOrder": False}),
-            Endpoint("POST", "/v2/customers", self.create_customer, f"{DOCS}/endpoints/customers/create/",
-                     body_any=(("firstName", "lastName", "emails"),)),
-            Endpoint("POST", "/v2/conversations", self.create_conversation, f"{DOCS}/endpoints/conversations/create/",
-                     body=("subject", "customer", "mailboxId", "type", "status", "threads")),
-        ]  # fmt: skip
+            Endpoint(
+                "POST",
+                "/v2/oauth2/token",
+                self.token,
+                f"{DOCS}/overview/authentication/",
+                auth=False,
+                raw_body=True,
+            ),
+            Endpoint(
+                "GET",
+                "/v2/users",
+                self.list_users,
+                f"{DOCS}/endpoints/users/list/",
+                query={"page": False, "email": False, "mailbox": False},
+            ),
+            Endpoint(
+                "GET",
+                "/v2/customers",
+                self.list_customers,
+                f"{DOCS}/endpoints/customers/list/",
+                query={
+                    "query": False,
+                    "page": False,
+                    "mailbox": False,
+                    "firstName": False,
+                    "lastName": False,
+                    "modifiedSince": False,
+                    "sortField": False,
+                    "sortOrder": False,
+                },
+            ),
+            Endpoint(
+                "POST",
+                "/v2/customers",
+                self.create_customer,
+                f"{DOCS}/endpoints/customers/create/",
+                body_any=(("firstName", "lastName", "emails"),),
+            ),
+            Endpoint(
+                "POST",
+                "/v2/conversations",
+                self.create_conversation,
+                f"{DOCS}/endpoints/conversations/create/",
+                body=("subject", "customer", "mailboxId", "type", "status", "threads"),
+            ),
+        ]
 
     # https://developer.helpscout.com/mailbox-api/overview/errors/ (vnd.error + HAL) ---------
-    def _error(self, status: int, message: str, errors: list[dict[str, Any]] | None = None) -> Reply:
-        body: dict[str, Any] = {"logRef": "a7b3c1d2e", "message": message, "_links": {"about": {"href": f"{DOCS}/overview/errors#{status}"}}}
+    def _error(
+        self, status: int, message: str, errors: list[dict[str, Any]] | None = None
+    ) -> Reply:
+        body: dict[str, Any] = {
+            "logRef": "a7b3c1d2e",
+            "message": message,
+            "_links": {"about": {"href": f"{DOCS}/overview/errors#{status}"}},
+        }
         if errors:
             body["_embedded"] = {"errors": errors}
         return Reply(status, body, content_type="application/vnd.error+json")
@@ -69,13 +143,25 @@ class HelpScoutFixture(VendorFixture):
         return self._error(401, "Unauthorized")
 
     def expired(self, call: Call) -> Reply:
-        return Reply(401, {"error": "invalid_token", "error_description": "The access token expired"},
-                     {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token expired"'})  # fmt: skip
+        return Reply(
+            401,
+            {"error": "invalid_token", "error_description": "The access token expired"},
+            {
+                "WWW-Authenticate": 'Bearer error="invalid_token", error_description="The access token expired"'
+            },
+        )
 
     def rate_limited(self, retry_after: int) -> Reply:
         # https://developer.helpscout.com/mailbox-api/overview/rate-limiting/
-        return Reply(429, {"message": "Too many requests"},
-                     {"X-RateLimit-Retry-After": str(retry_after), "X-RateLimit-Limit-Minute": "200", "X-RateLimit-Remaining-Minute": "0"})  # fmt: skip
+        return Reply(
+            429,
+            {"message": "Too many requests"},
+            {
+                "X-RateLimit-Retry-After": str(retry_after),
+                "X-RateLimit-Limit-Minute": "200",
+                "X-RateLimit-Remaining-Minute": "0",
+            },
+        )
 
     def not_found(self, call: Call) -> Reply:
         return self._error(404, "Resource not found")
@@ -84,36 +170,85 @@ class HelpScoutFixture(VendorFixture):
         return self._error(405, "Method not allowed")
 
     def invalid(self, call: Call, problems: list[Problem]) -> Reply:
-        errors = [{"path": p.field, "message": p.message or ("may not be empty" if p.kind == "missing" else "is not recognised"),
-                   "source": "JSON" if p.where == "body" else "QUERY", "rejectedValue": None} for p in problems]  # fmt: skip
+        errors = [
+            {
+                "path": p.field,
+                "message": p.message
+                or ("may not be empty" if p.kind == "missing" else "is not recognised"),
+                "source": "JSON" if p.where == "body" else "QUERY",
+                "rejectedValue": None,
+            }
+            for p in problems
+        ]
         return self._error(400, "Bad request", errors)
 
     # handlers --------------------------------------------------------------------------------
     def token(self, call: Call) -> Reply:
         data = call.json if isinstance(call.json, dict) else dict(call.request.form or {})
         grant = data.get("grant_type")
-        if grant == "client_credentials" and (data.get("client_id"), data.get("client_secret")) == (CLIENT_ID, CLIENT_SECRET):
+        if grant == "client_credentials" and (data.get("client_id"), data.get("client_secret")) == (
+            CLIENT_ID,
+            CLIENT_SECRET,
+        ):
             access, _ = self.tokens.issue()
-            return Reply(200, {"token_type": "bearer", "access_token": access, "expires_in": self.tokens.access_ttl})
+            return Reply(
+                200,
+                {
+                    "token_type": "bearer",
+                    "access_token": access,
+                    "expires_in": self.tokens.access_ttl,
+                },
+            )
         if grant == "authorization_code" and data.get("code"):
             access, refresh = self.tokens.issue()
-        elif grant == "refresh_token" and (traded := self.tokens.use_refresh(str(data.get("refresh_token")))):
+        elif grant == "refresh_token" and (
+            traded := self.tokens.use_refresh(str(data.get("refresh_token")))
+        ):
             access, refresh = traded[0], traded[1] or ""
         else:
-            return Reply(400, {"error": "invalid_grant", "error_description": "The provided grant is invalid or expired"})
-        return Reply(200, {"token_type": "bearer", "access_token": access, "refresh_token": refresh, "expires_in": self.tokens.access_ttl})
+            return Reply(
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The provided grant is invalid or expired",
+                },
+            )
+        return Reply(
+            200,
+            {
+                "token_type": "bearer",
+                "access_token": access,
+                "refresh_token": refresh,
+                "expires_in": self.tokens.access_ttl,
+            },
+        )
 
     def _hal(self, call: Call, path: str, key: str, items: list[dict[str, Any]]) -> Reply:
         page = int(call.request.param("page") or 1)
         pages = max(1, -(-len(items) // PAGE_SIZE))
-        links = {"self": {"href": call.url(path, page=page)}, "first": {"href": call.url(path, page=1)},
-                 "last": {"href": call.url(path, page=pages)}, "page": {"href": call.url(path) + "?page={page}", "templated": True}}  # fmt: skip
+        links = {
+            "self": {"href": call.url(path, page=page)},
+            "first": {"href": call.url(path, page=1)},
+            "last": {"href": call.url(path, page=pages)},
+            "page": {"href": call.url(path) + "?page={page}", "templated": True},
+        }
         extra = {k: v for k, v in call.request.query if k != "page"}
         if page < pages:
             links["next"] = {"href": call.url(path, **extra, page=page + 1)}
-        return Reply(200, {"_embedded": {key: items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]},
-                           "page": {"size": PAGE_SIZE, "totalElements": len(items), "totalPages": pages, "number": page},
-                           "_links": links}, content_type="application/hal+json")  # fmt: skip
+        return Reply(
+            200,
+            {
+                "_embedded": {key: items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]},
+                "page": {
+                    "size": PAGE_SIZE,
+                    "totalElements": len(items),
+                    "totalPages": pages,
+                    "number": page,
+                },
+                "_links": links,
+            },
+            content_type="application/hal+json",
+        )
 
     def list_users(self, call: Call) -> Reply:
         return self._hal(call, "/v2/users", "users", self.users)
@@ -127,18 +262,45 @@ class HelpScoutFixture(VendorFixture):
         data = call.json
         cid = 710000 + len(self.customers)
         phones = data.get("phones") or []
-        customer = self._customer(cid, Person(data.get("firstName") or "", data.get("lastName") or "", "", ""), None)
+        customer = self._customer(
+            cid, Person(data.get("firstName") or "", data.get("lastName") or "", "", ""), None
+        )
         customer["_embedded"] = {"emails": data.get("emails") or [], "phones": phones}
         self.customers.append(customer)
-        return Reply(201, None, {"Resource-ID": str(cid), "Location": f"https://api.helpscout.net/v2/customers/{cid}"})
+        return Reply(
+            201,
+            None,
+            {"Resource-ID": str(cid), "Location": f"https://api.helpscout.net/v2/customers/{cid}"},
+        )
 
     def create_conversation(self, call: Call) -> Reply:
         data = call.json
-        if data["type"] not in {"email", "phone", "chat"} or data["status"] not in {"active", "pending", "closed"}:
-            return self.invalid(call, [Problem("body", "type", "invalid", "type is email|phone|chat; status active|pending|closed")])
+        if data["type"] not in {"email", "phone", "chat"} or data["status"] not in {
+            "active",
+            "pending",
+            "closed",
+        }:
+            return self.invalid(
+                call,
+                [
+                    Problem(
+                        "body",
+                        "type",
+                        "invalid",
+                        "type is email|phone|chat; status active|pending|closed",
+                    )
+                ],
+            )
         cid = 90000 + len(self.conversations)
         self.conversations.append(dict(data, id=cid, number=1000 + cid))
-        return Reply(201, None, {"Resource-ID": str(cid), "Location": f"https://api.helpscout.net/v2/conversations/{cid}"})
+        return Reply(
+            201,
+            None,
+            {
+                "Resource-ID": str(cid),
+                "Location": f"https://api.helpscout.net/v2/conversations/{cid}",
+            },
+        )
 
 
 def _query(customer: dict[str, Any], query: str) -> bool:
@@ -148,7 +310,9 @@ def _query(customer: dict[str, Any], query: str) -> bool:
     value = value.strip('"')
     if field == "phone":
         wanted = digits(value)
-        return any(wanted and digits(p["value"]).endswith(wanted) for p in customer["_embedded"]["phones"])
+        return any(
+            wanted and digits(p["value"]).endswith(wanted) for p in customer["_embedded"]["phones"]
+        )
     if field == "email":
         return any(e["value"] == value for e in customer["_embedded"]["emails"])
     return value.lower() in f"{customer['firstName']} {customer['lastName']}".lower()

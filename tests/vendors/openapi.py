@@ -16,14 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 from hypothesis import strategies as st
-from hypothesis_jsonschema import from_schema
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 
 if TYPE_CHECKING:
     from tests.vendors.fixture import RecordedRequest, Reply
 
-__all__ = ["SPEC_DIR", "VendorSpec"]
+__all__ = ["SPEC_DIR", "VendorSpec", "from_schema"]
 
 SPEC_DIR = Path(__file__).parent / "openapi"
 
@@ -72,8 +71,10 @@ class VendorSpec:
         media = operation["responses"][status]["content"]["application/json"]
         return _to_json_schema(self._inline(media["schema"]))
 
-    def response_strategy(self, method: str, path: str, status: str = "200") -> st.SearchStrategy[Any]:
-        """Bodies the description allows for that response (hypothesis-jsonschema)."""
+    def response_strategy(
+        self, method: str, path: str, status: str = "200"
+    ) -> st.SearchStrategy[Any]:
+        """Bodies the description allows for that response."""
         return from_schema(self.response_schema(method, path, status))
 
     def _inline(self, node: Any, depth: int = 0) -> Any:
@@ -131,4 +132,85 @@ def _to_json_schema(node: Any) -> Any:
         out["type"] = [out["type"], "null"]
     if out.get("format") in {"date-time", "uri", "email"}:
         del out["format"]  # generated strings stay plain; mappings must survive any text
+    return out
+
+
+def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """A strategy for the JSON Schema subset the trimmed descriptions use (type, enum,
+    properties/required/additionalProperties, items, min/max, allOf/oneOf/anyOf).
+
+    hypothesis-jsonschema would be the natural tool, but its latest release (0.23.1) calls a
+    Hypothesis internal that Hypothesis 6.170 removed (`many.more`), so it cannot run here."""
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            return st.one_of([from_schema(_merge(schema, key, s)) for s in schema[key]])
+    if "allOf" in schema:
+        merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
+        for part in schema["allOf"]:
+            merged = _deep_merge(merged, part)
+        return from_schema(merged)
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        return st.one_of([from_schema(dict(schema, type=t)) for t in kind])
+    if kind == "null":
+        return st.none()
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "integer":
+        return st.integers(schema.get("minimum"), schema.get("maximum"))
+    if kind == "number":
+        return st.floats(
+            schema.get("minimum"), schema.get("maximum"), allow_nan=False, allow_infinity=False
+        )
+    if kind == "string":
+        return st.text(
+            min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 40), 40)
+        )
+    if kind == "array":
+        items = from_schema(schema.get("items", {}))
+        return st.lists(
+            items, min_size=schema.get("minItems", 0), max_size=min(schema.get("maxItems", 4), 4)
+        )
+    if kind == "object" or "properties" in schema:
+        return _object(schema)
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+        ),
+        max_leaves=5,
+    )
+
+
+def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    fixed = {k: from_schema(v) for k, v in properties.items() if k in required}
+    optional = {k: from_schema(v) for k, v in properties.items() if k not in required}
+    base = st.fixed_dictionaries(fixed, optional=optional)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        more = st.dictionaries(st.text(min_size=1, max_size=12), from_schema(extra), max_size=3)
+        return st.builds(lambda a, b: {**b, **a}, base, more)
+    return base
+
+
+def _merge(schema: dict[str, Any], key: str, part: dict[str, Any]) -> dict[str, Any]:
+    return _deep_merge({k: v for k, v in schema.items() if k != key}, part)
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for k, v in b.items():
+        if k == "properties" and k in out:
+            props = dict(out[k])
+            for name, sub in v.items():
+                props[name] = _deep_merge(props[name], sub) if name in props else sub
+            out[k] = props
+        elif k == "required" and k in out:
+            out[k] = sorted(set(out[k]) | set(v))
+        else:
+            out[k] = v
     return out

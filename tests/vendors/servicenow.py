@@ -28,7 +28,17 @@ DOCS = "https://www.servicenow.com/docs/bundle/zurich-api-reference/page/integra
 OAUTH_DOCS = "https://www.servicenow.com/docs/bundle/zurich-platform-security/page/administer/security/reference/r_OAuthAPIRequestParameters.html"
 USER, PASSWORD = "ringdesk.integration", "s3cret"
 STAMP = "2026-01-02 10:00:00"
-TABLE_QUERY = dict.fromkeys(["sysparm_query", "sysparm_limit", "sysparm_offset", "sysparm_fields", "sysparm_display_value", "sysparm_exclude_reference_link"], False)
+TABLE_QUERY = dict.fromkeys(
+    [
+        "sysparm_query",
+        "sysparm_limit",
+        "sysparm_offset",
+        "sysparm_fields",
+        "sysparm_display_value",
+        "sysparm_exclude_reference_link",
+    ],
+    False,
+)
 
 
 class ServiceNowFixture(VendorFixture):
@@ -45,17 +55,56 @@ class ServiceNowFixture(VendorFixture):
 
     @staticmethod
     def _user(p: Person, phone: str, *, itil: bool) -> dict[str, Any]:
-        return {"sys_id": secrets.token_hex(16), "user_name": p.email.split("@")[0], "first_name": p.first, "last_name": p.last,
-                "name": p.name, "email": p.email, "phone": phone, "mobile_phone": "", "active": "true",
-                "roles": "itil" if itil else "", "sys_created_on": STAMP, "sys_updated_on": STAMP}  # fmt: skip
+        return {
+            "sys_id": secrets.token_hex(16),
+            "user_name": p.email.split("@")[0],
+            "first_name": p.first,
+            "last_name": p.last,
+            "name": p.name,
+            "email": p.email,
+            "phone": phone,
+            "mobile_phone": "",
+            "active": "true",
+            "roles": "itil" if itil else "",
+            "sys_created_on": STAMP,
+            "sys_updated_on": STAMP,
+        }
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint("POST", "/oauth_token.do", self.token, OAUTH_DOCS, auth=False, form=True, body=("grant_type", "client_id", "client_secret")),
-            Endpoint("GET", "/api/now/table/sys_user", self.list_users, DOCS + "#title_table-GET", query=TABLE_QUERY),
-            Endpoint("POST", "/api/now/table/sys_user", self.create_user, DOCS + "#title_table-POST", query=TABLE_QUERY, body_any=(("user_name", "last_name", "email"),)),
-            Endpoint("POST", "/api/now/table/incident", self.create_incident, DOCS + "#title_table-POST", query=TABLE_QUERY, body=("short_description",)),
-        ]  # fmt: skip
+            Endpoint(
+                "POST",
+                "/oauth_token.do",
+                self.token,
+                OAUTH_DOCS,
+                auth=False,
+                form=True,
+                body=("grant_type", "client_id", "client_secret"),
+            ),
+            Endpoint(
+                "GET",
+                "/api/now/table/sys_user",
+                self.list_users,
+                DOCS + "#title_table-GET",
+                query=TABLE_QUERY,
+            ),
+            Endpoint(
+                "POST",
+                "/api/now/table/sys_user",
+                self.create_user,
+                DOCS + "#title_table-POST",
+                query=TABLE_QUERY,
+                body_any=(("user_name", "last_name", "email"),),
+            ),
+            Endpoint(
+                "POST",
+                "/api/now/table/incident",
+                self.create_incident,
+                DOCS + "#title_table-POST",
+                query=TABLE_QUERY,
+                body=("short_description",),
+            ),
+        ]
 
     def _error(self, status: int, message: str, detail: str) -> Reply:
         return Reply(status, {"error": {"message": message, "detail": detail}, "status": "failure"})
@@ -68,27 +117,60 @@ class ServiceNowFixture(VendorFixture):
 
     def rate_limited(self, retry_after: int) -> Reply:
         # Only when an admin defines REST rate-limit rules (docs: "Rate limiting").
-        return Reply(429, {"error": {"message": "Rate limit exceeded", "detail": "Too many requests from this user"}, "status": "failure"},
-                     {"Retry-After": str(retry_after), "X-RateLimit-Limit": "1000", "X-RateLimit-Reset": "1767348060"})  # fmt: skip
+        return Reply(
+            429,
+            {
+                "error": {
+                    "message": "Rate limit exceeded",
+                    "detail": "Too many requests from this user",
+                },
+                "status": "failure",
+            },
+            {
+                "Retry-After": str(retry_after),
+                "X-RateLimit-Limit": "1000",
+                "X-RateLimit-Reset": "1767348060",
+            },
+        )
 
     def not_found(self, call: Call) -> Reply:
-        return self._error(400, "Requested URI does not represent any resource", f"{call.request.path}")
+        return self._error(
+            400, "Requested URI does not represent any resource", f"{call.request.path}"
+        )
 
     def method_not_allowed(self, call: Call, allowed: list[str]) -> Reply:
-        return self._error(405, "Method not Supported", f"{call.request.method} method not supported for API")
+        return self._error(
+            405, "Method not Supported", f"{call.request.method} method not supported for API"
+        )
 
     def invalid(self, call: Call, problems: list[Problem]) -> Reply:
-        return self._error(400, "Invalid request", "; ".join(f"{p.field}: {p.kind}" for p in problems))
+        return self._error(
+            400, "Invalid request", "; ".join(f"{p.field}: {p.kind}" for p in problems)
+        )
 
     def token(self, call: Call) -> Reply:
         form = call.request.form or {}
-        if form.get("grant_type") == "password" and (form.get("username"), form.get("password")) == (USER, PASSWORD):
+        if form.get("grant_type") == "password" and (
+            form.get("username"),
+            form.get("password"),
+        ) == (USER, PASSWORD):
             access, refresh = self.tokens.issue()
-        elif form.get("grant_type") == "refresh_token" and (traded := self.tokens.use_refresh(form.get("refresh_token", ""))):
+        elif form.get("grant_type") == "refresh_token" and (
+            traded := self.tokens.use_refresh(form.get("refresh_token", ""))
+        ):
             access, refresh = traded[0], form["refresh_token"]
         else:
             return Reply(401, {"error_description": "access_denied", "error": "server_error"})
-        return Reply(200, {"access_token": access, "refresh_token": refresh, "scope": "useraccount", "token_type": "Bearer", "expires_in": self.tokens.access_ttl})
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "refresh_token": refresh,
+                "scope": "useraccount",
+                "token_type": "Bearer",
+                "expires_in": self.tokens.access_ttl,
+            },
+        )
 
     def list_users(self, call: Call) -> Reply:
         query = call.request.param("sysparm_query") or ""
@@ -102,27 +184,53 @@ class ServiceNowFixture(VendorFixture):
         base = dict(call.request.query)
         links = {"first": call.url(call.request.path, **(base | {"sysparm_offset": 0}))}
         if offset + limit < len(found):
-            links["next"] = call.url(call.request.path, **(base | {"sysparm_offset": offset + limit}))
+            links["next"] = call.url(
+                call.request.path, **(base | {"sysparm_offset": offset + limit})
+            )
         last = max(0, (len(found) - 1) // limit * limit)
         links["last"] = call.url(call.request.path, **(base | {"sysparm_offset": last}))
-        return Reply(200, {"result": chunk}, {"Link": link_header(links), "X-Total-Count": str(len(found))})
+        return Reply(
+            200, {"result": chunk}, {"Link": link_header(links), "X-Total-Count": str(len(found))}
+        )
 
     def create_user(self, call: Call) -> Reply:
         data = call.json
-        user = self._user(Person(data.get("first_name", ""), data.get("last_name", ""), data.get("email", ""), ""), data.get("phone", ""), itil=False)
+        user = self._user(
+            Person(
+                data.get("first_name", ""), data.get("last_name", ""), data.get("email", ""), ""
+            ),
+            data.get("phone", ""),
+            itil=False,
+        )
         user.update({k: v for k, v in data.items() if isinstance(v, str)})
         self.users.append(user)
         return Reply(201, {"result": user})
 
     def create_incident(self, call: Call) -> Reply:
         data = call.json
-        if str(data.get("state")) in {"6", "7"} and not (data.get("close_code") and data.get("close_notes")):
+        if str(data.get("state")) in {"6", "7"} and not (
+            data.get("close_code") and data.get("close_notes")
+        ):
             # The out-of-box data policy: resolving needs a resolution code and notes.
-            return self._error(403, "Operation Failed", "Data Policy Exception: Resolution code and Resolution notes are mandatory")
-        record = {"sys_id": secrets.token_hex(16), "number": f"INC{10001 + len(self.incidents):07d}", "state": "1",
-                  "contact_type": "", "sys_created_on": STAMP, **{k: v for k, v in data.items() if isinstance(v, str | int)}}  # fmt: skip
+            return self._error(
+                403,
+                "Operation Failed",
+                "Data Policy Exception: Resolution code and Resolution notes are mandatory",
+            )
+        record = {
+            "sys_id": secrets.token_hex(16),
+            "number": f"INC{10001 + len(self.incidents):07d}",
+            "state": "1",
+            "contact_type": "",
+            "sys_created_on": STAMP,
+            **{k: v for k, v in data.items() if isinstance(v, str | int)},
+        }
         self.incidents.append(record)
-        return Reply(201, {"result": record}, {"Location": f"https://acme.service-now.com/api/now/table/incident/{record['sys_id']}"})
+        return Reply(
+            201,
+            {"result": record},
+            {"Location": f"https://acme.service-now.com/api/now/table/incident/{record['sys_id']}"},
+        )
 
 
 def _encoded_query(user: dict[str, Any], query: str) -> bool:

@@ -53,7 +53,8 @@ class ZendeskFixture(VendorFixture):
         self.spec = VendorSpec.load("zendesk") if openapi else None
 
     def _user(self, person: Person, role: str) -> dict[str, Any]:
-        uid = 360000 + len(getattr(self, "users", [])) + (0 if role == "end-user" else 1000)
+        self._next_id = getattr(self, "_next_id", 360000) + 1
+        uid = self._next_id
         return {
             "id": uid,
             "url": f"https://acme.zendesk.com/api/v2/users/{uid}.json",
@@ -76,22 +77,79 @@ class ZendeskFixture(VendorFixture):
 
     def endpoints(self) -> list[Endpoint]:
         return [
-            Endpoint("POST", "/oauth/tokens", self.token, f"{DOCS}/ticketing/oauth/oauth_tokens/#create-token", auth=False, raw_body=True),
-            Endpoint("GET", "/api/v2/users.json", self.list_users, f"{DOCS}/ticketing/users/users/#list-users",
-                     query={"role[]": False, "role": False, "page[size]": False, "page[after]": False, "page": False, "per_page": False}),
-            Endpoint("GET", "/api/v2/users/search.json", self.search_users, f"{DOCS}/ticketing/users/users/#search-users",
-                     query={"query": True, "page": False, "per_page": False}),
-            Endpoint("POST", "/api/v2/users.json", self.create_user, f"{DOCS}/ticketing/users/users/#create-user", body=("user.name",)),
-            Endpoint("POST", "/api/v2/users/create_or_update.json", self.create_or_update, f"{DOCS}/ticketing/users/users/#create-or-update-user",
-                     body=("user.name",), body_any=(("user.email", "user.external_id"),)),
-            Endpoint("POST", "/api/v2/tickets.json", self.create_ticket, f"{DOCS}/ticketing/tickets/tickets/#create-ticket",
-                     body_any=(("ticket.comment.body", "ticket.comment.html_body"),)),
-            Endpoint("GET", "/api/v2/tickets.json", self.list_tickets, f"{DOCS}/ticketing/tickets/tickets/#list-tickets",
-                     query={"external_id": False, "page[size]": False}),
+            Endpoint(
+                "POST",
+                "/oauth/tokens",
+                self.token,
+                f"{DOCS}/ticketing/oauth/oauth_tokens/#create-token",
+                auth=False,
+                raw_body=True,
+            ),
+            Endpoint(
+                "GET",
+                "/api/v2/users.json",
+                self.list_users,
+                f"{DOCS}/ticketing/users/users/#list-users",
+                query={
+                    "role[]": False,
+                    "role": False,
+                    "page[size]": False,
+                    "page[after]": False,
+                    "page": False,
+                    "per_page": False,
+                },
+            ),
+            Endpoint(
+                "GET",
+                "/api/v2/users/search.json",
+                self.search_users,
+                f"{DOCS}/ticketing/users/users/#search-users",
+                query={"query": True, "page": False, "per_page": False},
+            ),
+            Endpoint(
+                "POST",
+                "/api/v2/users.json",
+                self.create_user,
+                f"{DOCS}/ticketing/users/users/#create-user",
+                body=("user.name",),
+            ),
+            Endpoint(
+                "POST",
+                "/api/v2/users/create_or_update.json",
+                self.create_or_update,
+                f"{DOCS}/ticketing/users/users/#create-or-update-user",
+                body=("user.name",),
+                body_any=(("user.email", "user.external_id"),),
+            ),
+            Endpoint(
+                "POST",
+                "/api/v2/tickets.json",
+                self.create_ticket,
+                f"{DOCS}/ticketing/tickets/tickets/#create-ticket",
+                body_any=(("ticket.comment.body", "ticket.comment.html_body"),),
+            ),
+            Endpoint(
+                "GET",
+                "/api/v2/tickets.json",
+                self.list_tickets,
+                f"{DOCS}/ticketing/tickets/tickets/#list-tickets",
+                query={"external_id": False, "page[size]": False},
+            ),
             # https://developer.zendesk.com/documentation/voice/talk-partner-edition/creating-a-call-record-in-zendesk/
-            Endpoint("POST", "/api/v2/calls", self.create_call, f"{DOCS}/voice/talk-partner-edition-api/calls/",
-                     body=("call.app_id", "call.from_line", "call.to_line", "call.call_started_at", "call.direction")),
-        ]  # fmt: skip
+            Endpoint(
+                "POST",
+                "/api/v2/calls",
+                self.create_call,
+                f"{DOCS}/voice/talk-partner-edition-api/calls/",
+                body=(
+                    "call.app_id",
+                    "call.from_line",
+                    "call.to_line",
+                    "call.call_started_at",
+                    "call.direction",
+                ),
+            ),
+        ]
 
     # error shapes: https://developer.zendesk.com/api-reference/introduction/requests/ -------
     def unauthorized(self, call: Call) -> Reply:
@@ -99,13 +157,25 @@ class ZendeskFixture(VendorFixture):
 
     def expired(self, call: Call) -> Reply:
         # RFC 6750 error as Zendesk returns it for an expired or revoked OAuth token (≈).
-        return Reply(401, {"error": "invalid_token", "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons."},
-                     {"WWW-Authenticate": 'Bearer realm="Web", error="invalid_token"'})  # fmt: skip
+        return Reply(
+            401,
+            {
+                "error": "invalid_token",
+                "error_description": "The access token provided is expired, revoked, malformed or invalid for other reasons.",
+            },
+            {"WWW-Authenticate": 'Bearer realm="Web", error="invalid_token"'},
+        )
 
     def rate_limited(self, retry_after: int) -> Reply:
         # https://developer.zendesk.com/api-reference/introduction/rate-limits/
-        return Reply(429, {"error": "APIRateLimitExceeded", "description": "Number of allowed API requests per minute exceeded"},
-                     {"Retry-After": str(retry_after), "X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "0"})  # fmt: skip
+        return Reply(
+            429,
+            {
+                "error": "APIRateLimitExceeded",
+                "description": "Number of allowed API requests per minute exceeded",
+            },
+            {"Retry-After": str(retry_after), "X-Rate-Limit": "700", "X-Rate-Limit-Remaining": "0"},
+        )
 
     def not_found(self, call: Call) -> Reply:
         return Reply(404, {"error": "InvalidEndpoint", "description": "Not found"})
@@ -115,22 +185,61 @@ class ZendeskFixture(VendorFixture):
 
     def invalid(self, call: Call, problems: list[Problem]) -> Reply:
         if all(p.where == "query" for p in problems):
-            return Reply(400, {"error": "InvalidParameter", "description": ", ".join(f"{p.field}: {p.kind}" for p in problems)})
-        details = {p.field.split(".")[-1]: [{"description": f"{p.field}: cannot be blank", "error": "BlankValue"}] for p in problems}
-        return Reply(422, {"error": "RecordInvalid", "description": "Record validation errors", "details": details})  # fmt: skip
+            return Reply(
+                400,
+                {
+                    "error": "InvalidParameter",
+                    "description": ", ".join(f"{p.field}: {p.kind}" for p in problems),
+                },
+            )
+        details = {
+            p.field.split(".")[-1]: [
+                {"description": f"{p.field}: cannot be blank", "error": "BlankValue"}
+            ]
+            for p in problems
+        }
+        return Reply(
+            422,
+            {
+                "error": "RecordInvalid",
+                "description": "Record validation errors",
+                "details": details,
+            },
+        )
 
     # handlers --------------------------------------------------------------------------------
     def token(self, call: Call) -> Reply:
-        data = call.json if isinstance(call.json, dict) else dict(parse_qsl(call.request.body.decode()))
+        data = (
+            call.json
+            if isinstance(call.json, dict)
+            else dict(parse_qsl(call.request.body.decode()))
+        )
         grant = data.get("grant_type")
         if grant == "authorization_code" and data.get("code"):
             access, refresh = self.tokens.issue()
-        elif grant == "refresh_token" and (traded := self.tokens.use_refresh(str(data.get("refresh_token")))):
+        elif grant == "refresh_token" and (
+            traded := self.tokens.use_refresh(str(data.get("refresh_token")))
+        ):
             access, refresh = traded[0], traded[1] or ""
         else:
-            return Reply(400, {"error": "invalid_grant", "error_description": "The provided authorization grant is invalid, expired, or revoked."})
-        return Reply(200, {"access_token": access, "token_type": "bearer", "scope": data.get("scope", "read write"),
-                           "refresh_token": refresh, "expires_in": self.tokens.access_ttl, "refresh_token_expires_in": 2592000})  # fmt: skip
+            return Reply(
+                400,
+                {
+                    "error": "invalid_grant",
+                    "error_description": "The provided authorization grant is invalid, expired, or revoked.",
+                },
+            )
+        return Reply(
+            200,
+            {
+                "access_token": access,
+                "token_type": "bearer",
+                "scope": data.get("scope", "read write"),
+                "refresh_token": refresh,
+                "expires_in": self.tokens.access_ttl,
+                "refresh_token_expires_in": 2592000,
+            },
+        )
 
     def list_users(self, call: Call) -> Reply:
         roles = call.request.params("role[]") or call.request.params("role")
@@ -148,21 +257,43 @@ class ZendeskFixture(VendorFixture):
     def create_user(self, call: Call) -> Reply:
         data = call.json["user"]
         if data.get("email") and any(u["email"] == data["email"] for u in self.users):
-            return Reply(422, {"error": "RecordInvalid", "description": "Record validation errors",
-                               "details": {"email": [{"description": f"Email: {data['email']} is already being used by another user", "error": "DuplicateValue"}]}})  # fmt: skip
+            return Reply(
+                422,
+                {
+                    "error": "RecordInvalid",
+                    "description": "Record validation errors",
+                    "details": {
+                        "email": [
+                            {
+                                "description": f"Email: {data['email']} is already being used by another user",
+                                "error": "DuplicateValue",
+                            }
+                        ]
+                    },
+                },
+            )
         return Reply(201, {"user": self._add_user(data)})
 
     def create_or_update(self, call: Call) -> Reply:
         data = call.json["user"]
         for user in self.users:
-            if (data.get("email") and user["email"] == data["email"]) or (data.get("external_id") and user["external_id"] == data["external_id"]):
+            if (data.get("email") and user["email"] == data["email"]) or (
+                data.get("external_id") and user["external_id"] == data["external_id"]
+            ):
                 user.update({k: v for k, v in data.items() if k in user})
                 return Reply(200, {"user": user})
         return Reply(201, {"user": self._add_user(data)})
 
     def _add_user(self, data: dict[str, Any]) -> dict[str, Any]:
-        user = self._user(Person(data["name"], "", data.get("email") or "", ""), data.get("role", "end-user"))
-        user.update(name=data["name"], email=data.get("email"), phone=data.get("phone"), external_id=data.get("external_id"))
+        user = self._user(
+            Person(data["name"], "", data.get("email") or "", ""), data.get("role", "end-user")
+        )
+        user.update(
+            name=data["name"],
+            email=data.get("email"),
+            phone=data.get("phone"),
+            external_id=data.get("external_id"),
+        )
         self.users.append(user)
         return user
 
@@ -172,16 +303,35 @@ class ZendeskFixture(VendorFixture):
         if key and key in self.idempotency:
             body, reply = self.idempotency[key]
             if body != call.request.body.decode():
-                return Reply(400, {"error": "IdempotentRequestError", "description": "The idempotency key was reused with a different request body"})
+                return Reply(
+                    400,
+                    {
+                        "error": "IdempotentRequestError",
+                        "description": "The idempotency key was reused with a different request body",
+                    },
+                )
             return Reply(reply.status, reply.body, {"x-idempotency-lookup": "hit"})
         data = call.json["ticket"]
         tid = 100 + len(self.tickets)
-        ticket = {"id": tid, "url": f"https://acme.zendesk.com/api/v2/tickets/{tid}.json", "subject": data.get("subject"),
-                  "description": data["comment"].get("body"), "status": data.get("status", "new"), "priority": data.get("priority"),
-                  "requester_id": data.get("requester_id"), "assignee_id": data.get("assignee_id"), "external_id": data.get("external_id"),
-                  "tags": data.get("tags", []), "via": {"channel": "api"}, "created_at": STAMP, "updated_at": STAMP}  # fmt: skip
+        ticket = {
+            "id": tid,
+            "url": f"https://acme.zendesk.com/api/v2/tickets/{tid}.json",
+            "subject": data.get("subject"),
+            "description": data["comment"].get("body"),
+            "status": data.get("status", "new"),
+            "priority": data.get("priority"),
+            "requester_id": data.get("requester_id"),
+            "assignee_id": data.get("assignee_id"),
+            "external_id": data.get("external_id"),
+            "tags": data.get("tags", []),
+            "via": {"channel": "api"},
+            "created_at": STAMP,
+            "updated_at": STAMP,
+        }
         self.tickets.append(ticket)
-        reply = Reply(201, {"ticket": ticket, "audit": {"id": 9000 + tid, "ticket_id": tid, "events": []}})
+        reply = Reply(
+            201, {"ticket": ticket, "audit": {"id": 9000 + tid, "ticket_id": tid, "events": []}}
+        )
         if key:
             self.idempotency[key] = (call.request.body.decode(), reply)
             return Reply(201, reply.body, {"x-idempotency-lookup": "miss"})
@@ -190,7 +340,9 @@ class ZendeskFixture(VendorFixture):
     def list_tickets(self, call: Call) -> Reply:
         external = call.request.param("external_id")
         found = [t for t in self.tickets if external is None or t["external_id"] == external]
-        return Reply(200, {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)})
+        return Reply(
+            200, {"tickets": found, "next_page": None, "previous_page": None, "count": len(found)}
+        )
 
     def create_call(self, call: Call) -> Reply:
         data = dict(call.json["call"], id=8800 + len(self.calls))
@@ -200,10 +352,22 @@ class ZendeskFixture(VendorFixture):
     # paging: https://developer.zendesk.com/api-reference/introduction/pagination/ ------------
     def _cursor_page(self, call: Call, path: str, key: str, items: list[Any], size: str) -> Reply:
         if not size.isdigit() or not 1 <= int(size) <= 100:
-            return Reply(400, {"error": "InvalidPaginationParameter", "description": "page[size] must be between 1 and 100"})
+            return Reply(
+                400,
+                {
+                    "error": "InvalidPaginationParameter",
+                    "description": "page[size] must be between 1 and 100",
+                },
+            )
         start = _decode_cursor(call.request.param("page[after]"))
         if start is None:
-            return Reply(400, {"error": "InvalidPaginationParameter", "description": "Invalid page[after] cursor"})
+            return Reply(
+                400,
+                {
+                    "error": "InvalidPaginationParameter",
+                    "description": "Invalid page[after] cursor",
+                },
+            )
         chunk = items[start : start + int(size)]
         more = start + int(size) < len(items)
         after = _encode_cursor(start + int(size)) if more else None
@@ -215,18 +379,45 @@ class ZendeskFixture(VendorFixture):
                 return None
             return f"{call.base_url}{path}?{urlencode([*keep, ('page[after]', cursor)])}"
 
-        return Reply(200, {key: chunk, "meta": {"has_more": more, "after_cursor": after, "before_cursor": before},
-                           "links": {"next": link(after), "prev": link(before) if start else None}})  # fmt: skip
+        return Reply(
+            200,
+            {
+                key: chunk,
+                "meta": {"has_more": more, "after_cursor": after, "before_cursor": before},
+                "links": {"next": link(after), "prev": link(before) if start else None},
+            },
+        )
 
-    def _offset_page(self, call: Call, path: str, key: str, items: list[Any], **extra: str) -> Reply:
-        page, per_page = int(call.request.param("page") or 1), int(call.request.param("per_page") or 100)
+    def _offset_page(
+        self, call: Call, path: str, key: str, items: list[Any], **extra: str
+    ) -> Reply:
+        page, per_page = (
+            int(call.request.param("page") or 1),
+            int(call.request.param("per_page") or 100),
+        )
         if per_page > 100 or page * per_page > 10000 + per_page:
-            return Reply(400, {"error": "InvalidPaginationParameter", "description": "per_page is at most 100; offset paging stops at 10000 records"})
+            return Reply(
+                400,
+                {
+                    "error": "InvalidPaginationParameter",
+                    "description": "per_page is at most 100; offset paging stops at 10000 records",
+                },
+            )
         chunk = items[(page - 1) * per_page : page * per_page]
         more = page * per_page < len(items)
-        return Reply(200, {key: chunk, "count": len(items),
-                           "next_page": call.url(path, page=page + 1, per_page=per_page, **extra) if more else None,
-                           "previous_page": call.url(path, page=page - 1, per_page=per_page, **extra) if page > 1 else None})  # fmt: skip
+        return Reply(
+            200,
+            {
+                key: chunk,
+                "count": len(items),
+                "next_page": call.url(path, page=page + 1, per_page=per_page, **extra)
+                if more
+                else None,
+                "previous_page": call.url(path, page=page - 1, per_page=per_page, **extra)
+                if page > 1
+                else None,
+            },
+        )
 
 
 def _encode_cursor(index: int) -> str:
@@ -254,10 +445,12 @@ def _matches(user: dict[str, Any], query: str) -> bool:
         elif name == "phone":
             stored = digits(user["phone"] or "")
             wanted = digits(value)
-            if not stored or not (stored.endswith(wanted) if value.startswith("*") else stored == wanted):
+            if not stored or not (
+                stored.endswith(wanted) if value.startswith("*") else stored == wanted
+            ):
                 return False
-        elif name == "role" and user["role"] != value:
-            return False
-        elif name == "email" and user["email"] != value:
+        elif (name == "role" and user["role"] != value) or (
+            name == "email" and user["email"] != value
+        ):
             return False
     return True
