@@ -125,9 +125,17 @@ class FreshserviceFixture(FreshworksFixture):
                         )
                     ],
                 )
-            terms = [t.strip().partition(":") for t in query[1:-1].split(" AND ")]
+            alternatives = [
+                [t.strip().partition(":") for t in part.split(" AND ")]
+                for part in query[1:-1].split(" OR ")
+            ]
             records = [
-                r for r in records if all(str(r.get(f)) == v.strip("'") for f, _, v in terms)
+                r
+                for r in records
+                if any(
+                    all(str(r.get(f)) == v.strip("'") for f, _, v in terms)
+                    for terms in alternatives
+                )
             ]
         for key in ("email", "mobile_phone_number", "work_phone_number"):
             value = call.request.param(key)

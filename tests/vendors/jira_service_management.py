@@ -5,6 +5,7 @@ email only: JSM customers have no phone field), create customer, requests and co
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tests.vendors.fixture import (
@@ -27,6 +28,10 @@ PLATFORM = "https://developer.atlassian.com/cloud/jira/platform/rest/v3"
 EMAIL, API_TOKEN = "agent@acme.example", "atl-api-token-xyz"
 CLOUD_ID = "11223344-a1b2-3b33-c444-def123456789"
 AGENT_GROUP = "jira-servicemanagement-users-acme"
+AGENT_GROUP_ID = "276f955c-63d7-42c8-9520-92d01dca0625"
+# The custom text field a JSM admin adds so callers can be found by phone (JSM customers
+# have none); its id differs per site.
+CALLER_PHONE_FIELD = "customfield_10050"
 
 
 class JiraServiceManagementFixture(VendorFixture):
@@ -48,6 +53,7 @@ class JiraServiceManagementFixture(VendorFixture):
             self._account(f"qm:1a2b3c:{i:04d}", p, "customer") for i, p in enumerate(customers(8))
         ]
         self.requests_created: list[dict[str, Any]] = []
+        self.issues = [self._issue("SD-1", self.customers[0], "+15135557611")]
         self.comments: list[dict[str, Any]] = []
 
     @staticmethod
@@ -79,6 +85,20 @@ class JiraServiceManagementFixture(VendorFixture):
                 "/oauth/token/accessible-resources",
                 self.resources,
                 "https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/#3-1-get-the-cloudid-for-your-site",
+            ),
+            Endpoint(
+                "GET",
+                "/rest/api/3/groups/picker",
+                self.group_picker,
+                f"{PLATFORM}/api-group-groups/#api-rest-api-3-groups-picker-get",
+                query={"query": False, "maxResults": False, "exclude": False},
+            ),
+            Endpoint(
+                "POST",
+                "/rest/api/3/search/jql",
+                self.search_jql,
+                f"{PLATFORM}/api-group-issue-search/#api-rest-api-3-search-jql-post",
+                body=("jql",),
             ),
             Endpoint(
                 "GET",
@@ -217,6 +237,51 @@ class JiraServiceManagementFixture(VendorFixture):
             },
         )
 
+    @staticmethod
+    def _issue(key: str, reporter: dict[str, Any], phone: str) -> dict[str, Any]:
+        fields = {
+            "summary": "Earlier call",
+            "reporter": {k: reporter[k] for k in ("accountId", "displayName", "emailAddress")},
+        }
+        return {
+            "id": str(10000 + int(key.split("-")[1])),
+            "key": key,
+            "fields": fields | {CALLER_PHONE_FIELD: phone},
+        }
+
+    def group_picker(self, call: Call) -> Reply:
+        query = (call.request.param("query") or "").lower()
+        groups = (
+            [{"name": AGENT_GROUP, "groupId": AGENT_GROUP_ID, "html": AGENT_GROUP}]
+            if query in AGENT_GROUP
+            else []
+        )
+        return Reply(
+            200,
+            {
+                "header": f"Showing {len(groups)} of {len(groups)} matching groups",
+                "total": len(groups),
+                "groups": groups,
+            },
+        )
+
+    def search_jql(self, call: Call) -> Reply:
+        """JQL subset: `"Caller phone" ~ "…"` (a text-field contains) and `ORDER BY …`.
+        https://support.atlassian.com/jira-service-management-cloud/docs/advanced-search-reference-jql-operators/"""
+        data = call.json
+        match = re.fullmatch(r'\s*"Caller phone"\s*~\s*"([^"]*)"\s*(ORDER BY .*)?', data["jql"])
+        if match is None:
+            return Reply(
+                400, {"errorMessages": [f"Error in the JQL Query: {data['jql']}"], "errors": {}}
+            )
+        wanted = match.group(1)
+        found = [i for i in self.issues if wanted and wanted in i["fields"][CALLER_PHONE_FIELD]]
+        keep = set(data.get("fields") or ["summary"])
+        issues = [
+            dict(i, fields={k: v for k, v in i["fields"].items() if k in keep}) for i in found
+        ]
+        return Reply(200, {"issues": issues[: int(data.get("maxResults", 50))], "isLast": True})
+
     def resources(self, call: Call) -> Reply:
         return Reply(
             200,
@@ -236,7 +301,10 @@ class JiraServiceManagementFixture(VendorFixture):
         if start is None or size is None:
             # JRACLOUD-69614: without startAt/maxResults the endpoint fails with a 500.
             return Reply(500, {"errorMessages": ["Internal server error"], "errors": {}})
-        if call.request.param("groupname") != AGENT_GROUP:
+        if (
+            call.request.param("groupId") != AGENT_GROUP_ID
+            and call.request.param("groupname") != AGENT_GROUP
+        ):
             return Reply(404, {"errorMessages": ["Specified group does not exist."], "errors": {}})
         s, n = int(start), min(int(size), 50)
         chunk = self.agents[s : s + n]

@@ -97,6 +97,13 @@ class ServiceNowFixture(VendorFixture):
                 body_any=(("user_name", "last_name", "email"),),
             ),
             Endpoint(
+                "GET",
+                "/api/now/table/incident",
+                self.list_incidents,
+                DOCS + "#title_table-GET",
+                query=TABLE_QUERY,
+            ),
+            Endpoint(
                 "POST",
                 "/api/now/table/incident",
                 self.create_incident,
@@ -173,8 +180,14 @@ class ServiceNowFixture(VendorFixture):
         )
 
     def list_users(self, call: Call) -> Reply:
+        return self._table(call, self.users)
+
+    def list_incidents(self, call: Call) -> Reply:
+        return self._table(call, self.incidents)
+
+    def _table(self, call: Call, records: list[dict[str, Any]]) -> Reply:
         query = call.request.param("sysparm_query") or ""
-        found = [u for u in self.users if _encoded_query(u, query)]
+        found = [u for u in records if _encoded_query(u, query)]
         limit = int(call.request.param("sysparm_limit") or 10000)
         offset = int(call.request.param("sysparm_offset") or 0)
         chunk = found[offset : offset + limit]

@@ -84,3 +84,10 @@ def test_rate_limit_uses_freshservice_headers_and_revoked_key_is_401():
     assert "Retry-After" in limited.headers
     assert "X-Ratelimit-Remaining" in limited.headers
     assert revoked.status_code == 401
+
+
+def test_requester_query_language_supports_or():
+    query = "\"work_phone_number:'+15135557611' OR work_phone_number:'(513) 555-7611'\""
+    with served(FreshserviceFixture(agent_count=1), BASIC) as client:
+        response = client.get("/api/v2/requesters", params={"query": query})
+    assert [r["id"] for r in response.json()["requesters"]] == [21000]

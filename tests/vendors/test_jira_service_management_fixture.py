@@ -139,3 +139,33 @@ def test_wrong_auth_method_and_rate_limit():
     assert limited.status_code == 429
     assert limited.headers["Retry-After"] == "5"
     assert "X-RateLimit-Reset" in limited.headers
+
+
+def test_callers_are_found_by_jql_on_a_phone_text_field_and_the_agent_group_by_picker():
+    fixture = JiraServiceManagementFixture(agent_count=3)
+    with served(fixture, BASIC) as client:
+        hit = client.post(
+            "/rest/api/3/search/jql",
+            json={
+                "jql": '"Caller phone" ~ "5135557611" ORDER BY created DESC',
+                "fields": ["reporter", "customfield_10050"],
+                "maxResults": 5,
+            },
+        )
+        miss = client.post("/rest/api/3/search/jql", json={"jql": '"Caller phone" ~ "5130000000"'})
+        bad = client.post("/rest/api/3/search/jql", json={"jql": "phone = 1"})
+        picker = client.get(
+            "/rest/api/3/groups/picker",
+            params={"query": "jira-servicemanagement-users", "maxResults": 1},
+        ).json()
+        members = client.get(
+            "/rest/api/3/group/member",
+            params={"groupId": picker["groups"][0]["groupId"], "startAt": 0, "maxResults": 50},
+        )
+    issue = hit.json()["issues"][0]
+    assert issue["key"] == "SD-1"
+    assert issue["fields"]["reporter"]["accountId"] == "qm:1a2b3c:caller"
+    assert set(issue["fields"]) == {"reporter", "customfield_10050"}
+    assert miss.json()["issues"] == []
+    assert bad.status_code == 400
+    assert len(members.json()["values"]) == 3

@@ -122,3 +122,25 @@ def test_errors_expiry_refresh_and_rate_limit():
     assert limited.headers["Retry-After"] == "3"
     assert wrong_method.status_code == 405
     assert unknown.status_code == 400
+
+
+def test_incidents_can_be_found_by_correlation_id_for_a_duplicate_check():
+    fixture = ServiceNowFixture(agent_count=1)
+    with served(fixture, BASIC) as client:
+        client.post(
+            "/api/now/table/incident",
+            json={"short_description": "Call", "correlation_id": "ringdesk-c-1"},
+        )
+        hit = client.get(
+            "/api/now/table/incident",
+            params={
+                "sysparm_query": "correlation_id=ringdesk-c-1",
+                "sysparm_fields": "sys_id",
+                "sysparm_limit": 1,
+            },
+        )
+        miss = client.get(
+            "/api/now/table/incident", params={"sysparm_query": "correlation_id=ringdesk-c-2"}
+        )
+    assert hit.json()["result"] == [{"sys_id": fixture.incidents[0]["sys_id"]}]
+    assert miss.json()["result"] == []

@@ -114,3 +114,12 @@ def test_expired_doorkeeper_token_rate_limit_and_unknown_route():
     assert limited.content == b""
     assert wrong_method.status_code == 404
     assert "No route matches" in wrong_method.json()["error"]
+
+
+def test_search_terms_joined_by_or_match_either_field():
+    with served(ZammadFixture(agent_count=1), TOKEN) as client:
+        response = client.get(
+            "/api/v1/users/search",
+            params={"query": "mobile:*5135557611 OR phone:*5135557611", "limit": 5},
+        )
+    assert [u["id"] for u in response.json()] == [2000]

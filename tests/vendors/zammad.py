@@ -258,8 +258,13 @@ class ZammadFixture(VendorFixture):
 
 
 def _search(user: dict[str, Any], query: str) -> bool:
-    """Elasticsearch query-string subset: `phone:4930123456` / `mobile:…` (digits compared,
-    `*` allowed as a leading wildcard), `email:…`, or free text over names."""
+    """Elasticsearch query-string subset: terms joined by ` OR `, each `phone:4930123456` /
+    `mobile:…` (digits compared, `*` allowed as a leading wildcard), `email:…`, or free text
+    over names."""
+    return any(_term(user, term.strip()) for term in query.split(" OR "))
+
+
+def _term(user: dict[str, Any], query: str) -> bool:
     field, sep, value = query.partition(":")
     if not sep:
         return query.lower() in f"{user['firstname']} {user['lastname']} {user['email']}".lower()
