@@ -19,6 +19,7 @@ from tests.vendors.fixture import (
     TokenStore,
     VendorFixture,
 )
+from tests.vendors.openapi import VendorSpec
 from tests.vendors.people import CALLER, Person, agents, customers
 
 __all__ = ["API_TOKEN", "CLOUD_ID", "EMAIL", "JiraServiceManagementFixture"]
@@ -39,7 +40,7 @@ class JiraServiceManagementFixture(VendorFixture):
     # The same API is served at the site (Basic) and, for OAuth apps, through the gateway.
     path_prefixes = ("", f"/ex/jira/{CLOUD_ID}")
 
-    def __init__(self, *, agent_count: int = 120) -> None:
+    def __init__(self, *, agent_count: int = 120, openapi: bool = True) -> None:
         super().__init__()
         # https://developer.atlassian.com/cloud/oauth/getting-started/refresh-tokens/: rotating.
         self.tokens = TokenStore(rotate=True, access_ttl=3600)
@@ -53,6 +54,7 @@ class JiraServiceManagementFixture(VendorFixture):
             self._account(f"qm:1a2b3c:{i:04d}", p, "customer") for i, p in enumerate(customers(8))
         ]
         self.requests_created: list[dict[str, Any]] = []
+        self.spec = VendorSpec.load("jira_service_management") if openapi else None
         self.issues = [self._issue("SD-1", self.customers[0], "+15135557611")]
         self.comments: list[dict[str, Any]] = []
 
@@ -79,12 +81,14 @@ class JiraServiceManagementFixture(VendorFixture):
                 "https://developer.atlassian.com/cloud/oauth/getting-started/refresh-tokens/",
                 auth=False,
                 raw_body=True,
+                described=False,  # auth.atlassian.com, outside the REST description
             ),
             Endpoint(
                 "GET",
                 "/oauth/token/accessible-resources",
                 self.resources,
                 "https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/#3-1-get-the-cloudid-for-your-site",
+                described=False,  # api.atlassian.com, outside the REST description
             ),
             Endpoint(
                 "GET",

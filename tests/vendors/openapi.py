@@ -10,7 +10,7 @@ template's field mappings can be run against shapes the sample data never shows.
 from __future__ import annotations
 
 import copy
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,8 @@ class VendorSpec:
 
     @classmethod
     def load(cls, vendor: str) -> VendorSpec:
-        return cls(yaml.safe_load((SPEC_DIR / f"{vendor}.yaml").read_text()))
+        """The description of `vendor`, parsed once per process (it is never mutated)."""
+        return _load(cls, vendor)
 
     # validation -----------------------------------------------------------------------------
     def check(self, request: RecordedRequest, base_url: str, reply: Reply) -> list[str]:
@@ -102,6 +103,11 @@ class VendorSpec:
             for method in item
             if method in {"get", "post", "put", "patch", "delete"}
         ]
+
+
+@cache
+def _load(cls: type[VendorSpec], vendor: str) -> VendorSpec:
+    return cls(yaml.safe_load((SPEC_DIR / f"{vendor}.yaml").read_text()))
 
 
 def _errors(validate: Any, *args: Any) -> list[str]:
@@ -187,7 +193,7 @@ def from_schema(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
 def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
     properties = schema.get("properties", {})
     required = set(schema.get("required", []))
-    fixed = {k: from_schema(v) for k, v in properties.items() if k in required}
+    fixed = {k: from_schema(properties.get(k, {})) for k in sorted(required)}
     optional = {k: from_schema(v) for k, v in properties.items() if k not in required}
     base = st.fixed_dictionaries(fixed, optional=optional)
     extra = schema.get("additionalProperties")

@@ -119,6 +119,7 @@ def test_oauth_goes_through_the_gateway_rotates_and_expires():
     assert site.status_code == 401
     assert expired.status_code == 401
     assert expired.json() == {"code": 401, "message": "Unauthorized"}
+    assert fixture.openapi_errors == []  # the gateway prefix is a server of the description
     assert rotated.json()["refresh_token"] != tokens["refresh_token"]
     assert reused.status_code == 403
 
@@ -169,3 +170,37 @@ def test_callers_are_found_by_jql_on_a_phone_text_field_and_the_agent_group_by_p
     assert miss.json()["issues"] == []
     assert bad.status_code == 400
     assert len(members.json()["values"]) == 3
+
+
+def test_documented_traffic_validates_against_the_openapi_description():
+    fixture = JiraServiceManagementFixture(agent_count=60)
+    with served(fixture, BASIC) as client:
+        walk_body_link(
+            client,
+            "/rest/api/3/group/member",
+            {"groupname": AGENT_GROUP, "startAt": 0, "maxResults": 50},
+            "nextPage",
+            lambda body: body["values"],
+        )
+        client.get(
+            "/rest/servicedeskapi/servicedesk/1/customer",
+            params={"query": "ada"},
+            headers=EXPERIMENTAL,
+        )
+        request = client.post(
+            "/rest/servicedeskapi/request",
+            json={
+                "serviceDeskId": "1",
+                "requestTypeId": "10",
+                "requestFieldValues": {"summary": "s"},
+            },
+        )
+        client.post(
+            f"/rest/servicedeskapi/request/{request.json()['issueKey']}/comment",
+            json={"body": "b", "public": False},
+        )
+        client.post(
+            "/rest/api/3/search/jql",
+            json={"jql": '"Caller phone" ~ "7611"', "fields": ["reporter"]},
+        )
+    assert fixture.openapi_errors == []
