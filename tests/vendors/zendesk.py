@@ -298,7 +298,7 @@ class ZendeskFixture(VendorFixture):
         return user
 
     def create_ticket(self, call: Call) -> Reply:
-        # https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#idempotency
+        # https://developer.zendesk.com/api-reference/ticketing/introduction/#idempotency
         key = call.request.headers.get("idempotency-key")
         if key and key in self.idempotency:
             body, reply = self.idempotency[key]
