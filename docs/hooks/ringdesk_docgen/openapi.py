@@ -8,9 +8,10 @@ the routes' dependencies (`ringdesk.api.deps.require_admin`), which OpenAPI does
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import fastapi.routing
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -41,10 +42,22 @@ def _needs_admin(dependant: Dependant) -> bool:
     return any(d.call is require_admin or _needs_admin(d) for d in dependant.dependencies)
 
 
+def _api_routes(app: FastAPI) -> Iterator[Any]:
+    """Every API route with its effective path and dependencies. FastAPI >= 0.165 keeps
+    included routers lazy and flattens them with `iter_route_contexts`; before, `app.routes`
+    held the flat `APIRoute`s."""
+    flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes: Iterable[Any] = app.routes if flatten is None else flatten(app.routes)
+    for route in routes:
+        original = getattr(route, "original_route", route)
+        if isinstance(original, APIRoute):
+            yield route
+
+
 def _admin_operations(app: FastAPI) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute) and _needs_admin(route.dependant):
+    for route in _api_routes(app):
+        if _needs_admin(route.dependant):
             found.update((m.lower(), route.path) for m in route.methods or ())
     return found
 

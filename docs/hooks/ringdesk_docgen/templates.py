@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ringdesk.expressions.gotemplate.funcs import FUNCS
@@ -37,10 +37,13 @@ def _all_variables() -> list[str]:
     return names
 
 
-def missing_descriptions() -> tuple[list[str], list[str]]:
-    """(variables the code knows but the docs do not describe, described but unknown)."""
-    known = _all_variables()
-    described = list(variable_docs.VARIABLES)
+def missing_descriptions(
+    known: Sequence[str] | None = None, described: Sequence[str] | None = None
+) -> tuple[list[str], list[str]]:
+    """(variables the code knows but the docs do not describe, described but unknown);
+    by default the code's variables against `variable_docs.VARIABLES`."""
+    known = _all_variables() if known is None else known
+    described = list(variable_docs.VARIABLES) if described is None else described
     return [v for v in known if v not in described], [v for v in described if v not in known]
 
 
