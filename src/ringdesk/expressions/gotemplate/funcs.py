@@ -160,7 +160,8 @@ def _and(env: Env, arg0: Any, *args: Any) -> Any:
     Evaluation stops at the first empty argument. Empty means false, 0, unset, or an empty
     string, list or map.
 
-    `{{if and .A .B}}both{{else}}not both{{end}}` → `both`
+    `{{if and 1 "x"}}both{{else}}not both{{end}}` → `both`
+    `{{and "a" 0 "b"}}` → `0`
     """
     for value in (arg0, *args):
         if not truth(value):
