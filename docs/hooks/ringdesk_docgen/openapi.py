@@ -86,7 +86,7 @@ def _schema_text(schema: dict[str, Any]) -> str:
 
 def _operation(method: str, path: str, op: dict[str, Any], admin: bool) -> list[str]:
     parts = [f"### {method.upper()} {path}", ""]
-    auth = "admin token" if admin else "no admin token (see below)"
+    auth = "admin token" if admin else "no admin token"
     parts += [f"*{op.get('summary', '')}* — authentication: {auth}.", ""]
     if op.get("description"):
         parts += [op["description"].strip(), ""]
