@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export RINGDESK_DATABASE_URL ?= sqlite:///./var/ringdesk.db
 
-.PHONY: install run test lint format bench rt clean
+.PHONY: install run test lint format bench rt clean docs docs-check
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,25 @@ bench: install
 rt: install
 	$(BIN)/python -m tests.rt.rtserver $(RT_ARGS)
 
+# The documentation site (docs/, mkdocs.yml). `docs` serves it on 127.0.0.1 with live reload;
+# `docs-check` lints the build hooks and builds it with --strict into build/site (git-ignored).
+DOCS_STAMP := $(VENV)/.docs-installed
+DOCS_PORT ?= 8000
+DOCS_HOOKS := docs/hooks
+export NO_MKDOCS_2_WARNING := 1
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,docs]'
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+docs-check: $(DOCS_STAMP)
+	$(BIN)/ruff format --check $(DOCS_HOOKS)
+	$(BIN)/ruff check $(DOCS_HOOKS)
+	MYPYPATH=$(DOCS_HOOKS) $(BIN)/mypy $(DOCS_HOOKS)
+	$(BIN)/mkdocs build --strict --site-dir build/site
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache tests/artifacts
+	rm -rf $(VENV) var build/site .pytest_cache .mypy_cache .ruff_cache tests/artifacts

@@ -16,29 +16,84 @@ __all__ = ["Settings", "read_or_create_key_file"]
 
 
 class Settings(BaseSettings):
-    """Everything an operator can configure. See the table in README.md."""
+    """Everything an operator can configure; each field's description feeds the docs' table."""
 
     model_config = SettingsConfigDict(env_prefix="RINGDESK_", extra="ignore")
 
-    database_url: str = "sqlite:///./var/ringdesk.db"
-    public_url: str = "http://127.0.0.1:8080"
-    data_dir: Path = Path("./var")
-    secret_key: str | None = Field(default=None, repr=False)
-    webhook_secret: str | None = Field(default=None, repr=False)
-    allow_private_networks: bool = False
+    database_url: str = Field(
+        default="sqlite:///./var/ringdesk.db",
+        description="SQLAlchemy URL of the database: a SQLite file, or "
+        "`postgresql+psycopg://user:password@host/db` for PostgreSQL (required when several "
+        "ringdesk processes share the work).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="The address users and the PBX reach ringdesk at: the base of the OAuth2 "
+        "`redirect_uri` (`/api/v1/oauth/callback`), agent links and the Yeastar webhook URL.",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"),
+        description="Where the generated key files `secret.key` and `webhook.key` live.",
+    )
+    secret_key: str | None = Field(
+        default=None,
+        repr=False,
+        description="Key that encrypts integration secrets at rest (Fernet key, or a "
+        "passphrase a key is derived from) and signs OAuth2 state, admin sessions and agent "
+        "links. Unset: read from, or generated into, `DATA_DIR/secret.key` (mode 0600).",
+    )
+    webhook_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description="HMAC key of the signed call-event webhook; the Yeastar URL token is "
+        "derived from it. Unset: read from, or generated into, `DATA_DIR/webhook.key`.",
+    )
+    allow_private_networks: bool = Field(
+        default=False,
+        description="Let helpdesk URLs reach loopback, private, link-local and reserved "
+        "addresses (checked after DNS resolution). Only for helpdesks on your own network.",
+    )
     # Size limits (bytes) on what we accept and what we read back from helpdesks.
-    max_upload_bytes: int = 2_000_000
-    max_response_bytes: int = 5_000_000
-    request_log_retention: int = 2_000
-    outbox_poll_seconds: float = 1.0
-    outbox_max_attempts: int = 12
-    run_workers: bool = True
-    # Asterisk AMI listener (I2): `ami://user:secret@host:5038`; unset = no listener.
-    ami_url: str | None = Field(default=None, repr=False)
-    # Zone of PBX-local times in events (Yeastar CDR `time_start`).
-    pbx_timezone: str = "UTC"
-    # A comment line on idle screen-pop streams, so proxies keep them open (C9).
-    sse_heartbeat_seconds: float = 15.0
+    max_upload_bytes: int = Field(
+        default=2_000_000,
+        description="Largest upload accepted (template XML, logo), in bytes.",
+    )
+    max_response_bytes: int = Field(
+        default=5_000_000,
+        description="Largest helpdesk response read, in bytes; a larger one fails the request.",
+    )
+    request_log_retention: int = Field(
+        default=2_000, description="Request-log rows kept per integration (older ones go)."
+    )
+    outbox_poll_seconds: float = Field(
+        default=1.0,
+        description="How often outbox workers look for due jobs when nothing woke them.",
+    )
+    outbox_max_attempts: int = Field(
+        default=12,
+        description="Attempts before a delivery is marked failed (it can then be retried by hand).",
+    )
+    run_workers: bool = Field(
+        default=True,
+        description="Run the background services (outbox worker, token refresh, contact "
+        "sync, AMI listener, screen-pop relay) inside `ringdesk serve`.",
+    )
+    # Asterisk AMI listener (I2).
+    ami_url: str | None = Field(
+        default=None,
+        repr=False,
+        description="`ami://user:secret@host:5038` starts the Asterisk AMI listener; unset, "
+        "none runs.",
+    )
+    pbx_timezone: str = Field(
+        default="UTC",
+        description="Time zone of PBX-local times in events (the Yeastar CDR `time_start`).",
+    )
+    sse_heartbeat_seconds: float = Field(
+        default=15.0,
+        description="Seconds between the comment lines an idle screen-pop stream sends, so "
+        "proxies keep it open (C9).",
+    )
 
     def resolved_secret_key(self) -> str:
         """The Fernet key for secrets at rest: the setting, or a generated 0600 key file."""

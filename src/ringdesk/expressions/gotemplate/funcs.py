@@ -80,6 +80,15 @@ def _comparable(a: Any, b: Any, op: str) -> tuple[Any, Any]:
 
 
 def _eq(env: Env, arg1: Any, *args: Any) -> bool:
+    """True when the first argument equals any of the others (Go's `eq`).
+
+    Values must be of comparable kinds (numbers with numbers, strings with strings); an unset
+    variable counts as `""` (Go: only nil equals nil).
+
+    `{{eq 1 1}}` → `true`
+    `{{eq "b" "a" "b"}}` → `true`
+    `{{eq .Unset ""}}` → `true`
+    """
     if not args:
         raise ExpressionError("eq: missing argument for comparison")
     for arg in args:
@@ -95,6 +104,10 @@ def _eq(env: Env, arg1: Any, *args: Any) -> bool:
 
 
 def _ne(env: Env, arg1: Any, arg2: Any) -> bool:
+    """True when the two arguments differ (Go's `ne`).
+
+    `{{ne 1 2}}` → `true`
+    """
     return not _eq(env, arg1, arg2)
 
 
@@ -106,26 +119,50 @@ def _ordered(op: str, a: Any, b: Any) -> tuple[Any, Any]:
 
 
 def _lt(env: Env, a: Any, b: Any) -> bool:
+    """True when the first argument is less than the second (numbers or strings).
+
+    `{{lt 1 2}}` → `true`
+    """
     x, y = _ordered("lt", a, b)
     return bool(x < y)
 
 
 def _le(env: Env, a: Any, b: Any) -> bool:
+    """True when the first argument is less than or equal to the second.
+
+    `{{le 2 2}}` → `true`
+    """
     x, y = _ordered("le", a, b)
     return bool(x <= y)
 
 
 def _gt(env: Env, a: Any, b: Any) -> bool:
+    """True when the first argument is greater than the second.
+
+    `{{gt 3 2}}` → `true`
+    """
     x, y = _ordered("gt", a, b)
     return bool(x > y)
 
 
 def _ge(env: Env, a: Any, b: Any) -> bool:
+    """True when the first argument is greater than or equal to the second.
+
+    `{{ge 2 3}}` → `false`
+    """
     x, y = _ordered("ge", a, b)
     return bool(x >= y)
 
 
 def _and(env: Env, arg0: Any, *args: Any) -> Any:
+    """The first empty argument, or the last one if none is empty (Go's `and`).
+
+    Evaluation stops at the first empty argument. Empty means false, 0, unset, or an empty
+    string, list or map.
+
+    `{{if and 1 "x"}}both{{else}}not both{{end}}` → `both`
+    `{{and "a" 0 "b"}}` → `0`
+    """
     for value in (arg0, *args):
         if not truth(value):
             return value
@@ -133,6 +170,12 @@ def _and(env: Env, arg0: Any, *args: Any) -> Any:
 
 
 def _or(env: Env, arg0: Any, *args: Any) -> Any:
+    """The first non-empty argument, or the last one if all are empty (Go's `or`).
+
+    Handy for defaults: evaluation stops at the first non-empty argument.
+
+    `{{or .Unset "fallback"}}` → `fallback`
+    """
     for value in (arg0, *args):
         if truth(value):
             return value
@@ -140,11 +183,19 @@ def _or(env: Env, arg0: Any, *args: Any) -> Any:
 
 
 def _not(env: Env, arg: Any) -> bool:
+    """True when its single argument is empty (false, 0, unset, "").
+
+    `{{not .Unset}}` → `true`
+    """
     return not truth(arg)
 
 
 # -- containers ---------------------------------------------------------------------------------
 def _len(env: Env, item: Any) -> int:
+    """The length of a string (in UTF-8 bytes, as in Go), list or map.
+
+    `{{len "héllo"}}` → `6`
+    """
     if isinstance(item, str):
         return len(item.encode())  # Go counts bytes
     if isinstance(item, (Mapping, list, tuple)):
@@ -161,6 +212,13 @@ def _int_index(value: Any, length: int, cap: int | None = None) -> int:
 
 
 def _index(env: Env, item: Any, *indexes: Any) -> Any:
+    """Looks up keys (maps) or 0-based positions (lists, strings) one after another.
+
+    `{{index .Data "key"}}` is `.Data.key`, and also works for keys that are not names.
+    `index "abc" 0` gives the byte value `97`, as in Go.
+
+    `{{index "abc" 1}}` → `98`
+    """
     for idx in indexes:
         if isinstance(item, Mapping):
             if not isinstance(idx, str):
@@ -179,6 +237,10 @@ def _index(env: Env, item: Any, *indexes: Any) -> Any:
 
 
 def _slice(env: Env, item: Any, *indexes: Any) -> Any:
+    """A part of a string (by UTF-8 byte positions) or list: `slice X start [end]`.
+
+    `{{slice "abcdef" 1 3}}` → `bc`
+    """
     if not isinstance(item, (str, list, tuple)):
         raise ExpressionError(f"can't slice item of type {go_type(item)}")
     if len(indexes) > 2 + (not isinstance(item, str)):
@@ -195,16 +257,26 @@ def _slice(env: Env, item: Any, *indexes: Any) -> Any:
 
 # -- printing -----------------------------------------------------------------------------------
 def _printf(env: Env, fmt: Any, *args: Any) -> str:
+    """Formats its arguments with a Go `fmt` format: `%s %d %v %q %x %f %05d %-8s`...
+
+    `{{printf "%05d" 42}}` → `00042`
+    `{{printf "%s-%s" "a" "b"}}` → `a-b`
+    """
     if not isinstance(fmt, str):
         raise ExpressionError(f"printf: format has type {go_type(fmt)}; should be string")
     return sprintf(fmt, args)
 
 
 def _print(env: Env, *args: Any) -> str:
+    """Its arguments written one after another, a space between two non-strings (Go's `fmt.Sprint`).
+
+    `{{print "a" 1 2 "b"}}` → `a1 2b`
+    """
     return sprint(args)
 
 
 def _println(env: Env, *args: Any) -> str:
+    """Its arguments separated by spaces, with a newline at the end (Go's `fmt.Sprintln`)."""
     return sprintln(args)
 
 
@@ -220,10 +292,15 @@ _JS["="] = "\\u003D"
 
 
 def _html(env: Env, *args: Any) -> str:
+    """HTML-escapes its argument (`< > & ' "`).
+
+    `{{html "<a&b>"}}` → `&lt;a&amp;b&gt;`
+    """
     return "".join(_HTML.get(c, c) for c in _text_arg(args))
 
 
 def _js(env: Env, *args: Any) -> str:
+    """Escapes its argument for a JavaScript string (quotes, `<`, `>`, `&`, `=`, controls)."""
     out = []
     for c in _text_arg(args):
         if c in _JS:
@@ -236,15 +313,40 @@ def _js(env: Env, *args: Any) -> str:
 
 
 def _urlquery(env: Env, *args: Any) -> str:
+    """Encodes its argument for a URL query value the form way: space becomes `+`.
+
+    Values inserted into a URL are already encoded by ringdesk; use this (or `UrlEncode`) only
+    to build a query string inside a value that is not escaped for a URL.
+
+    `{{urlquery "a b&c"}}` → `a+b%26c`
+    """
     return quote_plus(well_formed(_text_arg(args)), safe="")
 
 
 # -- ringdesk / PBX helpers (variables.md) -----------------------------------------------------
 def _time_format(env: Env, unix: Any, pattern: Any, utc: Any = None) -> str:
+    """Formats a Unix time (seconds; a number or numeric string) with a .NET-style pattern.
+
+    Tokens: `yyyy` year, `yy`, `MM` month 01–12, `M`, `dd` day, `d`, `HH` hour 00–23, `hh` hour
+    01–12, `h`, `mm` minutes, `ss` seconds, `fff` or a literal `.000` milliseconds, `tt`
+    AM/PM, `-z` signed offset `+08:00` (the `-` stands for the sign), `Zz` `Z` at offset 0
+    else `+08:00`, bare `z` / `zzz` `+08:00`. Every other character is copied as is.
+    With a third argument `'1'` the time is shown in UTC; without it, in the integration's
+    time zone (option `timezone`, daylight saving applied).
+
+    `{{TimeFormat 1704164645 'yyyy-MM-ddTHH:mm:ss-z' '1'}}` → `2024-01-02T03:04:05+00:00`
+    `{{TimeFormat 1704164645 'yyyy-MM-ddTHH:mm:ss.000Zz' '1'}}` → `2024-01-02T03:04:05.000Z`
+    `{{TimeFormat 1704164645 'dd/MM/yyyy hh:mm tt' '1'}}` → `02/01/2024 03:04 AM`
+    """
     return format_unix(unix, _str(pattern), utc, tz=env.tz)
 
 
 def _to_millis(env: Env, unix: Any) -> str:
+    """Unix seconds (a number or numeric string) as Unix milliseconds, in plain digits.
+
+    `{{ToMillis 1704164645}}` → `1704164645000`
+    `{{ToMillis "1704164645.5"}}` → `1704164645500`
+    """
     return to_millis(unix)
 
 
@@ -253,6 +355,10 @@ def _str(value: Any) -> str:
 
 
 def _capitalize(env: Env, text: Any) -> str:
+    """Its argument with the first letter in upper case.
+
+    `{{Capitalize "inbound"}}` → `Inbound`
+    """
     s = _str(text)
     return s[:1].upper() + s[1:]
 
@@ -275,6 +381,12 @@ def url_quote(text: str) -> str:
 
 
 def _url_encode(env: Env, text: Any) -> SafeStr:
+    """Percent-encodes every byte outside `A–Z a–z 0–9 - _ . ~` (space is `%20`).
+
+    Inside a URL, the result is inserted as it is (not encoded a second time).
+
+    `{{UrlEncode "a b+c!"}}` → `a%20b%2Bc%21`
+    """
     return SafeStr(url_quote(_str(text)))
 
 
