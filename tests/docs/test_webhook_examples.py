@@ -23,7 +23,7 @@ from ringdesk.api.app import create_app
 from ringdesk.config import Settings
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
-from ringdesk.store.tables import CallEvent
+from ringdesk.store.tables import CallEventRow
 from tests.docs.pages import DOCS, code_blocks
 from tests.live import serve_app
 
@@ -57,7 +57,7 @@ def stored_events(database_url: str) -> list[tuple[str, str]]:
     database = Database(database_url)
     try:
         with database.session() as session:
-            rows = session.execute(select(CallEvent.call_id, CallEvent.type)).all()
+            rows = session.execute(select(CallEventRow.call_id, CallEventRow.type)).all()
     finally:
         database.dispose()
     return [(call_id, kind) for call_id, kind in rows]
