@@ -1,4 +1,5 @@
-"""`ringdesk template validate FILE...` (I6, E4): exit codes and `FILE:LINE: section.field:`."""
+"""`ringdesk template validate FILE...` (I6, E4): exit codes and
+`FILE:LINE:COLUMN: section.field:`."""
 
 from __future__ import annotations
 
@@ -25,20 +26,20 @@ def test_errors_exit_1_with_file_line_section_field():
     path = CORPUS / "invalid" / "a_six_fields.xml"
     result = run(path)
     assert result.exit_code == 1
-    assert f"{path}:14: Authentication.Fields[5]: at most 5 connect fields" in result.output
+    assert f"{path}:14:7: Authentication.Fields[5]: at most 5 connect fields" in result.output
 
 
 def test_warnings_are_prefixed_and_do_not_fail():
     path = CORPUS / "valid" / "h_authorization_warning.xml"
     result = run(path)
     assert result.exit_code == 0
-    assert f"warning: {path}:10: Headers.Header[1]: an Authorization header" in result.output
+    assert f"warning: {path}:10:5: Headers.Header[1]: an Authorization header" in result.output
 
 
 def test_one_bad_file_among_good_ones_fails_the_run():
     result = run(CORPUS / "valid" / "g_minimal.xml", CORPUS / "invalid" / "x_xxe.xml")
     assert result.exit_code == 1
-    assert "x_xxe.xml:3: XML: DOCTYPE/DTD declarations are not allowed" in result.output
+    assert "x_xxe.xml:3:1: XML: DOCTYPE/DTD declarations are not allowed" in result.output
 
 
 def test_builtin_templates_validate_cleanly():
