@@ -334,7 +334,7 @@ def to_template(raw: dict[str, Any]) -> tuple[Template | None, list[FieldProblem
     auth = data.get("authentication", {})
     method = auth.get("method", "none")
     raw_auth = raw.get("authentication", {})
-    blocks = {"basic": Basic, "oauth2": OAuth2, "bearer": Bearer}
+    blocks: dict[str, type[BaseModel]] = {"basic": Basic, "oauth2": OAuth2, "bearer": Bearer}
     for block, cls in blocks.items():
         if block in auth and block != method and _blank(cls, raw_auth.get(block)):
             del auth[block]
