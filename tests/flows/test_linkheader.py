@@ -107,3 +107,19 @@ def test_find_link_resolves_against_the_current_url(headers, base, expected):
 def test_parser_never_raises(text):
     """Any header value parses to a list (a peer's junk never stops a sync with a traceback)."""
     assert isinstance(parse_link_header(text), list)
+
+
+_TARGET = st.from_regex(r"https://h\.example/[a-z0-9/?=&,;%]{0,20}", fullmatch=True)
+_REL = st.from_regex(r"[a-z][a-z0-9.-]{0,8}", fullmatch=True)
+
+
+@given(st.lists(st.tuples(_TARGET, st.lists(_REL, min_size=1, max_size=3), st.booleans())))
+def test_formatted_links_parse_back(links):
+    """Links written the ways peers write them (quoted or bare rel, commas and semicolons in
+    targets) come back with their targets and relation types."""
+    parts = []
+    for target, rels, quoted in links:
+        rel = f'"{" ".join(rels)}"' if quoted or len(rels) > 1 else rels[0]
+        parts.append(f"<{target}>; rel={rel}")
+    parsed = parse_link_header(", ".join(parts))
+    assert [(link.target, link.rels) for link in parsed] == [(t, tuple(r)) for t, r, _ in links]

@@ -416,3 +416,44 @@ def test_generated_templates_round_trip_and_dump_is_a_fixed_point(template):
     loaded = load_xml(text)
     assert loaded == template
     assert dump_xml(loaded) == text
+
+
+_VALUE = (
+    st.lists(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+        | st.sampled_from(["&", "<", ">", '"', "{{", "\n", "]]>"]),
+        min_size=1,
+        max_size=30,
+    )
+    .map("".join)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_VALUE, _VALUE, st.integers(min_value=0, max_value=12))
+def test_positions_map_every_character_back_to_the_file(text, attribute, indent):
+    """For any text or attribute value as the writer escapes it, each character's position
+    points at that character in the file (or at the entity that spells it)."""
+    from ringdesk.templates._write import escape_attr, escape_text
+
+    pad = " " * indent
+    xml = (
+        "<HelpdeskTemplate>\n  <General>\n"
+        f"{pad}<Name>{escape_text(text)}</Name>\n"
+        f'{pad}<Notes>x</Notes></General>\n  <Headers><Header name="{escape_attr(attribute)}"'
+        "/></Headers>\n</HelpdeskTemplate>"
+    )
+    template = load_xml(xml)
+    lines = xml.split("\n")
+    for key, value in (("General.Name#", text), ("Headers.Header[0]@name", attribute)):
+        for offset, char in enumerate(value):
+            line, column = template.position_of(key, offset)
+            assert line is not None and column is not None
+            found = lines[line - 1][column - 1 :]
+            spelled = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;"}
+            if char == "\n" and not key.endswith("@name"):
+                assert found == "" or found.startswith("]]>") or found.startswith("<")
+            else:
+                assert found.startswith((char, spelled.get(char, char))), (key, offset)

@@ -5,6 +5,11 @@ fields. Text that holds `{{…}}` templates is kept verbatim (never rendered her
 element sits in the source file is kept in `Template.locations` (dotted path → line) and
 `Template.positions` (path → line/column spans, see `Template.position_of`), which are not
 part of the template's value: two templates that differ only in layout are equal.
+
+The request components (scenario requests, follow-ups, extra requests with their outputs,
+duplicate checks, pagination) live in `templates.requests`, the format's names in
+`templates.vocabulary`; both are re-exported here. `ExtraRequest` states the runtime rules
+of extra-variable requests, `DuplicateCheck` those of duplicate checks.
 """
 
 from __future__ import annotations
