@@ -450,10 +450,11 @@ def test_positions_map_every_character_back_to_the_file(text, attribute, indent)
     for key, value in (("General.Name#", text), ("Headers.Header[0]@name", attribute)):
         for offset, char in enumerate(value):
             line, column = template.position_of(key, offset)
-            assert line is not None and column is not None
+            assert line is not None
+            assert column is not None
             found = lines[line - 1][column - 1 :]
             spelled = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;"}
             if char == "\n" and not key.endswith("@name"):
-                assert found == "" or found.startswith("]]>") or found.startswith("<")
+                assert found == "" or found.startswith(("]]>", "<"))
             else:
                 assert found.startswith((char, spelled.get(char, char))), (key, offset)
