@@ -109,9 +109,6 @@ class Ctx:
         return list(dict.fromkeys(names))
 
     # ---- expressions -----------------------------------------------------------------
-    def text_line(self, loc: str) -> int | None:
-        return self.t.position_of(text_key(loc))[0]
-
     def template(
         self,
         section: str,

@@ -79,11 +79,6 @@ class Node:
         )
 
     @property
-    def text_start_line(self) -> int:
-        """The line where the stripped text begins (for locating `{{…}}` errors)."""
-        return self.text_spans[0][1]
-
-    @property
     def text_start(self) -> tuple[int, int]:
         _, line, column = self.text_spans[0]
         return line, column
