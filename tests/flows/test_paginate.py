@@ -135,3 +135,167 @@ def test_exactly_at_the_cap_without_more_pages_is_not_capped():
 def test_set_query_param_replaces_existing():
     assert set_query_param("https://h/x?a=1&page=3", "page", 4) == "https://h/x?a=1&page=4"
     assert set_query_param("https://h/x", "q", "a b") == "https://h/x?q=a+b"
+
+
+# ---- cursor and link-header (C8) -------------------------------------------------------
+HUBSPOT = Pagination(type="cursor", cursor_path="paging.next.after", cursor_param="after")
+HUBSPOT_SIZED = HUBSPOT.model_copy(update={"page_size_param": "limit", "page_size": 100})
+ZENDESK = Pagination(
+    type="cursor",
+    cursor_path="meta.after_cursor",
+    cursor_param="page[after]",
+    has_more_path="meta.has_more",
+    page_size_param="page[size]",
+    page_size=2,
+)
+
+
+def _hubspot(after):
+    paging = {"next": {"after": after, "link": "ignored"}} if after is not None else {}
+    return json.dumps({"results": [{"id": 1}], "paging": paging})
+
+
+def _zendesk(after, has_more):
+    return json.dumps({"users": [{"id": 1}], "meta": {"after_cursor": after, "has_more": has_more}})
+
+
+@pytest.mark.parametrize(
+    ("spec", "pages", "cursors", "reason"),
+    [
+        (
+            HUBSPOT,
+            [(1, _hubspot("MTAw")), (1, _hubspot("MjAw")), (1, _hubspot(None))],
+            [None, "MTAw", "MjAw"],
+            "no_next",
+        ),
+        (HUBSPOT, [(1, _hubspot("MTAw")), (1, _hubspot(""))], [None, "MTAw"], "no_next"),
+        (
+            HUBSPOT,
+            [(1, _hubspot("a")), (1, _hubspot("b")), (1, _hubspot("a"))],
+            [None, "a", "b"],
+            "repeated",
+        ),
+        (HUBSPOT, [(1, _hubspot("a")), (0, _hubspot("b"))], [None, "a"], "empty"),
+        (
+            HUBSPOT,
+            [(1, json.dumps({"paging": {"next": {"after": 200}}})), (1, "{}")],
+            [None, "200"],
+            "no_next",
+        ),
+        (ZENDESK, [(2, _zendesk("x", True)), (2, _zendesk("y", False))], [None, "x"], "no_more"),
+        (ZENDESK, [(2, _zendesk("x", True)), (2, _zendesk("y", None))], [None, "x"], "no_more"),
+        (
+            ZENDESK,
+            [(2, _zendesk("x", True)), (1, _zendesk("y", True)), (1, _zendesk(None, True))],
+            [None, "x", "y"],
+            "no_next",
+        ),
+    ],
+    ids=[
+        "hubspot",
+        "empty-cursor",
+        "repeated-cursor",
+        "empty-page",
+        "numeric-cursor",
+        "has-more-false",
+        "has-more-missing",
+        "short-page-continues",
+    ],
+)
+def test_cursor_mode_sends_the_next_cursor(spec, pages, cursors, reason):
+    """covers C8: the cursor at cursorPath goes out as cursorParam until a stop signal."""
+    urls, pager = _run(spec, pages)
+    assert [_params(u).get(spec.cursor_param) for u in urls] == cursors
+    assert pager.stop_reason == reason
+    assert all(_params(u)["type"] == "active" for u in urls)
+
+
+def test_cursor_mode_sends_the_page_size():
+    urls, _ = _run(ZENDESK, [(2, _zendesk(None, True))])
+    assert _params(urls[0])["page[size]"] == "2"
+    urls, _ = _run(HUBSPOT_SIZED, [(1, _hubspot("a")), (1, _hubspot(None))])
+    assert [_params(u)["limit"] for u in urls] == ["100", "100"]
+
+
+def _link(url, rel="next"):
+    return {"Link": f'<{url}>; rel="{rel}"'}
+
+
+def _run_headers(spec, pages, *, url="https://h.example/agents?per_page=2"):
+    pager = Paginator(spec, url)
+    urls = [pager.first()]
+    for count, headers in pages:
+        nxt = pager.advance(count=count, body=b"[]", headers=headers)
+        if nxt is None:
+            return urls, pager
+        urls.append(nxt)
+    raise AssertionError("did not stop")
+
+
+LINK_HEADER = Pagination(type="link-header")
+
+
+@pytest.mark.parametrize(
+    ("pages", "expected", "reason"),
+    [
+        (
+            [(2, _link("https://h.example/agents?page=2")), (2, {"X-Other": "1"})],
+            ["https://h.example/agents?per_page=2", "https://h.example/agents?page=2"],
+            "no_next",
+        ),
+        (
+            [
+                (2, {"link": '</agents?page=2>; rel="next", </agents?page=9>; rel="last"'}),
+                (1, _link("/agents?page=1", "prev")),
+            ],
+            ["https://h.example/agents?per_page=2", "https://h.example/agents?page=2"],
+            "no_next",
+        ),
+        (
+            [
+                (2, _link("https://h.example/agents?page=2")),
+                (2, _link("https://h.example/agents?per_page=2")),
+            ],
+            ["https://h.example/agents?per_page=2", "https://h.example/agents?page=2"],
+            "repeated",
+        ),
+        (
+            [(0, _link("https://h.example/agents?page=2"))],
+            ["https://h.example/agents?per_page=2"],
+            "empty",
+        ),
+        ([(2, None)], ["https://h.example/agents?per_page=2"], "no_next"),
+    ],
+    ids=["absolute", "relative-several-links", "cycle", "empty-page", "no-headers"],
+)
+def test_link_header_mode_follows_rel_next(pages, expected, reason):
+    """covers C8: RFC 8288 `Link: <…>; rel="next"` in the response headers (Freshdesk)."""
+    urls, pager = _run_headers(LINK_HEADER, pages)
+    assert urls == expected
+    assert pager.stop_reason == reason
+
+
+@pytest.mark.parametrize("kind", ["cursor", "link-header"])
+def test_new_modes_are_capped_too(kind):
+    """covers U3: the 100-request cap holds for cursor and link-header paging."""
+    spec = Pagination(type=kind, cursor_path="next", cursor_param="c")
+    pager = Paginator(spec, "https://h.example/u")
+    url = pager.first()
+    seen = 1
+    while url is not None:
+        url = pager.advance(
+            count=1,
+            body=json.dumps({"next": f"c{seen}"}),
+            headers={"Link": f'<https://h.example/u?p={seen}>; rel="next"'},
+        )
+        seen += url is not None
+    assert seen == MAX_REQUESTS == pager.requests
+    assert pager.stop_reason == "capped"
+
+
+def test_advance_keeps_its_old_keyword_call():
+    """Callers that pass only count and body (users.py, phonebook.py) keep working."""
+    pager = Paginator(Pagination(type="link", next_link_path="n"), "https://h/x")
+    pager.first()
+    assert pager.advance(count=1, body='{"n": "https://h/y"}') == "https://h/y"
+    assert pager.advance(count=1) is None

@@ -90,28 +90,110 @@ def test_bytes_with_declared_encoding_are_decoded():
 
 
 @pytest.mark.parametrize(
-    ("text", "line", "fragment"),
+    ("text", "line", "column", "fragment"),
     [
         (
             "<HelpdeskTemplate>\n  <General>\n    <Nmae>x</Nmae>\n  </General>\n"
             "</HelpdeskTemplate>",
             3,
+            5,
             "<Nmae>",
         ),
-        ('<HelpdeskTemplate>\n  <General colour="red"/>\n</HelpdeskTemplate>', 2, "'colour'"),
-        ("<HelpdeskTemplate>\n  <General/>\n  <General/>\n</HelpdeskTemplate>", 3, "twice"),
-        ("<HelpdeskTemplate>\n\n  <General>\n</HelpdeskTemplate>", 4, "malformed XML"),
-        ("<Other/>", 1, "<HelpdeskTemplate>"),
-        ("<HelpdeskTemplate>\n  <Headers>text</Headers>\n</HelpdeskTemplate>", 2, "takes no text"),
-        ("", 1, "malformed XML"),
+        (
+            '<HelpdeskTemplate>\n  <General\n     colour="red"/>\n</HelpdeskTemplate>',
+            3,
+            6,
+            "'colour'",
+        ),
+        ("<HelpdeskTemplate>\n  <General/>\n  <General/>\n</HelpdeskTemplate>", 3, 3, "twice"),
+        ("<HelpdeskTemplate>\n\n  <General>\n</HelpdeskTemplate>", 4, 3, "malformed XML"),
+        ("<Other/>", 1, 1, "<HelpdeskTemplate>"),
+        (
+            "<HelpdeskTemplate>\n  <Headers>  text</Headers>\n</HelpdeskTemplate>",
+            2,
+            14,
+            "takes no text",
+        ),
+        ("", 1, 1, "malformed XML"),
     ],
     ids=["unknown-element", "unknown-attribute", "duplicate", "malformed", "root", "text", "empty"],
 )
-def test_structure_errors_name_the_problem_and_line(text, line, fragment):
+def test_structure_errors_name_the_problem_line_and_column(text, line, column, fragment):
     with pytest.raises(TemplateError) as info:
         load_xml(text)
-    assert info.value.line == line
+    assert (info.value.line, info.value.column) == (line, column)
     assert fragment in info.value.message
+
+
+POSITIONS = """<HelpdeskTemplate formatVersion="1">
+  <General><Name>Acme</Name><MaxConcurrentRequests>1</MaxConcurrentRequests></General>
+  <ContactSearch>
+    <ContactType name="Contacts">
+      <Request method="GET">
+        <Url>https://x.example/?a=1&amp;b={{.Phone}}</Url>
+      </Request>
+      <Popup mode="url"><![CDATA[
+          https://x.example/{{.ContactId}}]]></Popup>
+      <Mapping>
+        <Field name="ContactId"
+               path="data.#(k==&quot;v&quot;)#.id"/>
+      </Mapping>
+    </ContactType>
+  </ContactSearch>
+</HelpdeskTemplate>
+"""
+_CT = "ContactSearch.ContactType[0]"
+
+
+@pytest.mark.parametrize(
+    ("key", "offset", "where"),
+    [
+        (_CT, 0, (4, 5)),  # an element: its `<`
+        (f"{_CT}@name", 0, (4, 24)),  # an attribute: its value's first character
+        (f"{_CT}.Request.Url#", 0, (6, 14)),  # an element's text
+        (f"{_CT}.Request.Url#", 22, (6, 36)),  # `&` is one character…
+        (f"{_CT}.Request.Url#", 26, (6, 44)),  # …and `&amp;` five columns: `{{` after it
+        (f"{_CT}.Popup#", 0, (9, 11)),  # CDATA text after a newline, leading blanks stripped
+        (f"{_CT}.Mapping.Field[0]@path", 9, (12, 31)),  # a continuation line, after `&quot;`
+        (f"{_CT}.Mapping.Field[0]@path", 13, (12, 45)),
+        (f"{_CT}.Popup.Nowhere", 0, (8, 7)),  # unknown: the nearest located ancestor
+    ],
+    ids=[
+        "element",
+        "attribute",
+        "text",
+        "entity",
+        "after-entity",
+        "cdata",
+        "attr-line-2",
+        "attr-after-quot",
+        "ancestor",
+    ],
+)
+def test_positions_place_any_offset_of_any_value(key, offset, where):
+    """Every element, its text and attribute values keep line and column (1-based)."""
+    template = load_xml(POSITIONS)
+    assert template.position_of(key, offset) == where
+    line = POSITIONS.splitlines()[where[0] - 1]
+    if key.endswith("#") or "@" in key:
+        value = template.contact_search.contact_types[0]
+        text = {
+            "Url#": value.request.url,
+            "Popup#": value.popup.value,
+            "@name": value.name,
+            "@path": value.mapping.fields[0].path,
+        }[next(k for k in ("Url#", "Popup#", "@name", "@path") if key.endswith(k))]
+        # the character at the position is the one at the offset (entities aside)
+        if text[offset] not in '&"':
+            assert line[where[1] - 1] == text[offset]
+
+
+def test_positions_are_not_part_of_the_value():
+    """Layout is not content: positions are neither compared nor dumped."""
+    template = load_xml(POSITIONS)
+    assert template.positions
+    assert "positions" not in template.model_dump()
+    assert template == load_xml(dump_xml(template))
 
 
 @pytest.mark.parametrize(
@@ -147,6 +229,41 @@ def _request(method: str) -> st.SearchStrategy[m.RequestSpec]:
     return st.builds(m.RequestSpec, method=st.just(method), url=_TEXT, body=_TEXT)
 
 
+_EXTRA_REQUESTS = st.lists(
+    st.builds(
+        m.ExtraRequest,
+        name=_WORD,
+        method=_WORD,
+        url=_TEXT,
+        body=_TEXT,
+        headers=_TEXT,
+        outputs=st.lists(
+            st.builds(m.Output, name=_WORD, path=_TEXT, jsonpath=_TEXT, header=_TEXT),
+            max_size=3,
+        ).map(tuple),
+    ),
+    max_size=2,
+).map(tuple)
+_DUPLICATE_CHECK = st.none() | st.builds(
+    m.DuplicateCheck, method=_WORD, id_path=_TEXT, url=_TEXT, body=_TEXT
+)
+_PAGINATION = st.builds(
+    m.Pagination,
+    type=st.sampled_from(m.PAGINATION_TYPES),
+    page_param=_TEXT,
+    page_start=_INT,
+    page_size=_INT,
+    offset_param=_TEXT,
+    offset_start=_INT,
+    limit_param=_TEXT,
+    limit=_INT,
+    next_link_path=_TEXT,
+    cursor_path=_TEXT,
+    cursor_param=_TEXT,
+    has_more_path=_TEXT,
+)
+
+
 _TEMPLATES = st.builds(
     m.Template,
     general=st.builds(
@@ -162,7 +279,7 @@ _TEMPLATES = st.builds(
         fields=st.lists(
             st.builds(
                 m.ConnectField,
-                type=st.sampled_from(["text", "password", "select"]),
+                type=st.sampled_from(m.CONNECT_FIELD_TYPES),
                 name=_WORD,
                 title=_TEXT,
                 options=_TEXT,
@@ -173,6 +290,7 @@ _TEMPLATES = st.builds(
         oauth2=st.none()
         | st.builds(
             m.OAuth2,
+            scheme=_TEXT,
             authorize_url=_TEXT,
             token_url=_TEXT,
             token_content_type=_TEXT,
@@ -188,10 +306,11 @@ _TEMPLATES = st.builds(
                 body=_TEXT,
             ),
         ),
-        bearer=st.none() | st.builds(m.Bearer, token=_TEXT),
+        bearer=st.none() | st.builds(m.Bearer, scheme=_TEXT, token=_TEXT),
     ),
     headers=st.lists(
-        st.builds(m.Header, name=_TEXT, value=_TEXT, description=_TEXT), max_size=3
+        st.builds(m.Header, name=_TEXT, value=_TEXT, description=_TEXT, applies_to=_TEXT),
+        max_size=3,
     ).map(tuple),
     follow_up_requests=st.lists(
         st.builds(
@@ -211,18 +330,7 @@ _TEMPLATES = st.builds(
         m.UserAssociation,
         enabled=st.booleans(),
         request=_request("GET"),
-        pagination=st.builds(
-            m.Pagination,
-            type=st.sampled_from(m.PAGINATION_TYPES),
-            page_param=_TEXT,
-            page_start=_INT,
-            page_size=_INT,
-            offset_param=_TEXT,
-            offset_start=_INT,
-            limit_param=_TEXT,
-            limit=_INT,
-            next_link_path=_TEXT,
-        ),
+        pagination=_PAGINATION,
         mapping=st.builds(m.UserMapping, id=_TEXT, first_name=_TEXT, last_name=_TEXT, email=_TEXT),
     ),
     contact_search=st.builds(
@@ -231,7 +339,11 @@ _TEMPLATES = st.builds(
             st.builds(
                 m.ContactType,
                 name=_TEXT,
+                match=st.sampled_from(m.MATCH_MODES) | _TEXT,
+                phone_forms=_TEXT,
+                extra_requests=_EXTRA_REQUESTS,
                 request=_request("GET"),
+                pagination=_PAGINATION,
                 popup=st.builds(m.Popup, mode=st.sampled_from(["url", "field"]), value=_TEXT),
                 mapping=st.builds(
                     m.ContactMapping,
@@ -252,6 +364,8 @@ _TEMPLATES = st.builds(
             st.builds(
                 m.CreateContactType,
                 name=_TEXT,
+                extra_requests=_EXTRA_REQUESTS,
+                duplicate_check=_DUPLICATE_CHECK,
                 request=_request("POST"),
                 extra_variables=st.lists(
                     st.builds(m.ExtraVariable, name=_TEXT, source=_TEXT, path=_TEXT, value=_TEXT),
@@ -265,6 +379,8 @@ _TEMPLATES = st.builds(
     | st.builds(
         m.CallLog,
         enabled=st.booleans(),
+        extra_requests=_EXTRA_REQUESTS,
+        duplicate_check=_DUPLICATE_CHECK,
         request=_request("POST"),
         options=st.builds(
             m.CallLogOptions,
@@ -280,6 +396,8 @@ _TEMPLATES = st.builds(
     | st.builds(
         m.Ticket,
         enabled=st.booleans(),
+        extra_requests=_EXTRA_REQUESTS,
+        duplicate_check=_DUPLICATE_CHECK,
         request=_request("POST"),
         options=st.builds(
             m.TicketOptions,
@@ -290,7 +408,7 @@ _TEMPLATES = st.builds(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_TEMPLATES)
 def test_generated_templates_round_trip_and_dump_is_a_fixed_point(template):
     """covers G6: load(dump(t)) == t, and dump(load(dump(t))) is byte-identical."""
@@ -298,3 +416,45 @@ def test_generated_templates_round_trip_and_dump_is_a_fixed_point(template):
     loaded = load_xml(text)
     assert loaded == template
     assert dump_xml(loaded) == text
+
+
+_VALUE = (
+    st.lists(
+        st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufffe\uffff")
+        | st.sampled_from(["&", "<", ">", '"', "{{", "\n", "]]>"]),
+        min_size=1,
+        max_size=30,
+    )
+    .map("".join)
+    .map(str.strip)
+    .filter(bool)
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(_VALUE, _VALUE, st.integers(min_value=0, max_value=12))
+def test_positions_map_every_character_back_to_the_file(text, attribute, indent):
+    """For any text or attribute value as the writer escapes it, each character's position
+    points at that character in the file (or at the entity that spells it)."""
+    from ringdesk.templates._write import escape_attr, escape_text
+
+    pad = " " * indent
+    xml = (
+        "<HelpdeskTemplate>\n  <General>\n"
+        f"{pad}<Name>{escape_text(text)}</Name>\n"
+        f'{pad}<Notes>x</Notes></General>\n  <Headers><Header name="{escape_attr(attribute)}"'
+        "/></Headers>\n</HelpdeskTemplate>"
+    )
+    template = load_xml(xml)
+    lines = xml.split("\n")
+    for key, value in (("General.Name#", text), ("Headers.Header[0]@name", attribute)):
+        for offset, char in enumerate(value):
+            line, column = template.position_of(key, offset)
+            assert line is not None
+            assert column is not None
+            found = lines[line - 1][column - 1 :]
+            spelled = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;"}
+            if char == "\n" and not key.endswith("@name"):
+                assert found == "" or found.startswith(("]]>", "<"))
+            else:
+                assert found.startswith((char, spelled.get(char, char))), (key, offset)

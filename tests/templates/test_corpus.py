@@ -1,6 +1,7 @@
 """The template corpus: every valid file loads, validates without errors and round-trips;
 every invalid file reports exactly the problem its leading `<!-- expect: … -->` comment names
-(severity, section, field and line). Covers G, A, H, F, U, C, N, L, T and XML safety (E4)."""
+(severity, section, field, line and, when given, column). Covers G, A, H, F, U, C, N, L, T and
+XML safety (E4)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ringdesk.templates.report import load_problem
 CORPUS = Path(__file__).parent / "corpus"
 VALID = sorted((CORPUS / "valid").glob("*.xml"))
 INVALID = sorted((CORPUS / "invalid").glob("*.xml"))
-EXPECT = re.compile(r"<!-- expect: (error|warning) (\S+) (\S+) line (\d+) -->")
+EXPECT = re.compile(r"<!-- expect: (error|warning) (\S+) (\S+) line (\d+)(?: column (\d+))? -->")
 
 
 def problems_of(path: Path):
@@ -26,12 +27,27 @@ def problems_of(path: Path):
         return [load_problem(exc)]
 
 
-def expectation(path: Path) -> tuple[str, str, str, int] | None:
+def expectation(path: Path) -> tuple[str, str, str, int, int | None] | None:
     match = EXPECT.search(path.read_text())
     if match is None:
         return None
-    severity, section, field, line = match.groups()
-    return severity, section, "" if field == "-" else field, int(line)
+    severity, section, field, line, column = match.groups()
+    return (
+        severity,
+        section,
+        "" if field == "-" else field,
+        int(line),
+        None if column is None else int(column),
+    )
+
+
+def found(problems, expected) -> set[tuple[str, str, str, int | None, int | None]]:
+    """The problems as expectation tuples (the column only where the expectation has one)."""
+    with_column = expected is not None and expected[4] is not None
+    return {
+        (p.severity, p.section, p.field, p.line, p.column if with_column else None)
+        for p in problems
+    }
 
 
 def test_corpus_is_big_enough_and_covers_every_section():
@@ -51,8 +67,7 @@ def test_valid_file_has_no_errors_and_round_trips(path):
     if expected is None:
         assert problems == []
     else:
-        found = {(p.severity, p.section, p.field, p.line) for p in problems}
-        assert expected in found, problems
+        assert expected in found(problems, expected), problems
     template = load_xml(path.read_bytes())
     text = dump_xml(template)
     assert load_xml(text) == template
@@ -65,5 +80,4 @@ def test_invalid_file_reports_its_expected_problem(path):
     expected = expectation(path)
     assert expected is not None, "invalid corpus files must state their expected problem"
     problems = problems_of(path)
-    found = {(p.severity, p.section, p.field, p.line) for p in problems}
-    assert expected in found, [str(p) for p in problems]
+    assert expected in found(problems, expected), [str(p) for p in problems]

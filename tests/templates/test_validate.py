@@ -78,3 +78,186 @@ def test_sections_that_are_disabled_are_not_checked():
         "</HelpdeskTemplate>",
     )
     assert validate(load_xml(text)) == []
+
+
+# ---- positions: line and column of problems inside values ------------------------------
+def _with_call_log(body: str, url: str = "https://api.example.com/calls") -> str:
+    return MINIMAL.replace(
+        "</HelpdeskTemplate>",
+        f'  <CallLog enabled="true">\n    <Request method="POST">\n      <Url>{url}</Url>\n'
+        f"      <Body>{body}</Body>\n    </Request>\n  </CallLog>\n</HelpdeskTemplate>",
+    )
+
+
+def _located(text: str, field: str) -> tuple[int | None, int | None]:
+    problem = next(p for p in validate(load_xml(text)) if p.field == field)
+    return problem.line, problem.column
+
+
+def _spot(text: str, line: int, column: int) -> str:
+    return text.splitlines()[line - 1][column - 1 :]
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ('{"a":"{{.Subject}}",\n   "b":"{{.Time | nope}}"}', "nope}}"),
+        (
+            "{&quot;a&quot;:&quot;{{.Subject}}&quot;, &quot;b&quot;:&quot;{{Nope .Time}}&quot;}",
+            "Nope",
+        ),
+        ("<![CDATA[\n      x\n        {{.Subject\n]]>", "{{.Subject"),
+    ],
+    ids=["second-line", "after-entities", "cdata-unclosed"],
+)
+def test_template_errors_carry_the_file_column(body, fragment):
+    """E4: the column of a `{{…}}` error is the element's text position plus the error's own
+    line and column in the template (entities count as written in the file)."""
+    text = _with_call_log(body)
+    line, column = _located(text, "Request.Body")
+    assert line is not None
+    assert column is not None
+    assert _spot(text, line, column).startswith(fragment)
+
+
+def test_unknown_variable_warning_points_at_the_variable():
+    text = _with_call_log('{"a":"{{.Subject}} {{.Sbuject}}"}')
+    line, column = _located(text, "Request.Body")
+    assert _spot(text, line, column).startswith(".Sbuject")
+
+
+@pytest.mark.parametrize(
+    ("url", "field_type", "error"),
+    [
+        ("{{.base}}/api/calls", "text", True),
+        ("{{ .base }}/api/calls", "password", True),
+        ("{{- .base -}}/api/calls", "url", False),
+        ("{{.base}}/api/calls", "url", False),
+        ("{{.redirect_uri}}/x", "text", False),
+        ("{{.Call_From}}/x", "url", True),
+        ("https://{{.base}}.example.com/api", "text", False),
+        ("{{if .base}}https://a.example{{end}}", "text", False),
+    ],
+    ids=[
+        "text-field",
+        "spaces-password",
+        "trim-url-field",
+        "url-field",
+        "redirect-uri",
+        "scenario-variable",
+        "host-part",
+        "not-a-bare-value",
+    ],
+)
+def test_only_url_fields_start_a_url(url, field_type, error):
+    """Only values of `url` connect fields are trusted as a URL base (issue 13)."""
+    text = _with_call_log('{"a":"{{.Subject}}"}', url=url).replace(
+        '<Authentication method="none"/>',
+        f'<Authentication method="none"><Fields><Field type="{field_type}" name="base" '
+        'title="B"/></Fields></Authentication>',
+    )
+    problems = [p for p in validate(load_xml(text)) if "not a url connect field" in p.message]
+    assert bool(problems) is error
+    if error:
+        assert problems[0].field == "Request.Url"
+        assert _spot(text, problems[0].line, problems[0].column).startswith("{{")
+        assert 'type="url"' in problems[0].message
+
+
+def test_url_fields_are_checked_in_auth_urls_too():
+    text = MINIMAL.replace(
+        '<Authentication method="none"/>',
+        """<Authentication method="oauth2">
+    <Fields><Field type="text" name="base" title="B"/></Fields>
+    <OAuth2>
+      <AuthorizeUrl>{{.base}}/oauth/authorize</AuthorizeUrl>
+      <TokenUrl>{{.base}}/oauth/token</TokenUrl>
+      <Refresh><Url>{{.base}}/oauth/token</Url></Refresh>
+    </OAuth2>
+  </Authentication>""",
+    )
+    fields = {p.field for p in validate(load_xml(text)) if "url connect field" in p.message}
+    assert fields == {"OAuth2.AuthorizeUrl", "OAuth2.TokenUrl", "OAuth2.Refresh.Url"}
+
+
+def test_outputs_are_variables_of_the_rest_of_the_scenario():
+    """Outputs are known after their request: in later requests, the duplicate check, the
+    scenario request and options; used before, they stay unknown-variable warnings."""
+    text = MINIMAL.replace(
+        "</HelpdeskTemplate>",
+        """  <Ticket enabled="true">
+    <ExtraRequests>
+      <Request name="a" method="GET">
+        <Url>https://h.example/a?b={{.FromB}}</Url>
+        <Outputs><Output name="FromA" path="id"/></Outputs>
+      </Request>
+      <Request name="b" method="GET">
+        <Url>https://h.example/b/{{.FromA}}</Url>
+        <Outputs><Output name="FromB" header="Location"/></Outputs>
+      </Request>
+    </ExtraRequests>
+    <DuplicateCheck idPath="items.0.id"><Url>https://h.example/t?m={{.FromB}}</Url></DuplicateCheck>
+    <Request method="POST">
+      <Url>https://h.example/t/{{.FromA}}</Url>
+      <Body>{"m":"{{.CallId}}","who":"{{.FromB}}"}</Body>
+    </Request>
+    <Options><Subject enabled="true">{{.FromA}} {{.Unknown}}</Subject></Options>
+  </Ticket>
+</HelpdeskTemplate>""",
+    )
+    warnings = [(p.field, p.message.split(";")[0]) for p in validate(load_xml(text))]
+    assert warnings == [
+        ("ExtraRequests[0].Url", "unknown variable(s) FromB"),
+        ("Options.Subject", "unknown variable(s) Unknown"),
+    ]
+
+
+def test_outputs_of_one_contact_type_are_not_known_in_another():
+    text = MINIMAL.replace(
+        '<Request method="GET">',
+        """<ExtraRequests>
+        <Request name="who"><Url>https://h.example/me</Url>
+          <Outputs><Output name="Tenant" path="tenant"/></Outputs></Request>
+      </ExtraRequests>
+      <Request method="GET">""",
+    ).replace("phone={{.Phone}}", "phone={{.Phone}}&amp;t={{.Tenant}}")
+    assert [p for p in validate(load_xml(text)) if p.severity == "warning"] == []
+    popup = text.replace("/c/{{.ContactId}}", "/c/{{.ContactId}}?t={{.Tenant}}")
+    assert [p for p in validate(load_xml(popup)) if p.severity == "warning"] == []
+
+
+@pytest.mark.parametrize(
+    ("attrs", "message"),
+    [
+        ('match="phone" phoneForms="e164"', "phoneForms is not used"),
+        ('phoneForms="e164,e164"', "listed twice"),
+    ],
+    ids=["forms-with-phone-match", "repeated-form"],
+)
+def test_phone_form_warnings(attrs, message):
+    text = MINIMAL.replace(
+        '<ContactType name="Contacts">', f'<ContactType name="Contacts" {attrs}>'
+    )
+    problems = validate(load_xml(text))
+    assert [p.severity for p in problems] == ["warning"]
+    assert message in problems[0].message
+    assert problems[0].field == "ContactType[0]@phoneForms"
+
+
+def test_match_phone_needs_no_phone_in_the_url():
+    """C2: with match="phone" the request lists contacts, so no {{.Phone}} warning."""
+    listing = MINIMAL.replace("?phone={{.Phone}}", "")
+    assert [p.field for p in validate(load_xml(listing))] == ["ContactType[0].Request.Url"]
+    matched = listing.replace(
+        '<ContactType name="Contacts">', '<ContactType name="Contacts" match="phone">'
+    )
+    assert validate(load_xml(matched)) == []
+
+
+def test_bad_numbers_in_contact_type_pagination_are_located():
+    text = MINIMAL.replace(
+        "      <Popup", '      <Pagination type="page"\n        pageSize="ten"/>\n      <Popup'
+    )
+    problem = next(p for p in validate(load_xml(text)) if p.severity == "error")
+    assert problem.field == "ContactType[0].Pagination@pageSize"
+    assert _spot(text, problem.line, problem.column).startswith('ten"')

@@ -15,6 +15,23 @@ from ringdesk.templates.model import General, Logo, Template
 from ringdesk.web import template_form as tf
 
 BUILTIN = sorted((Path(ringdesk.templates.__file__).parent / "builtin").glob("*.xml"))
+CORPUS = Path(__file__).parents[1] / "templates" / "corpus" / "valid"
+# Corpus templates that use the elements of issue 13 (schemes, scopes, extra requests,
+# outputs, duplicate checks, match modes, phone forms, cursor and Link-header paging).
+ISSUE_13 = [
+    CORPUS / f"{name}.xml"
+    for name in (
+        "r_request_tracker",
+        "a_bearer_scheme_token",
+        "a_oauth2_scheme_zammad",
+        "a_url_field_base",
+        "h_applies_to",
+        "c_match_phone_paged",
+        "c_phone_forms",
+        "l_extra_requests_outputs",
+        "t_duplicate_check",
+    )
+]
 
 
 def _bool_keys(cls: type[BaseModel], prefix: str = "") -> set[str]:
@@ -61,8 +78,9 @@ def _round_trip(template: Template) -> Template | None:
     return rebuilt
 
 
-@pytest.mark.parametrize("path", BUILTIN, ids=[p.stem for p in BUILTIN])
-def test_builtin_templates_survive_the_form(path):
+@pytest.mark.parametrize("path", BUILTIN + ISSUE_13, ids=[p.stem for p in BUILTIN + ISSUE_13])
+def test_templates_survive_the_form(path):
+    """covers I5: every element, the issue-13 ones included, has its inputs in the form."""
     template = load_xml(path.read_text())
     assert _round_trip(template) == template
 

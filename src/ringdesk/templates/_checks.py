@@ -25,11 +25,13 @@ __all__ = [
 
 @dataclass(frozen=True)
 class SyntaxProblem:
-    """Where (1-based line/column inside the expression, when known) and what."""
+    """What, and where inside the expression: 1-based line/column and the 0-based `offset`
+    (when known)."""
 
     message: str
     line: int | None = None
     column: int | None = None
+    offset: int | None = None
 
 
 def engine(name: str) -> ModuleType | None:
@@ -51,7 +53,7 @@ def template_error(text: str) -> SyntaxProblem | None:
     try:
         gotemplate.compile(text)
     except TemplateSyntaxError as exc:
-        return SyntaxProblem(exc.message, exc.line, exc.column)
+        return SyntaxProblem(exc.message, exc.line, exc.column, exc.position)
     except ExpressionError as exc:
         return SyntaxProblem(exc.message)
     return None
@@ -90,7 +92,7 @@ def _path_error(kind: str, path: str) -> SyntaxProblem | None:
         module.compile(path)
     except ExpressionError as exc:
         column = None if exc.position is None else exc.position + 1
-        return SyntaxProblem(exc.message, None, column)
+        return SyntaxProblem(exc.message, None, column, exc.position)
     return None
 
 

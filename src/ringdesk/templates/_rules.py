@@ -1,14 +1,24 @@
 """The validation rules, one small check per template section (G, A, H, F, U, C, N, L, T),
-collected in the `SECTION_CHECKS` dispatch table."""
+collected in the `SECTION_CHECKS` dispatch table. The setup sections (G, A, H, F) live here,
+the scenario sections in `_rules_scenarios`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
-from ringdesk.templates import _checks
 from ringdesk.templates import model as m
-from ringdesk.templates._context import NAME, Ctx
+from ringdesk.templates._context import NAME, Ctx, path_pieces
+from ringdesk.templates._rules_requests import HEADER_NAME
+from ringdesk.templates._rules_scenarios import (
+    CONTACT_FIELD_NAMES,
+    CREATE_CONTACT_REQUIRED,
+    check_call_log,
+    check_contact_search,
+    check_create_contact,
+    check_ticket,
+    check_user_association,
+)
 from ringdesk.templates.logo import check_logo
 
 __all__ = [
@@ -24,11 +34,10 @@ __all__ = [
 MAX_CUSTOM_TEMPLATES = 10  # G5
 MAX_FIELDS = 5  # A2
 MAX_HEADERS = 20  # H1
-CONTACT_FIELD_NAMES = (*m.CONTACT_FIELDS, "CustomValue")
 PHONE_FIELDS = m.PHONE_FIELDS
-CREATE_CONTACT_REQUIRED = ("LastName", "FirstName", "BusinessNumber")  # N2
-EXTRA_VARIABLE_SOURCES = ("response", "header", "value")
-_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# An Authorization scheme: tokens separated by single spaces, optionally ending in `=`
+# (`Bearer`, `token`, `Token token=`); never whitespace at the ends or control characters.
+_SCHEME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+(?: [!#$%&'*+.^_`|~0-9A-Za-z-]+)*=?$")
 
 
 Check = Callable[[Ctx, m.Template], None]
@@ -92,14 +101,22 @@ def check_authentication(c: Ctx, t: m.Template) -> None:
                 loc,
                 f"at most {MAX_FIELDS} connect fields are allowed (A2); this is field {i + 1}",
             )
-        if f.type not in ("text", "password", "select"):
-            c.error(S, field, loc, f"field type {f.type!r} is not text, password or select (A2)")
+        if f.type not in m.CONNECT_FIELD_TYPES:
+            c.error(
+                S,
+                field,
+                f"{loc}@type",
+                f"field type {f.type!r} is not one of {', '.join(m.CONNECT_FIELD_TYPES)} (A2)",
+            )
         if not NAME.match(f.name):
             c.error(
-                S, field, loc, f"field name {f.name!r} must be a variable name (letters, digits, _)"
+                S,
+                field,
+                f"{loc}@name",
+                f"field name {f.name!r} must be a variable name (letters, digits, _)",
             )
         elif f.name in seen:
-            c.error(S, field, loc, f"field name {f.name!r} is used twice")
+            c.error(S, field, f"{loc}@name", f"field name {f.name!r} is used twice")
         seen.add(f.name)
         if f.type == "select" and not f.option_list:
             c.error(S, field, loc, "a select field needs options (comma-separated) (A2)")
@@ -125,7 +142,7 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
                 c.error(
                     S,
                     "Basic@credentialType",
-                    f"{S}.Basic",
+                    f"{S}.Basic@credentialType",
                     f"credentialType {a.basic.credential_type!r} is not "
                     "username_password or api_key (A4)",
                 )
@@ -136,10 +153,12 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
             c.error(S, "OAuth2", S, "oauth2 authentication needs an <OAuth2> section (A5)")
             return
         P = f"{S}.OAuth2"
+        _check_scheme(c, "OAuth2@scheme", f"{P}@scheme", o.scheme)
         for field, value in (("AuthorizeUrl", o.authorize_url), ("TokenUrl", o.token_url)):
             if not value:
                 c.error(S, f"OAuth2.{field}", P, f"oauth2 needs {field} (A5)")
             c.template(S, f"OAuth2.{field}", f"{P}.{field}", value, "auth")
+            c.url_base(S, f"OAuth2.{field}", f"{P}.{field}", value)
         if o.token_content_type not in ("application/x-www-form-urlencoded", "application/json"):
             c.error(
                 S,
@@ -157,25 +176,45 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
                 S, "Bearer.Token", f"{S}.Bearer", "bearer authentication needs <Bearer><Token> (A7)"
             )
         else:
+            _check_scheme(c, "Bearer@scheme", f"{S}.Bearer@scheme", a.bearer.scheme)
             c.template(S, "Bearer.Token", f"{S}.Bearer.Token", a.bearer.token, "auth")
+
+
+def _check_scheme(c: Ctx, field: str, loc: str, scheme: str) -> None:
+    """A6/A7: the Authorization scheme must be usable in a header (no spaces at the ends, no
+    control characters); `token`, `Bearer`, `Token token=` are."""
+    if not _SCHEME.match(scheme):
+        c.error(
+            "Authentication",
+            field,
+            loc,
+            f"scheme {scheme!r} is not an HTTP authorization scheme (e.g. Bearer, token, "
+            "Token token=)",
+        )
 
 
 def _check_refresh(c: Ctx, r: m.Refresh, loc: str) -> None:
     S, F = "Authentication", "OAuth2.Refresh"
-    c.method(S, f"{F}@method", loc, r.method)
+    c.method(S, f"{F}@method", f"{loc}@method", r.method)
     if f"{loc}@intervalMinutes" in c.t.invalid_values:
         raw = c.t.invalid_values[f"{loc}@intervalMinutes"]
-        c.error(S, f"{F}@intervalMinutes", loc, f"{raw!r} is not a whole number of minutes (A6)")
+        c.error(
+            S,
+            f"{F}@intervalMinutes",
+            f"{loc}@intervalMinutes",
+            f"{raw!r} is not a whole number of minutes (A6)",
+        )
     elif r.interval_minutes is not None and r.interval_minutes < 0:
         c.error(
             S,
             f"{F}@intervalMinutes",
-            loc,
+            f"{loc}@intervalMinutes",
             "intervalMinutes must be 0 (never), blank (25) or more (A6)",
         )
     if not r.url:
         c.error(S, f"{F}.Url", loc, "a refresh URL is required (A6)")
     c.template(S, f"{F}.Url", f"{loc}.Url", r.url, "auth")
+    c.url_base(S, f"{F}.Url", f"{loc}.Url", r.url)
     c.template(S, f"{F}.Body", f"{loc}.Body", r.body, "auth")
 
 
@@ -192,8 +231,10 @@ def check_headers(c: Ctx, t: m.Template) -> None:
                 loc,
                 f"at most {MAX_HEADERS} custom headers are allowed (H1); this is header {i + 1}",
             )
-        if not _HEADER_NAME.match(h.name):
-            c.error(S, field, loc, f"header name {h.name!r} is not a valid HTTP header name")
+        if not HEADER_NAME.match(h.name):
+            c.error(
+                S, field, f"{loc}@name", f"header name {h.name!r} is not a valid HTTP header name"
+            )
         elif h.name.lower() in seen:
             c.warning(S, field, loc, f"header {h.name!r} is defined twice; the last one wins")
         seen.add(h.name.lower())
@@ -202,9 +243,30 @@ def check_headers(c: Ctx, t: m.Template) -> None:
                 S,
                 field,
                 loc,
-                "an Authorization header overrides the one produced by Basic/OAuth2/Bearer (H3)",
+                "an Authorization header overrides the one produced by Basic/OAuth2/Bearer (H3); "
+                'for a token sent as "token <T>" use <Bearer scheme="token"> instead',
             )
+        _check_scopes(c, h, f"{loc}@appliesTo", f"{field}@appliesTo")
         c.template(S, field, loc, h.value, "users")
+
+
+def _check_scopes(c: Ctx, h: m.Header, loc: str, field: str) -> None:
+    """H2: `appliesTo` names known scopes (scenarios, followups, extra, token)."""
+    pieces = path_pieces(h.applies_to)
+    if not pieces:
+        c.error("Headers", field, loc, f"appliesTo names no scope; use some of {_SCOPES}")
+    for start, scope in pieces:
+        if scope not in m.HEADER_SCOPES:
+            c.error(
+                "Headers",
+                field,
+                loc,
+                f"unknown scope {scope!r} in appliesTo; one of {_SCOPES} (H2)",
+                offset=start,
+            )
+
+
+_SCOPES = ", ".join(m.HEADER_SCOPES)
 
 
 # ---- Follow-up requests (F) ------------------------------------------------------------
@@ -216,7 +278,7 @@ def check_follow_ups(c: Ctx, t: m.Template) -> None:
             c.error(
                 S,
                 f"{field}@trigger",
-                loc,
+                f"{loc}@trigger",
                 f"unknown trigger {q.trigger!r}; one of {', '.join(m.TRIGGER_EVENTS)} (F2)",
             )
         c.request(
@@ -242,251 +304,7 @@ def check_follow_ups(c: Ctx, t: m.Template) -> None:
                     f"{loc}.TargetVariables",
                     f"target variable {name!r} must be a variable name",
                 )
-        for path in paths:
-            problem = _checks.jsonpath_error(path)
-            if problem is not None:
-                c.error(
-                    S,
-                    f"{field}.ResponsePaths",
-                    f"{loc}.ResponsePaths",
-                    f"JSONPath {path!r}: {problem.message}",
-                    column=problem.column,
-                )
-
-
-# ---- User association (U) --------------------------------------------------------------
-_PAGING_REQUIRED = {
-    "page": (("pageParam", "page_param"), ("pageSizeParam", "page_size_param")),
-    "offset": (("offsetParam", "offset_param"), ("limitParam", "limit_param")),
-    "link": (("nextLinkPath", "next_link_path"),),
-    "none": (),
-}
-
-
-def check_user_association(c: Ctx, t: m.Template) -> None:
-    u, S = t.user_association, "UserAssociation"
-    if u is None:
-        return
-    _invalid_attrs(c, S, S, S, ("enabled",))
-    if not u.enabled:
-        return
-    c.request(S, "Request", f"{S}.Request", u.request, "users", json_body=False)
-    p, loc = u.pagination, f"{S}.Pagination"
-    _invalid_attrs(c, S, "Pagination", loc, ("pageStart", "pageSize", "offsetStart", "limit"))
-    if p.type not in m.PAGINATION_TYPES:
-        c.error(
-            S,
-            "Pagination@type",
-            loc,
-            f"pagination type {p.type!r} is not one of {', '.join(m.PAGINATION_TYPES)} (U2)",
-        )
-    for attr, field in _PAGING_REQUIRED.get(p.type, ()):
-        if not getattr(p, field):
-            c.error(S, f"Pagination@{attr}", loc, f"{p.type} pagination needs {attr} (U2)")
-    if p.type == "page" and p.page_size < 1:
-        c.error(
-            S, "Pagination@pageSize", loc, f"pageSize must be at least 1, not {p.page_size} (U2)"
-        )
-    if p.type == "offset" and p.limit < 1:
-        c.error(S, "Pagination@limit", loc, f"limit must be at least 1, not {p.limit} (U2)")
-    if p.type == "link" and p.next_link_path:
-        c.gjson(S, "Pagination@nextLinkPath", loc, p.next_link_path)
-    mp = u.mapping
-    if not mp.id:
-        c.error(S, "Mapping@id", f"{S}.Mapping", "the user ID path is required (U4)")
-    for attr, value in (
-        ("id", mp.id),
-        ("firstName", mp.first_name),
-        ("lastName", mp.last_name),
-        ("email", mp.email),
-    ):
-        if value:
-            c.gjson(S, f"Mapping@{attr}", f"{S}.Mapping", value)
-
-
-def _invalid_attrs(c: Ctx, section: str, field: str, loc: str, attrs: tuple[str, ...] = ()) -> None:
-    for attr in attrs:
-        raw = c.t.invalid_values.get(f"{loc}@{attr}")
-        if raw is not None:
-            c.error(section, f"{field}@{attr}", loc, f"{raw!r} is not a valid value for {attr}")
-
-
-# ---- Contact search (C) ----------------------------------------------------------------
-def check_contact_search(c: Ctx, t: m.Template) -> None:
-    S = "ContactSearch"
-    names: set[str] = set()
-    for i, ct in enumerate(t.contact_search.contact_types):
-        loc, field = f"{S}.ContactType[{i}]", f"ContactType[{i}]"
-        if not ct.name:
-            c.error(S, field, loc, "the contact type needs a name (C1)")
-        elif ct.name in names:
-            c.error(S, field, loc, f"contact type {ct.name!r} is defined twice")
-        names.add(ct.name)
-        c.request(
-            S, f"{field}.Request", f"{loc}.Request", ct.request, "contact_search", json_body=False
-        )
-        used = _checks.referenced_variables(ct.request.url)
-        if used is not None and "Phone" not in used:
-            c.warning(
-                S,
-                f"{field}.Request.Url",
-                f"{loc}.Request.Url",
-                "the search URL does not use {{.Phone}} (C2)",
-            )
-        _check_popup(c, ct.popup, f"{loc}.Popup", f"{field}.Popup")
-        _check_mapping(c, ct.mapping, f"{loc}.Mapping", f"{field}.Mapping")
-
-
-def _check_popup(c: Ctx, popup: m.Popup, loc: str, field: str) -> None:
-    S = "ContactSearch"
-    if popup.mode not in ("url", "field"):
-        c.error(S, f"{field}@mode", loc, f"popup mode {popup.mode!r} is not url or field (C3)")
-    elif not popup.value:
-        c.warning(S, field, loc, "no screen-pop URL: agents get no link (C3)")
-    elif popup.mode == "url":
-        c.template(S, field, loc, popup.value, "popup")
-    else:
-        c.gjson(S, field, loc, popup.value, phone=True)
-
-
-def _check_mapping(c: Ctx, mapping: m.ContactMapping, loc: str, field: str) -> None:
-    S = "ContactSearch"
-    names = [f.name for f in mapping.fields]
-    for j, f in enumerate(mapping.fields):
-        floc, ffield = f"{loc}.Field[{j}]", f"{field}.Field[{j}]"
-        raw = c.t.invalid_values.get(f"{floc}@required")
-        if raw is not None:
-            c.error(S, f"{ffield}@required", floc, f"{raw!r} is not true or false")
-        if f.name not in CONTACT_FIELD_NAMES:
-            c.error(
-                S,
-                ffield,
-                floc,
-                f"unknown contact field {f.name!r}; one of {', '.join(CONTACT_FIELD_NAMES)} (C4)",
-            )
-        elif names.index(f.name) != j:
-            c.error(S, ffield, floc, f"field {f.name!r} is mapped twice")
-        if not f.path:
-            c.error(S, ffield, floc, "a GJSON path is required (C4)")
-        else:
-            c.gjson(S, ffield, floc, f.path, phone=True)
-    for required in ("ContactId", "FirstName"):
-        if required not in names:
-            c.error(S, field, loc, f"the mapping needs {required} (C5)")
-    if not any(n in PHONE_FIELDS for n in names):
-        c.error(
-            S,
-            field,
-            loc,
-            f"the mapping needs at least one phone field ({', '.join(PHONE_FIELDS)}) (C5)",
-        )
-
-
-# ---- Create contact (N) ----------------------------------------------------------------
-def check_create_contact(c: Ctx, t: m.Template) -> None:
-    cc, S = t.create_contact, "CreateContact"
-    if cc is None:
-        return
-    _invalid_attrs(c, S, S, S, ("enabled",))
-    if cc.enabled and not cc.contact_types:
-        c.error(S, "ContactType", S, "create contact is enabled but has no <ContactType> (N1)")
-    for i, ct in enumerate(cc.contact_types):
-        loc, field = f"{S}.ContactType[{i}]", f"ContactType[{i}]"
-        if not ct.name:
-            c.error(S, field, loc, "the contact type needs a name (N1)")
-        c.request(S, f"{field}.Request", f"{loc}.Request", ct.request, "create_contact")
-        used = _checks.referenced_variables(ct.request.body)
-        if used is None:  # no engine: a plain textual look is still a useful check
-            used = set(re.findall(r"\.([A-Za-z_][A-Za-z0-9_]*)", ct.request.body))
-        missing = [n for n in CREATE_CONTACT_REQUIRED if n not in used]
-        if missing:
-            c.error(
-                S,
-                f"{field}.Request.Body",
-                f"{loc}.Request.Body",
-                f"the body must use {', '.join('{{.' + n + '}}' for n in missing)} (N2)",
-                line=c.text_line(f"{loc}.Request.Body"),
-            )
-        for j, v in enumerate(ct.extra_variables):
-            vloc, vfield = f"{loc}.ExtraVariables.Variable[{j}]", f"{field}.ExtraVariables[{j}]"
-            if not NAME.match(v.name):
-                c.error(S, vfield, vloc, f"variable name {v.name!r} must be a variable name")
-            if v.source not in EXTRA_VARIABLE_SOURCES:
-                c.error(
-                    S,
-                    f"{vfield}@from",
-                    vloc,
-                    f"from={v.source!r} is not one of {', '.join(EXTRA_VARIABLE_SOURCES)}",
-                )
-            elif v.source == "response":
-                if not v.path:
-                    c.error(S, f"{vfield}@path", vloc, "a response variable needs a GJSON path")
-                else:
-                    c.gjson(S, f"{vfield}@path", vloc, v.path)
-            elif v.source == "header" and not v.path:
-                c.error(
-                    S, f"{vfield}@path", vloc, "a header variable needs the header name in path"
-                )
-            elif v.source == "value":
-                c.template(S, f"{vfield}@value", vloc, v.value, "create_contact")
-
-
-# ---- Call log (L) and ticket (T) -------------------------------------------------------
-def _check_options(
-    c: Ctx,
-    section: str,
-    loc: str,
-    options: Iterable[tuple[str, m.OptionText | m.OptionFlag]],
-    scenario: str,
-) -> None:
-    for tag, option in options:
-        oloc = f"{loc}.{tag}"
-        for attr in ("enabled", "default"):
-            raw = c.t.invalid_values.get(f"{oloc}@{attr}")
-            if raw is not None:
-                c.error(section, f"Options.{tag}@{attr}", oloc, f"{raw!r} is not true or false")
-        if isinstance(option, m.OptionText):
-            c.template(section, f"Options.{tag}", oloc, option.default, scenario)
-
-
-def check_call_log(c: Ctx, t: m.Template) -> None:
-    cl, S = t.call_log, "CallLog"
-    if cl is None:
-        return
-    _invalid_attrs(c, S, S, S, ("enabled",))
-    if not cl.enabled:
-        return
-    c.request(S, "Request", f"{S}.Request", cl.request, "call_log")
-    o = cl.options
-    _check_options(
-        c,
-        S,
-        f"{S}.Options",
-        (
-            ("Subject", o.subject),
-            ("Description", o.description),
-            ("PlayRecording", o.play_recording),
-            ("SkipMissedForUnansweredAgents", o.skip_missed_for_unanswered_agents),
-        ),
-        "call_log",
-    )
-
-
-def check_ticket(c: Ctx, t: m.Template) -> None:
-    tk, S = t.ticket, "Ticket"
-    if tk is None:
-        return
-    _invalid_attrs(c, S, S, S, ("enabled",))
-    if not tk.enabled:
-        return
-    c.request(S, "Request", f"{S}.Request", tk.request, "ticket")
-    _check_options(
-        c,
-        S,
-        f"{S}.Options",
-        (("Subject", tk.options.subject), ("Description", tk.options.description)),
-        "ticket",
-    )
+        c.jsonpath(S, f"{field}.ResponsePaths", f"{loc}.ResponsePaths", q.response_paths)
 
 
 # Section → its checks; run in document order.

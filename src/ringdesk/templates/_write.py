@@ -128,14 +128,18 @@ def write_authentication(w: Writer, a: m.Authentication, path: str) -> None:
     if a.oauth2 is not None:
         write_oauth2(w, a.oauth2, f"{path}.OAuth2")
     if a.bearer is not None:
-        w.open("Bearer", f"{path}.Bearer")
+        w.open("Bearer", f"{path}.Bearer", scheme=_scheme(a.bearer.scheme))
         w.leaf("Token", f"{path}.Bearer.Token", a.bearer.token)
         w.close("Bearer")
     w.close("Authentication")
 
 
+def _scheme(scheme: str) -> str | None:
+    return None if scheme == m.DEFAULT_AUTH_SCHEME else scheme
+
+
 def write_oauth2(w: Writer, o: m.OAuth2, p: str) -> None:
-    w.open("OAuth2", p)
+    w.open("OAuth2", p, scheme=_scheme(o.scheme))
     w.leaf("AuthorizeUrl", f"{p}.AuthorizeUrl", o.authorize_url)
     w.leaf("TokenUrl", f"{p}.TokenUrl", o.token_url)
     w.leaf("TokenContentType", f"{p}.TokenContentType", o.token_content_type)
@@ -158,7 +162,12 @@ def write_headers(w: Writer, headers: tuple[m.Header, ...], path: str) -> None:
     w.open("Headers", path)
     for i, h in enumerate(headers):
         w.leaf(
-            "Header", f"{path}.Header[{i}]", h.value, name=h.name, description=h.description or None
+            "Header",
+            f"{path}.Header[{i}]",
+            h.value,
+            name=h.name,
+            description=h.description or None,
+            appliesTo=None if h.applies_to == "scenarios" else h.applies_to,
         )
     w.close("Headers")
 
@@ -187,18 +196,63 @@ def write_request(w: Writer, q: m.RequestSpec, path: str) -> None:
     w.close("Request")
 
 
+def write_extra_requests(w: Writer, requests: tuple[m.ExtraRequest, ...], path: str) -> None:
+    if not requests:
+        return
+    path = f"{path}.ExtraRequests"
+    w.open("ExtraRequests", path)
+    for i, q in enumerate(requests):
+        p = f"{path}.Request[{i}]"
+        w.open("Request", p, name=q.name, method=q.method)
+        w.leaf("Url", f"{p}.Url", q.url)
+        w.optional_leaf("Body", f"{p}.Body", q.body)
+        w.optional_leaf("Headers", f"{p}.Headers", q.headers)
+        if q.outputs:
+            w.open("Outputs", f"{p}.Outputs")
+            for j, o in enumerate(q.outputs):
+                w.leaf(
+                    "Output",
+                    f"{p}.Outputs.Output[{j}]",
+                    name=o.name,
+                    path=o.path or None,
+                    jsonpath=o.jsonpath or None,
+                    header=o.header or None,
+                )
+            w.close("Outputs")
+        w.close("Request")
+    w.close("ExtraRequests")
+
+
+def write_duplicate_check(w: Writer, check: m.DuplicateCheck | None, path: str) -> None:
+    if check is None:
+        return
+    p = f"{path}.DuplicateCheck"
+    w.open("DuplicateCheck", p, method=check.method, idPath=check.id_path)
+    w.leaf("Url", f"{p}.Url", check.url)
+    w.optional_leaf("Body", f"{p}.Body", check.body)
+    w.close("DuplicateCheck")
+
+
+def write_pagination(w: Writer, pagination: m.Pagination, path: str, *, always: bool) -> None:
+    """`<Pagination type=… …/>` with the attributes that differ from the defaults (or are
+    kept raw); left out entirely when `always` is false and it is all defaults."""
+    defaults = m.Pagination()
+    p = f"{path}.Pagination"
+    attrs: dict[str, Any] = {"type": pagination.type}
+    for attr, field in _PAGINATION_ATTRS.items():
+        value = getattr(pagination, field)
+        if value != getattr(defaults, field) or f"{p}@{attr}" in w.invalid:
+            attrs[attr] = value
+    if always or len(attrs) > 1 or pagination.type != defaults.type:
+        w.leaf("Pagination", p, **attrs)
+
+
 def write_user_association(w: Writer, u: m.UserAssociation | None, path: str) -> None:
     if u is None:
         return
     w.open("UserAssociation", path, enabled=u.enabled)
     write_request(w, u.request, path)
-    defaults = m.Pagination()
-    attrs: dict[str, Any] = {"type": u.pagination.type}
-    for attr, field in _PAGINATION_ATTRS.items():
-        value = getattr(u.pagination, field)
-        if value != getattr(defaults, field) or f"{path}.Pagination@{attr}" in w.invalid:
-            attrs[attr] = value
-    w.leaf("Pagination", f"{path}.Pagination", **attrs)
+    write_pagination(w, u.pagination, path, always=True)
     mp = u.mapping
     w.leaf(
         "Mapping",
@@ -221,6 +275,9 @@ _PAGINATION_ATTRS = {
     "limitParam": "limit_param",
     "limit": "limit",
     "nextLinkPath": "next_link_path",
+    "cursorPath": "cursor_path",
+    "cursorParam": "cursor_param",
+    "hasMorePath": "has_more_path",
 }
 
 
@@ -230,8 +287,16 @@ def write_contact_search(w: Writer, cs: m.ContactSearch, path: str) -> None:
     w.open("ContactSearch", path)
     for i, c in enumerate(cs.contact_types):
         p = f"{path}.ContactType[{i}]"
-        w.open("ContactType", p, name=c.name)
+        w.open(
+            "ContactType",
+            p,
+            name=c.name,
+            match=None if c.match == "query" else c.match,
+            phoneForms=c.phone_forms or None,
+        )
+        write_extra_requests(w, c.extra_requests, p)
         write_request(w, c.request, p)
+        write_pagination(w, c.pagination, p, always=False)
         w.leaf("Popup", f"{p}.Popup", c.popup.value, mode=c.popup.mode)
         w.open("Mapping", f"{p}.Mapping")
         for j, f in enumerate(c.mapping.fields):
@@ -256,6 +321,8 @@ def write_create_contact(w: Writer, cc: m.CreateContact | None, path: str) -> No
     for i, c in enumerate(cc.contact_types):
         p = f"{path}.ContactType[{i}]"
         w.open("ContactType", p, name=c.name)
+        write_extra_requests(w, c.extra_requests, p)
+        write_duplicate_check(w, c.duplicate_check, p)
         write_request(w, c.request, p)
         if c.extra_variables:
             w.open("ExtraVariables", f"{p}.ExtraVariables")
@@ -285,6 +352,8 @@ def write_call_log(w: Writer, c: m.CallLog | None, path: str) -> None:
     if c is None:
         return
     w.open("CallLog", path, enabled=c.enabled)
+    write_extra_requests(w, c.extra_requests, path)
+    write_duplicate_check(w, c.duplicate_check, path)
     write_request(w, c.request, path)
     p = f"{path}.Options"
     w.open("Options", p)
@@ -302,6 +371,8 @@ def write_ticket(w: Writer, t: m.Ticket | None, path: str) -> None:
     if t is None:
         return
     w.open("Ticket", path, enabled=t.enabled)
+    write_extra_requests(w, t.extra_requests, path)
+    write_duplicate_check(w, t.duplicate_check, path)
     write_request(w, t.request, path)
     p = f"{path}.Options"
     w.open("Options", p)

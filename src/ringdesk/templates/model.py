@@ -2,23 +2,59 @@
 
 Names follow the XML: each element is a class, attributes and child elements are snake_case
 fields. Text that holds `{{…}}` templates is kept verbatim (never rendered here). Where an
-element sits in the source file is kept in `Template.locations` (dotted path → line), which
-is not part of the template's value: two templates that differ only in layout are equal.
+element sits in the source file is kept in `Template.locations` (dotted path → line) and
+`Template.positions` (path → line/column spans, see `Template.position_of`), which are not
+part of the template's value: two templates that differ only in layout are equal.
+
+The request components (scenario requests, follow-ups, extra requests with their outputs,
+duplicate checks, pagination) live in `templates.requests`, the format's names in
+`templates.vocabulary`; both are re-exported here. `ExtraRequest` states the runtime rules
+of extra-variable requests, `DuplicateCheck` those of duplicate checks.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from ringdesk.templates._base import Span, _Node, split_list
+from ringdesk.templates.requests import (
+    DuplicateCheck,
+    ExtraRequest,
+    FollowUpRequest,
+    Output,
+    Pagination,
+    RequestSpec,
+)
+from ringdesk.templates.vocabulary import (
+    AUTH_METHODS,
+    CONNECT_FIELD_TYPES,
+    CONTACT_FIELDS,
+    DEFAULT_AUTH_SCHEME,
+    EVERYWHERE_VARIABLES,
+    HEADER_SCOPES,
+    MATCH_MODES,
+    NUMBER_FIELDS,
+    PAGINATION_TYPES,
+    PHONE_FIELDS,
+    PHONE_FORMS,
+    SCENARIO_VARIABLES,
+    TRIGGER_EVENTS,
+)
 
 __all__ = [
     "AUTH_METHODS",
+    "CONNECT_FIELD_TYPES",
     "CONTACT_FIELDS",
+    "DEFAULT_AUTH_SCHEME",
     "EVERYWHERE_VARIABLES",
+    "HEADER_SCOPES",
+    "MATCH_MODES",
     "NUMBER_FIELDS",
     "PAGINATION_TYPES",
     "PHONE_FIELDS",
+    "PHONE_FORMS",
     "SCENARIO_VARIABLES",
     "TRIGGER_EVENTS",
     "Authentication",
@@ -32,6 +68,8 @@ __all__ = [
     "ContactType",
     "CreateContact",
     "CreateContactType",
+    "DuplicateCheck",
+    "ExtraRequest",
     "ExtraVariable",
     "FollowUpRequest",
     "General",
@@ -41,91 +79,19 @@ __all__ = [
     "OAuth2",
     "OptionFlag",
     "OptionText",
+    "Output",
     "Pagination",
     "Popup",
     "Refresh",
     "RequestSpec",
+    "Span",
     "Template",
     "Ticket",
     "TicketOptions",
     "UserAssociation",
     "UserMapping",
+    "split_list",
 ]
-
-AUTH_METHODS = ("none", "basic", "oauth2", "bearer")
-PAGINATION_TYPES = ("none", "page", "offset", "link")
-# F2: events a follow-up request can fire on.
-TRIGGER_EVENTS = (
-    "connected",
-    "token_refreshed",
-    "call_ringing",
-    "call_answered",
-    "call_ended",
-    "contact_not_found",
-    "contact_created",
-    "call_log_created",
-    "ticket_created",
-)
-
-# C4/C5: the fields a contact mapping may fill; the number fields among them, and the ones
-# that count as "a phone number" for C5 (faxes do not).
-NUMBER_FIELDS = (
-    "BusinessNumber",
-    "BusinessNumber2",
-    "MobileNumber",
-    "MobileNumber2",
-    "HomeNumber",
-    "HomeNumber2",
-    "BusinessFax",
-    "HomeFax",
-    "OtherNumber",
-)
-PHONE_FIELDS = tuple(f for f in NUMBER_FIELDS if not f.endswith("Fax"))
-CONTACT_FIELDS = ("ContactId", "FirstName", "LastName", "Company", "Email", *NUMBER_FIELDS)
-
-# Variables each scenario provides besides the "everywhere" ones (variables.md).
-_CALL_VARIABLES = (
-    "Call_From",
-    "Call_To",
-    "Communication_Type",
-    "Call_Status",
-    "Call_Log_Status",
-    "StartTimeUnix",
-    "Time",
-    "Talk_Duration",
-    "Talk_Duration_Sec",
-    "Ring_Duration_Sec",
-    "RecordPath",
-    "Subject",
-    "Description",
-    "Owner",
-    "WhoModule",
-    "ContactId",
-    "ContactNumber",
-    "ContactName",
-    "Extension",
-    "ExtensionName",
-    "CallId",
-    # ours: the PBX's display names and the queue, beside the bare numbers
-    "Call_From_Name",
-    "Call_To_Name",
-    "Queue",
-)
-EVERYWHERE_VARIABLES = ("redirect_uri", "basic_string", "AccessToken", "RefreshToken")
-SCENARIO_VARIABLES: dict[str, tuple[str, ...]] = {
-    "auth": (),
-    "users": (),
-    "contact_search": ("Phone",),
-    "popup": ("Phone", *CONTACT_FIELDS, "CustomValue"),
-    "create_contact": ("LastName", "FirstName", "BusinessNumber", "Phone", "CallId"),
-    "call_log": _CALL_VARIABLES,
-    "ticket": _CALL_VARIABLES,
-    "follow_up": ("Phone", *CONTACT_FIELDS, *_CALL_VARIABLES),
-}
-
-
-class _Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Logo(_Node):
@@ -145,7 +111,7 @@ class General(_Node):
 class ConnectField(_Node):
     """A2: one input on the connect page; its value becomes `{{.<name>}}`."""
 
-    type: Literal["text", "password", "select"] | str = "text"
+    type: Literal["text", "password", "select", "url"] | str = "text"
     name: str = ""
     title: str = ""
     options: str = ""  # comma-separated, select only
@@ -157,6 +123,11 @@ class ConnectField(_Node):
     @property
     def secret(self) -> bool:
         return self.type == "password"
+
+    @property
+    def is_url(self) -> bool:
+        """A `url` field: an absolute http(s) URL, the only value trusted as a URL base."""
+        return self.type == "url"
 
 
 class Basic(_Node):
@@ -180,6 +151,9 @@ class Refresh(_Node):
 
 
 class OAuth2(_Node):
+    """A5/A6. `scheme` is the Authorization scheme of the token (`Bearer` by default)."""
+
+    scheme: str = DEFAULT_AUTH_SCHEME
     authorize_url: str = ""
     token_url: str = ""
     token_content_type: str = "application/x-www-form-urlencoded"  # noqa: S105  (a MIME type)
@@ -193,6 +167,11 @@ class OAuth2(_Node):
 
 
 class Bearer(_Node):
+    """A7: a static token. The header is `<scheme> <token>` (`token <T>` for Request Tracker
+    with `scheme="token"`), or `<scheme><token>` when the scheme ends with `=` (Zammad's
+    `Token token=`)."""
+
+    scheme: str = DEFAULT_AUTH_SCHEME
     token: str = ""  # template; becomes AccessToken
 
 
@@ -203,54 +182,31 @@ class Authentication(_Node):
     oauth2: OAuth2 | None = None
     bearer: Bearer | None = None
 
+    @property
+    def scheme(self) -> str:
+        """The Authorization scheme of the token methods (`auth.schemes.auth_header`)."""
+        block = self.bearer if self.method == "bearer" else self.oauth2
+        if self.method in ("bearer", "oauth2") and block is not None:
+            return block.scheme
+        return DEFAULT_AUTH_SCHEME
+
 
 class Header(_Node):
+    """H1/H2: a custom header. `applies_to` is a comma-separated list of `HEADER_SCOPES`:
+    `scenarios` (the scenario requests, the default), `followups` (follow-up requests),
+    `extra` (extra-variable requests and duplicate checks), `token` (token requests)."""
+
     name: str
     value: str = ""
     description: str = ""
-
-
-class RequestSpec(_Node):
-    """A templated HTTP request of a scenario; `url` and `body` hold `{{…}}` text."""
-
-    method: str = "GET"
-    url: str = ""
-    body: str = ""
-
-
-class FollowUpRequest(_Node):
-    """F1: a request fired on a trigger event, its response copied into variables."""
-
-    trigger: str = "connected"
-    method: str = "POST"
-    url: str = ""
-    headers: str = ""  # JSON object text, templated
-    body: str = ""  # JSON text, templated
-    response_paths: str = ""  # comma-separated JSONPath
-    target_variables: str = ""  # comma-separated names
+    applies_to: str = "scenarios"
 
     @property
-    def path_list(self) -> list[str]:
-        return [p.strip() for p in self.response_paths.split(",") if p.strip()]
+    def scopes(self) -> list[str]:
+        return split_list(self.applies_to)
 
-    @property
-    def variable_list(self) -> list[str]:
-        return [v.strip() for v in self.target_variables.split(",") if v.strip()]
-
-
-class Pagination(_Node):
-    """U2: how the user list is paged. Unused attributes keep their defaults."""
-
-    type: Literal["none", "page", "offset", "link"] | str = "none"
-    page_param: str = "page"
-    page_start: int = 1
-    page_size_param: str = "per_page"
-    page_size: int = 100
-    offset_param: str = "offset"
-    offset_start: int = 0
-    limit_param: str = "limit"
-    limit: int = 100
-    next_link_path: str = ""
+    def applies(self, scope: str) -> bool:
+        return scope in self.scopes
 
 
 class UserMapping(_Node):
@@ -298,12 +254,28 @@ class ContactMapping(_Node):
 
 
 class ContactType(_Node):
-    """C1: a kind of contact, how to search it, and how to pop it."""
+    """C1: a kind of contact, how to search it, and how to pop it.
+
+    `match` "query" (default): the request filters by `{{.Phone}}`, tried in the number's
+    `phone_forms` (comma-separated `PHONE_FORMS`, in try order; "" = the default forms).
+    `match` "phone": the request lists contacts, paged by `pagination` (at most 100
+    requests), and ringdesk keeps those whose mapped phone fields equal the caller's number
+    after normalisation (`flows.phonematch.matching`). `pagination` also pages the contact
+    sync (C8)."""
 
     name: str
+    match: Literal["query", "phone"] | str = "query"
+    phone_forms: str = ""
+    extra_requests: tuple[ExtraRequest, ...] = ()
     request: RequestSpec = RequestSpec()
+    pagination: Pagination = Pagination()
     popup: Popup = Popup()
     mapping: ContactMapping = ContactMapping()
+
+    @property
+    def phone_form_list(self) -> list[str]:
+        """The chosen forms in try order; empty = the integration's or the default forms."""
+        return split_list(self.phone_forms)
 
 
 class ContactSearch(_Node):
@@ -311,7 +283,9 @@ class ContactSearch(_Node):
 
 
 class ExtraVariable(_Node):
-    """N2: an extra variable for the create-contact body (or captured from its response)."""
+    """N2: an extra variable for the create-contact body (`from="value"`, a template), or
+    captured from its response: `from="response"` (GJSON `path` on the body) or
+    `from="header"` (`path` names a response header, e.g. `Location`)."""
 
     name: str
     source: str = Field(default="response", alias="from")
@@ -323,6 +297,8 @@ class ExtraVariable(_Node):
 
 class CreateContactType(_Node):
     name: str
+    extra_requests: tuple[ExtraRequest, ...] = ()
+    duplicate_check: DuplicateCheck | None = None
     request: RequestSpec = RequestSpec(method="POST")
     extra_variables: tuple[ExtraVariable, ...] = ()
 
@@ -353,6 +329,8 @@ class CallLogOptions(_Node):
 
 class CallLog(_Node):
     enabled: bool = False
+    extra_requests: tuple[ExtraRequest, ...] = ()
+    duplicate_check: DuplicateCheck | None = None
     request: RequestSpec = RequestSpec(method="POST")
     options: CallLogOptions = CallLogOptions()
 
@@ -364,12 +342,16 @@ class TicketOptions(_Node):
 
 class Ticket(_Node):
     enabled: bool = False
+    extra_requests: tuple[ExtraRequest, ...] = ()
+    duplicate_check: DuplicateCheck | None = None
     request: RequestSpec = RequestSpec(method="POST")
     options: TicketOptions = TicketOptions()
 
 
 class Template(_Node):
-    """A whole template. `locations` maps dotted element paths to source lines."""
+    """A whole template. `locations` maps dotted element paths to source lines; `positions`
+    maps element paths (`A.B[0]`), their text (`A.B[0]#`) and attribute values
+    (`A.B[0]@name`) to spans (see `position_of`)."""
 
     format_version: str = "1"
     general: General = General()
@@ -382,6 +364,8 @@ class Template(_Node):
     call_log: CallLog | None = None
     ticket: Ticket | None = None
     locations: dict[str, int] = Field(default_factory=dict, repr=False)
+    # Not part of the value and never dumped (the API's JSON view leaves it out).
+    positions: dict[str, tuple[Span, ...]] = Field(default_factory=dict, repr=False, exclude=True)
     # Values that did not parse (e.g. `General.MaxConcurrentRequests` = "five", or
     # `UserAssociation.Pagination@pageSize` = "x"): element/attribute path → raw text. The
     # typed field keeps its default; validation reports each one with its line, and the
@@ -398,14 +382,55 @@ class Template(_Node):
 
     def line_of(self, path: str) -> int | None:
         """The source line of `path` or of its nearest located ancestor."""
-        while path:
-            if path in self.locations:
-                return self.locations[path]
-            path = path.rpartition(".")[0]
+        for candidate in _ancestors(path):
+            if candidate in self.locations:
+                return self.locations[candidate]
         return None
+
+    def position_of(self, path: str, offset: int = 0) -> tuple[int | None, int | None]:
+        """(line, column) of character `offset` in the value at `path` (`…#` for an
+        element's text, `…@attr` for an attribute), else where `path` or its nearest located
+        ancestor starts; (None, None) when nothing is known (a template built in code)."""
+        spans = self.positions.get(path)
+        if spans:
+            return _locate(spans, offset)
+        for candidate in _ancestors(path):
+            spans = self.positions.get(candidate)
+            if spans:
+                return _locate(spans, 0)
+            if candidate in self.locations:
+                return self.locations[candidate], None
+        return None, None
 
     def connect_variables(self) -> list[str]:
         return [f.name for f in self.authentication.fields]
 
+    def url_field_names(self) -> set[str]:
+        """Names of the `url` connect fields: the only values trusted as a URL base."""
+        return {f.name for f in self.authentication.fields if f.is_url}
+
     def secret_field_names(self) -> set[str]:
         return {f.name for f in self.authentication.fields if f.secret}
+
+
+def _ancestors(path: str) -> list[str]:
+    """`A.B[0]@x#` → the path itself, then `A.B[0]@x`, `A.B[0]`, `A`."""
+    out: list[str] = []
+    while path:
+        out.append(path)
+        if path.endswith("#"):
+            path = path[:-1]
+        elif "@" in path.rpartition(".")[2]:
+            path = path.rpartition("@")[0]
+        else:
+            path = path.rpartition(".")[0]
+    return out
+
+
+def _locate(spans: tuple[Span, ...], offset: int) -> tuple[int, int]:
+    start, line, column = spans[0]
+    for span in spans[1:]:
+        if span[0] > offset:
+            break
+        start, line, column = span
+    return line, column + max(offset - start, 0)

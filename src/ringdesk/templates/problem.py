@@ -1,4 +1,4 @@
-"""A validation finding (`Problem`): severity, section, field, line, message."""
+"""A validation finding (`Problem`): severity, section, field, line, column, message."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: `section` ("Authentication"), `field` ("Fields[5]"), 1-based `line`."""
+    """One finding: `section` ("Authentication"), `field` ("Fields[5]"), 1-based `line` and
+    `column` (None when unknown, e.g. for a template built in code)."""
 
     severity: Severity
     section: str
@@ -28,7 +29,13 @@ class Problem:
     def __str__(self) -> str:
         where = ".".join(p for p in (self.section, self.field) if p)
         prefix = "" if self.severity == "error" else "warning: "
-        return f"{self.line or 0}: {where}: {prefix}{self.message}"
+        return f"{self.where}: {where}: {prefix}{self.message}"
+
+    @property
+    def where(self) -> str:
+        """`LINE:COLUMN`, or `LINE` when the column is unknown."""
+        line = self.line or 0
+        return f"{line}:{self.column}" if self.column is not None else str(line)
 
 
 def has_errors(problems: Iterable[Problem]) -> bool:

@@ -18,9 +18,10 @@ def load_problem(exc: TemplateError) -> Problem:
 
 
 def format_problem(name: str, problem: Problem) -> str:
-    """`FILE:LINE: section.field: message`, with `warning: ` in front for warnings."""
+    """`FILE:LINE:COLUMN: section.field: message` (`FILE:LINE:` when the column is unknown),
+    with `warning: ` in front for warnings."""
     where = ".".join(p for p in (problem.section, problem.field) if p) or "template"
-    text = f"{name}:{problem.line or 0}: {where}: {problem.message}"
+    text = f"{name}:{problem.where}: {where}: {problem.message}"
     return text if problem.severity == "error" else f"warning: {text}"
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from ringdesk.templates.model import Template
+from ringdesk.templates.model import Basic, Bearer, OAuth2, Refresh, Template
 
 __all__ = [
     "LIMITS",
@@ -47,6 +47,8 @@ LIMITS: dict[str, int] = {
     "create_contact.contact_types": 10,
     "mapping.fields": 20,
     "extra_variables": 10,
+    "extra_requests": 10,
+    "outputs": 20,
 }
 # Section ids in the order of the source document, with their headings.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -63,7 +65,10 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 # Optional sections: a switch (`<section>.enabled`) turns them on; off and untouched = absent.
 OPTIONAL_SECTIONS = ("user_association", "create_contact", "call_log", "ticket")
 # Model fields that are bookkeeping, not inputs.
-_NOT_INPUTS = frozenset({"locations", "invalid_values"})
+_NOT_INPUTS = frozenset({"locations", "positions", "invalid_values"})
+# Optional blocks (None when absent) that a form always sends inputs for: absent again when
+# every input is blank or at its default.
+_DROP_WHEN_BLANK = frozenset({"duplicate_check"})
 # Integer inputs where blank means "not set" (None) rather than "use the default".
 _BLANK_IS_NONE = frozenset({"max_concurrent_requests", "interval_minutes"})
 
@@ -75,6 +80,14 @@ class FieldProblem:
     key: str | None  # the form input it belongs to, when known
     section: str  # section id ("" when unknown)
     line: int | None = None
+    column: int | None = None
+
+    @property
+    def where(self) -> str:
+        """`line 3, column 14` (what is known of it), for the page."""
+        if self.line is None:
+            return ""
+        return f"line {self.line}" + (f", column {self.column}" if self.column else "")
 
 
 @dataclass
@@ -240,12 +253,26 @@ _ALWAYS_SET = frozenset(
 )
 
 
-def _blank(value: Any) -> bool:
-    if isinstance(value, dict):
-        return all(_blank(v) for k, v in value.items() if k not in _ALWAYS_SET)
-    if isinstance(value, list):
-        return all(_blank(v) for v in value)
-    return value in ("", None)
+def _blank(cls: type[BaseModel], raw: Any) -> bool:
+    """Whether the form data `raw` for a `cls` says nothing: every input empty or at its
+    default (selects, which always send a value, do not count)."""
+    if not isinstance(raw, Mapping):
+        return raw in ("", None)
+    defaults = _defaults(cls)
+    for name, info in cls.model_fields.items():
+        if name in _NOT_INPUTS or name in _ALWAYS_SET or name not in raw:
+            continue
+        kind, sub = _unwrap(info.annotation)
+        value = raw[name]
+        if kind == "model":
+            if not _blank(sub, value):
+                return False
+        elif kind == "list":
+            if not all(_blank(sub, row) for row in value or []):
+                return False
+        elif value not in ("", None) and value != defaults.get(name):
+            return False
+    return True
 
 
 def _clean(cls: type[BaseModel], raw: Any) -> dict[str, Any]:
@@ -263,13 +290,15 @@ def _clean(cls: type[BaseModel], raw: Any) -> dict[str, Any]:
                 if logo is not None:
                     out[name] = logo
                 continue
+            if name in _DROP_WHEN_BLANK and _blank(sub, value):
+                continue
             if value is not None:
                 default = info.get_default(call_default_factory=True)
                 base = default.model_dump() if isinstance(default, BaseModel) else {}
                 out[name] = {**base, **_clean(sub, value)}
         elif kind == "list":
             rows = value if isinstance(value, list) else []
-            out[name] = [_clean(sub, r) for r in rows if not _blank(r)]
+            out[name] = [_clean(sub, r) for r in rows if not _blank(sub, r)]
         elif info.annotation is bool:
             out[name] = value in ("on", "true", "1", True)
         elif value is None:
@@ -304,13 +333,15 @@ def to_template(raw: dict[str, Any]) -> tuple[Template | None, list[FieldProblem
     data = _clean(Template, raw)
     auth = data.get("authentication", {})
     method = auth.get("method", "none")
-    for block in ("basic", "oauth2", "bearer"):
-        if block in auth and block != method and _blank(raw.get("authentication", {}).get(block)):
+    raw_auth = raw.get("authentication", {})
+    blocks: dict[str, type[BaseModel]] = {"basic": Basic, "oauth2": OAuth2, "bearer": Bearer}
+    for block, cls in blocks.items():
+        if block in auth and block != method and _blank(cls, raw_auth.get(block)):
             del auth[block]
     oauth = auth.get("oauth2")
     if isinstance(oauth, dict) and "refresh" in oauth:
-        refresh_raw = raw.get("authentication", {}).get("oauth2", {}).get("refresh", {})
-        if _blank(refresh_raw):
+        refresh_raw = raw_auth.get("oauth2", {}).get("refresh", {})
+        if _blank(Refresh, refresh_raw):
             del oauth["refresh"]
     for section in OPTIONAL_SECTIONS:
         if section not in data:
@@ -454,6 +485,7 @@ def match_problems(problems: Iterable[Any], filled: dict[str, Any]) -> FormProbl
                 key,
                 _section_of(key or section),
                 getattr(problem, "line", None),
+                getattr(problem, "column", None),
             )
         out.all.append(item)
         if item.key:

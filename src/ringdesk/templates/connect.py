@@ -1,0 +1,59 @@
+"""Checks of the values an admin enters for a template's connect fields (A2), pure.
+
+A `url` field (`<Field type="url" …/>`) holds the helpdesk's base URL: it must be an absolute
+http(s) URL with a host, and nothing a path could not be appended to (no query, no fragment,
+no `user:password@`, no whitespace). Only such values are trusted as the start of a request
+URL (`{{.base_url}}/REST/2.0/…`); every other value is escaped as data.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ringdesk.templates.model import ConnectField
+
+__all__ = ["field_value_error", "normalise_url_value", "url_value_error"]
+
+
+def url_value_error(value: str) -> str | None:
+    """Why `value` is not a usable base URL, or None when it is."""
+    text = value.strip()
+    if not text:
+        return "a URL is required (e.g. https://helpdesk.example.com)"
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        return "must not contain spaces or control characters"
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:  # a bad port or an unbalanced [IPv6] host
+        return f"is not a valid URL ({exc})"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "must start with http:// or https://"
+    if "@" in parts.netloc:
+        return "must not contain a user name or password (use a password field)"
+    if not parts.hostname:
+        return "must name a host (https://host…)"
+    if port == 0:
+        return "port 0 is not a usable port"
+    if parts.query or parts.fragment or text.endswith(("?", "#")):
+        return "must not have a query (?…) or fragment (#…): paths are appended to it"
+    return None
+
+
+def normalise_url_value(value: str) -> str:
+    """A valid base URL without surrounding whitespace and trailing slashes, so that
+    `{{.base_url}}/api` never produces `//api`."""
+    return value.strip().rstrip("/")
+
+
+def field_value_error(field: ConnectField, value: str) -> str | None:
+    """Why `value` does not fit `field` (a select outside its options, a bad URL), or None.
+    An empty value is not checked here: whether a field may stay empty is the caller's
+    call."""
+    if not value:
+        return None
+    if field.type == "select" and value not in field.option_list:
+        return f"must be one of {', '.join(field.option_list)}"
+    if field.is_url:
+        return url_value_error(value)
+    return None
