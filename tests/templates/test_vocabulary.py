@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from ringdesk.flows import contacts, numbers
+from ringdesk import phones
 from ringdesk.templates import model as m
 from ringdesk.templates import vocabulary
 
 
 def test_template_phone_forms_are_the_lookup_forms():
     """`phoneForms` accepts exactly the forms `phones` can produce (C7)."""
-    assert vocabulary.PHONE_FORMS == numbers.FORMS
-    assert set(numbers.DEFAULT_FORMS) <= set(vocabulary.PHONE_FORMS)
+    assert vocabulary.PHONE_FORMS == phones.FORMS
+    assert set(phones.DEFAULT_FORMS) <= set(vocabulary.PHONE_FORMS)
 
 
 def test_model_re_exports_the_vocabulary():
     for name in vocabulary.__all__:
         assert getattr(m, name) is getattr(vocabulary, name)
-
-
-def test_number_fields_match_the_contact_flow():
-    assert vocabulary.NUMBER_FIELDS == contacts.PHONE_FIELDS

@@ -21,7 +21,7 @@ import phonenumbers
 
 from ringdesk.flows.contacts import Contact
 from ringdesk.phones import PhoneNumber, digits_only, normalise
-from ringdesk.templates.model import PHONE_FIELDS
+from ringdesk.templates.model import NUMBER_FIELDS
 
 __all__ = ["matching", "same_number"]
 
@@ -72,7 +72,7 @@ _TAIL = 4
 
 
 def matching(contacts: Sequence[Contact], number: str, *, region: str) -> list[Contact]:
-    """The contacts (in their order) with a mapped phone field (`templates.model.PHONE_FIELDS`)
+    """The contacts (in their order) with a mapped phone field (`templates.model.NUMBER_FIELDS`)
     that is the same number as `number`, the caller's, in `region` (ISO 3166 alpha-2)."""
     caller = _number(number, region)
     if not caller.digits:
@@ -80,7 +80,7 @@ def matching(contacts: Sequence[Contact], number: str, *, region: str) -> list[C
     tail = _tail(caller)
     found: list[Contact] = []
     for contact in contacts:
-        for name in PHONE_FIELDS:
+        for name in NUMBER_FIELDS:
             stored = contact.fields.get(name, "")
             if tail not in digits_only(stored):
                 continue
