@@ -15,6 +15,7 @@ import copy
 import itertools
 import re
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -105,6 +106,10 @@ class DemoStore:
     in_flight: int = 0
     max_in_flight: int = 0
     dropped: int = 0
+    failed_on_purpose: int = 0
+    # (unix time, kind, call id) of every contact, call and ticket stored: delivery rates and
+    # stalls as the helpdesk saw them.
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
     # call id → how many times it was stored, per kind ("calls", "tickets", "contacts")
     stored: dict[str, Counter[str]] = field(
         default_factory=lambda: {"calls": Counter(), "tickets": Counter(), "contacts": Counter()}
@@ -125,6 +130,7 @@ class DemoStore:
             fail = self.fault.count > 0 and self.fault.status > 0
             if fail:
                 self.fault.count -= 1
+                self.failed_on_purpose += 1
             return fault, fail
 
     def take_drop(self) -> bool:
@@ -189,6 +195,7 @@ class DemoStore:
                 "id": self._new_id("c"),
             }
             self.contacts.append(record)
+            self.arrivals.append((time.time(), "contacts", str(data.get("call_id", ""))))
             if data.get("call_id"):
                 self.stored["contacts"][str(data["call_id"])] += 1
             return copy.deepcopy(record)
@@ -206,6 +213,7 @@ class DemoStore:
                 seen[str(call_id)] += 1
             record = {**data, "id": self._new_id(prefix)}
             table.append(record)
+            self.arrivals.append((time.time(), kind, str(call_id or "")))
             return copy.deepcopy(record)
 
     def add_call(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -243,6 +251,8 @@ class DemoStore:
                 "in_flight": self.in_flight,
                 "max_in_flight": self.max_in_flight,
                 "dropped": self.dropped,
+                "failed_on_purpose": self.failed_on_purpose,
+                "arrivals": list(self.arrivals),
                 "records": copy.deepcopy(
                     {"contacts": self.contacts, "calls": self.calls, "tickets": self.tickets}
                 ),
