@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 __all__ = ["Database", "log_errors"]
 
 _IDLE = text(
-    "SELECT pid, application_name, now() - xact_start AS age, left(query, 200) AS query "
+    "SELECT pid, application_name, now() - xact_start AS age, left(query, 60) || ' … ' || right(query, 90) AS query "
     "FROM pg_stat_activity WHERE state = 'idle in transaction' "
     "AND now() - xact_start > interval '5 seconds'"
 )
@@ -40,11 +40,12 @@ class Database:
         with self.engine.connect() as connection:
             return [dict(row._mapping) for row in connection.execute(_EVENTS)]
 
-    def idle_in_transaction(self) -> list[str]:
-        """Sessions idle in a transaction for more than 5 s (they hold their locks)."""
+    def idle_in_transaction(self) -> list[tuple[str, str]]:
+        """(backend pid, description) of sessions idle in a transaction for more than 5 s
+        (they hold their locks)."""
         with self.engine.connect() as connection:
             rows = connection.execute(_IDLE).all()
-        return [f"pid {r.pid} idle in transaction {r.age}: {r.query}" for r in rows]
+        return [(str(r.pid), f"pid {r.pid} idle in transaction {r.age}: {r.query}") for r in rows]
 
     def dispose(self) -> None:
         self.engine.dispose()

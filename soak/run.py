@@ -73,7 +73,7 @@ class Watch:
     rss: dict[str, list[tuple[float, int]]] = field(default_factory=dict)
     rss_early: int | None = None
     idle_samples: int = 0
-    idle_examples: list[str] = field(default_factory=list)
+    idle_examples: dict[str, str] = field(default_factory=dict)  # backend pid → entry
     kills: list[tuple[float, str]] = field(default_factory=list)
     died: Counter[str] = field(default_factory=Counter)
 
@@ -124,12 +124,12 @@ async def _sampler(
         try:
             idle = await asyncio.to_thread(db.idle_in_transaction)
         except Exception as exc:  # the database is part of what is tested: note, go on
-            idle = [f"cannot read pg_stat_activity: {exc}"]
+            idle = [("?", f"cannot read pg_stat_activity: {exc}")]
         if idle:
             watch.idle_samples += 1
-            for entry in idle:
-                if len(watch.idle_examples) < 10 and entry not in watch.idle_examples:
-                    watch.idle_examples.append(entry)
+            for pid, entry in idle:
+                # One entry per session, the latest (its age grows from sample to sample).
+                watch.idle_examples[pid] = entry
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=2)
 
@@ -175,7 +175,7 @@ def _drain(db: Database, sup: Supervisor, timeout: float) -> tuple[float, int]:
     return time.monotonic() - started, left
 
 
-def _delivery(arrivals: list[list[Any]], began: float) -> dict[str, Any]:
+def _delivery(arrivals: list[list[Any]], began: float, ended: float) -> dict[str, Any]:
     logs = sorted(float(a[0]) for a in arrivals if a[1] == "calls")
     everything = sorted(float(a[0]) for a in arrivals if a[0] >= began)
     gaps = [b - a for a, b in itertools.pairwise(everything)]
@@ -187,6 +187,10 @@ def _delivery(arrivals: list[list[Any]], began: float) -> dict[str, Any]:
         "call logs/s (first to last)": round(len(logs) / span, 1) if span else 0.0,
         "longest gap between deliveries s": round(longest, 1),
         "longest gap starts at s": round(at, 1),
+        "last delivery at s": round(everything[-1] - began, 1) if everything else None,
+        "no delivery for the last s of the run": round(
+            ended - (everything[-1] if everything else began), 1
+        ),
     }
 
 
@@ -285,13 +289,15 @@ def _summary(
             **{f"ack latency {url}": value for url, value in per_serve.items()},
         },
         "delivery": {
-            **_delivery(state.get("arrivals", []), began),
+            **_delivery(state.get("arrivals", []), began, time.time()),
             "retries per job kind (attempts beyond the first)": dict(attempts),
         },
         "memory": _memory(watch, sup.serves[0].name, rss_end),
         "evidence": {
             "samples with a session idle in transaction > 5 s": watch.idle_samples,
-            "idle in transaction examples": watch.idle_examples[:5],
+            "sessions idle in transaction (latest sample each)": list(watch.idle_examples.values())[
+                :5
+            ],
             "events whose live work never finished (processed_at NULL)": dict(unprocessed),
             "log errors": log_errors([slot.log for slot in sup.slots]),
         },
