@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 __all__ = ["Database", "log_errors"]
 
 _IDLE = text(
-    "SELECT pid, application_name, now() - xact_start AS age, left(query, 60) || ' … ' || right(query, 90) AS query "
+    "SELECT pid, application_name, now() - xact_start AS age, "
+    "left(query, 60) || ' … ' || right(query, 90) AS query "
     "FROM pg_stat_activity WHERE state = 'idle in transaction' "
     "AND now() - xact_start > interval '5 seconds'"
 )
