@@ -28,6 +28,7 @@ lint: install
 	$(BIN)/ruff check src tests bench scripts soak
 	$(BIN)/mypy
 	$(BIN)/mypy soak bench/e2e.py
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format src tests bench scripts soak
