@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         default=12,
         description="Attempts before a delivery is marked failed (it can then be retried by hand).",
     )
+    contact_wait_seconds: float = Field(
+        default=3600.0,
+        description="How long a call's log and ticket wait for its contact to be settled "
+        "(found or created) before they go out without one (the request log says so).",
+    )
     run_workers: bool = Field(
         default=True,
         description="Run the background services (outbox worker, token refresh, contact "

@@ -61,9 +61,11 @@ class TemplateRow(Base):
 
 
 class Integration(Base):
-    """A template plus connect values, options and token state (I1)."""
+    """A template plus connect values, options and token state (I1). Ids are never reused
+    (AUTOINCREMENT on SQLite), so nothing left of a deleted integration attaches to a new one."""
 
     __tablename__ = "integrations"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy's hook)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"), index=True)
@@ -194,7 +196,10 @@ class OutboxJob(Base):
     """Durable helpdesk work: create contact, call log, ticket (L3)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_claim", "integration_id", "status", "priority", "next_attempt_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -204,6 +209,11 @@ class OutboxJob(Base):
     call_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # 0 = urgent (settling a ringing caller's contact), 1 = normal; claimed in this order.
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The idempotency key of a job that must finish first (a call's log waits for its
+    # contact to be settled, issue 13), or None.
+    waits_for: Mapped[str | None] = mapped_column(String(300), nullable=True)
     # pending | running | done | failed
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -241,7 +251,8 @@ class ConcurrencyLease(Base):
 
     __tablename__ = "concurrency_leases"
 
-    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The cap's key: a template and the helpdesk account its integration points at (G3).
+    template_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
     expires_at: Mapped[float] = mapped_column(Float, default=0.0)
