@@ -28,7 +28,7 @@ _VALIDATE = re.compile(r"^\$ ringdesk template validate (?P<file>\S+)$")
 _GENERAL = "<General><Name>Example</Name><MaxConcurrentRequests>4</MaxConcurrentRequests></General>"
 _AUTHENTICATION = """<Authentication method="bearer">
   <Fields>
-    <Field type="text" name="base_url" title="Base URL"/>
+    <Field type="url" name="base_url" title="Base URL"/>
     <Field type="password" name="api_token" title="API token"/>
   </Fields>
   <Bearer><Token>{{.api_token}}</Token></Bearer>
