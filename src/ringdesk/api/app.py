@@ -77,6 +77,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are served by the web package from its own static files:
+        # FastAPI's pages load them from a CDN and are blank offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.include_router(health.router)
     app.include_router(metrics.root_router)
