@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def offline(page):
-    """The page with the network cut off but for 127.0.0.1; yields the refused URLs."""
+    """The page with the network cut off but for 127.0.0.1, the refused URLs, page errors."""
     refused: list[str] = []
 
     def only_loopback(route):
@@ -29,7 +29,7 @@ def offline(page):
     page.context.route("**/*", only_loopback)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page, refused, errors
+    return page, refused, errors
 
 
 def test_swagger_ui_renders_offline(offline, live):
