@@ -21,7 +21,7 @@ SESSION_MAX_AGE = 12 * 3600
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the UI routes, static assets, the session cookie and the CSRF guard to `app`."""
     from ringdesk.web import auth
-    from ringdesk.web.views import agent, integrations, pages, site, templates
+    from ringdesk.web.views import agent, integrations, pages, site, template_editor, templates
 
     # Middleware added last runs first: the session must be decoded before the CSRF check.
     app.add_middleware(CsrfMiddleware)
@@ -45,6 +45,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         site.router,
         auth.router,
         templates.router,
+        template_editor.router,
         integrations.router,
         pages.router,
         agent.router,

@@ -16,3 +16,15 @@ document.querySelectorAll("time[data-ts]").forEach((el) => {
   const ts = Number(el.dataset.ts);
   if (ts) el.textContent = new Date(ts * 1000).toLocaleString();
 });
+// Test console: a new scenario brings its own sample input, unless the admin edited it.
+const scenario = document.getElementById("console_scenario");
+const sampleInput = document.getElementById("console_inputs");
+if (scenario && sampleInput) {
+  let previous = scenario.selectedOptions[0];
+  scenario.addEventListener("change", () => {
+    const chosen = scenario.selectedOptions[0];
+    const untouched = sampleInput.value.trim() === (previous?.dataset.sample || "").trim();
+    if (chosen && (untouched || !sampleInput.value.trim())) sampleInput.value = chosen.dataset.sample || "";
+    previous = chosen;
+  });
+}
