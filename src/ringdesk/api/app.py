@@ -23,6 +23,7 @@ from ringdesk.api.routes import (
     templates,
     users,
 )
+from ringdesk.api.routes import settings as settings_routes
 from ringdesk.config import Settings
 from ringdesk.runtime import background, start_services
 from ringdesk.services import Services
@@ -45,6 +46,7 @@ API_ROUTERS = (
     agents.router,
     outbox.router,
     metrics.router,
+    settings_routes.router,
 )
 
 

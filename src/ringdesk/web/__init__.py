@@ -21,7 +21,17 @@ SESSION_MAX_AGE = 12 * 3600
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the UI routes, static assets, the session cookie and the CSRF guard to `app`."""
     from ringdesk.web import auth
-    from ringdesk.web.views import agent, integrations, pages, site, template_editor, templates
+    from ringdesk.web.views import (
+        agent,
+        integrations,
+        pages,
+        site,
+        template_editor,
+        templates,
+    )
+    from ringdesk.web.views import (
+        settings as settings_views,
+    )
 
     # Middleware added last runs first: the session must be decoded before the CSRF check.
     app.add_middleware(CsrfMiddleware)
@@ -48,6 +58,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         template_editor.router,
         integrations.router,
         pages.router,
+        settings_views.router,
         agent.router,
     )
     for router in routers:

@@ -28,3 +28,19 @@ if (scenario && sampleInput) {
     previous = chosen;
   });
 }
+// Copy buttons: data-copy names the element whose text is copied.
+document.addEventListener("click", async (event) => {
+  const button = event.target.closest("[data-copy]");
+  const source = button && document.getElementById(button.dataset.copy);
+  if (!source) return;
+  const text = source.textContent.trim();
+  try {
+    await navigator.clipboard.writeText(text);
+  } catch {
+    // No clipboard API (plain http off localhost): select it for Ctrl-C instead.
+    window.getSelection().selectAllChildren(source);
+    return;
+  }
+  button.dataset.copied = "1";
+  setTimeout(() => delete button.dataset.copied, 2000);
+});
