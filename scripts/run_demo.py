@@ -236,7 +236,9 @@ def main() -> int:
             say(f"  ✗ agent link: {exc}")
         say()
         say(f"ringdesk admin UI:   {rd_url}/admin")
-        say(f"API docs:            {rd_url}/docs")
+        say(f"dashboard:           {rd_url}/admin/dashboard")
+        say(f"PBX webhook setup:   {rd_url}/admin/settings")
+        say(f"API docs:            {rd_url}/docs  (offline; also {rd_url}/redoc)")
         say(f"agent page (1001):   {agent_link}")
         say(f"demo helpdesk:       {demo_url}/")
         if token:

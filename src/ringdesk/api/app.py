@@ -13,6 +13,7 @@ from ringdesk import __version__
 from ringdesk.api.routes import (
     agents,
     contacts,
+    dashboard,
     events,
     extensions,
     health,
@@ -47,6 +48,7 @@ API_ROUTERS = (
     outbox.router,
     metrics.router,
     settings_routes.router,
+    dashboard.router,
 )
 
 

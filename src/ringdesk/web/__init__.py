@@ -23,6 +23,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from ringdesk.web import auth
     from ringdesk.web.views import (
         agent,
+        dashboard,
         integrations,
         pages,
         site,
@@ -58,6 +59,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         template_editor.router,
         integrations.router,
         pages.router,
+        dashboard.router,
         settings_views.router,
         agent.router,
     )
