@@ -182,7 +182,7 @@ def test_dashboard_without_data_says_so(page, live):
 
 
 def test_hovering_an_hour_shows_its_numbers(page, working):
-    live, token = working
+    live, _token = working
     _place_calls(live)
     log_in(page, live)
     page.goto(f"{live.url}/admin/dashboard?hours=6")
