@@ -47,6 +47,15 @@ def working(tmp_path) -> Iterator[tuple[LiveApp, str]]:
             yield live, token
 
 
+@pytest.fixture
+def working_page(browser: Any, working: tuple[LiveApp, str]) -> Iterator[Any]:
+    # Depends on `working` so the browser leaves before the servers stop.
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
 def _connect(url: str, token: str, demo: str) -> None:
     with httpx.Client(base_url=f"{url}/api/v1", headers=_auth(token), timeout=30) as api:
         created = api.post(
@@ -121,8 +130,8 @@ GREEN, RED, GREY, BLUE = (
 )
 
 
-def test_dashboard_draws_calls_pops_deliveries_and_tokens(page, browser, working):
-    live, token = working
+def test_dashboard_draws_calls_pops_deliveries_and_tokens(working_page, working):
+    page, (live, token) = working_page, working
     _place_calls(live)
     data = _wait_for_deliveries(live, token)
     assert data["calls"]["total"] == 3
@@ -181,8 +190,8 @@ def test_dashboard_without_data_says_so(page, live):
     assert page.get_by_role("link", name="6 hours").get_attribute("aria-current") == "page"
 
 
-def test_hovering_an_hour_shows_its_numbers(page, working):
-    live, _token = working
+def test_hovering_an_hour_shows_its_numbers(working_page, working):
+    page, (live, _token) = working_page, working
     _place_calls(live)
     log_in(page, live)
     page.goto(f"{live.url}/admin/dashboard?hours=6")
