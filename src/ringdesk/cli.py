@@ -197,7 +197,12 @@ def demo_helpdesk(host: str, port: int, token: str, access_token_ttl: int) -> No
 @click.option("--from", "from_number", required=True, help="Caller number, e.g. +4930123456.")
 @click.option("--to", "to_extension", required=True, help="Extension rung, e.g. 1001.")
 @click.option("--name", default="", help="Caller name sent by the PBX.")
-@click.option("--url", default=None, help="ringdesk base URL [default: RINGDESK_PUBLIC_URL].")
+@click.option(
+    "--url",
+    default=None,
+    help="ringdesk base URL [default: the `make run` instance named in DATA_DIR/run.json, "
+    "else RINGDESK_PUBLIC_URL].",
+)
 @click.option("--missed", is_flag=True, help="Nobody answers.")
 @click.option("--pause", default=1.0, show_default=True, type=float, help="Seconds between events.")
 @click.option("--talk", default=42, show_default=True, type=int, help="Talk seconds.")
@@ -216,6 +221,7 @@ def simulate_call(
     from ringdesk.events.simulate import call_script, post_events
 
     settings = Settings()
+    target, origin = _simulate_target(settings, url)
     events = call_script(
         from_number=from_number,
         to_extension=to_extension,
@@ -225,11 +231,40 @@ def simulate_call(
     )
     try:
         post_events(
-            url or settings.public_url,
+            target,
             settings.resolved_webhook_secret(),
             events,
             pause=pause,
             echo=click.echo,
         )
-    except httpx.HTTPError as exc:
+    except httpx.HTTPStatusError as exc:
         raise click.ClickException(f"event not accepted: {exc}") from None
+    except httpx.HTTPError as exc:
+        raise click.ClickException(_unreachable(target, origin, exc)) from None
+
+
+def _simulate_target(settings: Settings, url: str | None) -> tuple[str, str]:
+    """The ringdesk to post to, and where that URL came from (for error messages)."""
+    from ringdesk.runfile import RUN_FILE, read_run_file
+
+    if url:
+        return url, "--url"
+    running = read_run_file(settings.data_dir)
+    if running is not None and running.alive:
+        return running.url, f"{settings.data_dir / RUN_FILE} (written by `make run`)"
+    if running is not None:
+        click.echo(
+            f"note: {settings.data_dir / RUN_FILE} names {running.url}, but its process "
+            f"(pid {running.pid}) is gone; trying {settings.public_url}",
+            err=True,
+        )
+    return settings.public_url, "RINGDESK_PUBLIC_URL"
+
+
+def _unreachable(target: str, origin: str, exc: Exception) -> str:
+    reason = str(exc) or type(exc).__name__
+    return (
+        f"cannot reach ringdesk at {target} (from {origin}): {reason}.\n"
+        "Start it with `make run` (it records its URL for this command), or pass the URL "
+        "it printed: ringdesk simulate-call ... --url http://127.0.0.1:PORT"
+    )

@@ -12,7 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringdesk.errors import ConfigError
 
-__all__ = ["Settings", "read_or_create_key_file"]
+__all__ = ["WEBHOOK_KEY_FILE", "Settings", "read_or_create_key_file", "write_key_file"]
+
+WEBHOOK_KEY_FILE = "webhook.key"
 
 
 class Settings(BaseSettings):
@@ -114,9 +116,29 @@ class Settings(BaseSettings):
         """The HMAC key for `/events`: the setting, or a generated 0600 key file."""
         if self.webhook_secret:
             return self.webhook_secret
-        return read_or_create_key_file(
-            self.data_dir / "webhook.key", lambda: secrets.token_urlsafe(32)
-        )
+        return read_or_create_key_file(self.webhook_key_path, _new_webhook_secret)
+
+    @property
+    def webhook_key_path(self) -> Path:
+        """The generated webhook secret's file (used only when `webhook_secret` is unset)."""
+        return self.data_dir / WEBHOOK_KEY_FILE
+
+    def rotate_webhook_secret(self) -> str:
+        """Write a new generated webhook secret and return it. Every process sharing this
+        data dir reads the key file per request, so it takes effect at once. A secret set
+        in the environment cannot be rotated from here: ConfigError says so."""
+        if self.webhook_secret:
+            raise ConfigError(
+                "the webhook secret is set in the environment (RINGDESK_WEBHOOK_SECRET): "
+                "rotate it there and restart ringdesk"
+            )
+        value = _new_webhook_secret()
+        write_key_file(self.webhook_key_path, value)
+        return value
+
+
+def _new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def read_or_create_key_file(path: Path, make: Callable[[], str]) -> str:
@@ -136,3 +158,18 @@ def read_or_create_key_file(path: Path, make: Callable[[], str]) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def write_key_file(path: Path, value: str) -> None:
+    """Replace a key file atomically with mode 0600: a reader sees the old key or the new
+    one, never a half-written file, and the key is never readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write key file {path}: {exc.strerror}") from exc

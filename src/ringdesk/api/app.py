@@ -13,6 +13,7 @@ from ringdesk import __version__
 from ringdesk.api.routes import (
     agents,
     contacts,
+    dashboard,
     events,
     extensions,
     health,
@@ -23,6 +24,7 @@ from ringdesk.api.routes import (
     templates,
     users,
 )
+from ringdesk.api.routes import settings as settings_routes
 from ringdesk.config import Settings
 from ringdesk.runtime import background, start_services
 from ringdesk.services import Services
@@ -45,6 +47,8 @@ API_ROUTERS = (
     agents.router,
     outbox.router,
     metrics.router,
+    settings_routes.router,
+    dashboard.router,
 )
 
 
@@ -77,6 +81,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are served by the web package from its own static files:
+        # FastAPI's pages load them from a CDN and are blank offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.include_router(health.router)
     app.include_router(metrics.root_router)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ringdesk.errors import InputError
-from ringdesk.integrations.context import TOKEN_VARIABLES, is_secret_name
+from ringdesk.expressions import ExpressionError
+from ringdesk.integrations.context import TOKEN_VARIABLES, build_context, is_secret_name
 from ringdesk.integrations.options import effective_options, merge_options, validate_options
 from ringdesk.store import integrations as repo
 from ringdesk.store import templates as templates_repo
@@ -16,7 +17,13 @@ from ringdesk.store.db import Session
 from ringdesk.store.tables import Integration
 from ringdesk.templates.model import Template
 
-__all__ = ["create_integration", "public_view", "update_integration", "validate_fields"]
+__all__ = [
+    "create_integration",
+    "public_view",
+    "secret_states",
+    "update_integration",
+    "validate_fields",
+]
 
 
 def validate_fields(
@@ -105,11 +112,35 @@ def update_integration(
     return row
 
 
+def secret_states(
+    template: Template, row: Integration, secrets: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each secret variable as "set" or "unset" (A9), judged on the variables the
+    integration's requests are rendered with: a bearer template's `AccessToken` is rendered
+    from a connect field (`{{.api_token}}`) and never stored, yet the integration has it."""
+    names = sorted({*template.secret_field_names(), *TOKEN_VARIABLES, *secrets})
+    try:
+        variables: Mapping[str, Any] = build_context(
+            integration_id=row.id,
+            name=row.name,
+            template_id=row.template_id,
+            template=template,
+            fields=row.fields or {},
+            secrets=secrets,
+            persisted=row.variables or {},
+            options=row.options or {},
+            status=row.status,
+            public_url="",
+        ).variables
+    except ExpressionError:  # an auth format that does not render: only what is stored
+        variables = secrets
+    return {name: ("set" if variables.get(name) else "unset") for name in names}
+
+
 def public_view(session: Session, crypto: SecretBox, row: Integration) -> dict[str, Any]:
     """The API's view of an integration: secrets only as set/unset (A9)."""
     template = templates_repo.get_template(session, row.template_id)
     secrets = crypto.decrypt(row.secrets)
-    secret_names = sorted({*template.secret_field_names(), *TOKEN_VARIABLES, *(k for k in secrets)})
     return {
         "id": row.id,
         "template_id": row.template_id,
@@ -119,7 +150,7 @@ def public_view(session: Session, crypto: SecretBox, row: Integration) -> dict[s
         "status": row.status,
         "status_message": row.status_message,
         "fields": {k: v for k, v in (row.fields or {}).items()},
-        "secrets": {k: ("set" if secrets.get(k) else "unset") for k in secret_names},
+        "secrets": secret_states(template, row, secrets),
         "variables": {k: v for k, v in (row.variables or {}).items() if not is_secret_name(k)},
         "options": effective_options(template, row.options or {}).as_dict(),
         "token_expires_at": row.token_expires_at,

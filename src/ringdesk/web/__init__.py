@@ -21,7 +21,18 @@ SESSION_MAX_AGE = 12 * 3600
 def mount(app: FastAPI, settings: Settings) -> None:
     """Add the UI routes, static assets, the session cookie and the CSRF guard to `app`."""
     from ringdesk.web import auth
-    from ringdesk.web.views import agent, integrations, pages, templates
+    from ringdesk.web.views import (
+        agent,
+        dashboard,
+        integrations,
+        pages,
+        site,
+        template_editor,
+        templates,
+    )
+    from ringdesk.web.views import (
+        settings as settings_views,
+    )
 
     # Middleware added last runs first: the session must be decoded before the CSRF check.
     app.add_middleware(CsrfMiddleware)
@@ -41,5 +52,16 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     app.add_exception_handler(LoginRequired, _to_login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for router in (auth.router, templates.router, integrations.router, pages.router, agent.router):
+    routers = (
+        site.router,
+        auth.router,
+        templates.router,
+        template_editor.router,
+        integrations.router,
+        pages.router,
+        dashboard.router,
+        settings_views.router,
+        agent.router,
+    )
+    for router in routers:
         app.include_router(router)
