@@ -8,6 +8,7 @@ unguessable": about 10^10 guesses), judged with the user name and "ringdesk" as 
 from __future__ import annotations
 
 import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn

@@ -219,7 +219,7 @@ async def _logo_upload(form: Any, raw: dict[str, Any]) -> str | None:
 
     data = await upload.read(LOGO_MAX_BYTES + 1)
     try:
-        content_type = _check_logo(data)
+        content_type = _check_logo(data, upload.size)
     except ValueError as exc:
         return str(exc)
     raw.setdefault("general", {})["logo"] = {
@@ -229,11 +229,11 @@ async def _logo_upload(form: Any, raw: dict[str, Any]) -> str | None:
     return None
 
 
-def _check_logo(data: bytes) -> str:
+def _check_logo(data: bytes, size: int | None) -> str:
     """G1 through the templates package's own check: the content type, or ValueError."""
     from ringdesk.templates.logo import check_logo
 
-    verdict = check_logo(data)
+    verdict = check_logo(data, size=size)
     if not verdict.ok or verdict.content_type is None:
         raise ValueError("; ".join(verdict.errors) or "the logo was refused")
     return verdict.content_type
