@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import io
 
 import pytest
@@ -66,7 +68,7 @@ def test_oversize_is_refused_before_decoding():
     data = noisy_png(600 * 1024)
     assert len(data) > LOGO_MAX_BYTES
     verdict = check_logo(data)
-    assert verdict.errors == [f"logo is {len(data) // 1024} KB; the limit is 500 KB"]
+    assert verdict.errors == [f"logo is {math.ceil(len(data) / 1024)} KB; the limit is 500 KB"]
 
 
 def test_declared_type_must_match_the_bytes():
