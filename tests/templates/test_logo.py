@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import math
-
 import io
+import math
 
 import pytest
 from PIL import Image
