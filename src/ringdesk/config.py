@@ -41,8 +41,9 @@ class Settings(BaseSettings):
         default=None,
         repr=False,
         description="Key that encrypts integration secrets at rest (Fernet key, or a "
-        "passphrase a key is derived from) and signs OAuth2 state, admin sessions and agent "
-        "links. Unset: read from, or generated into, `DATA_DIR/secret.key` (mode 0600).",
+        "passphrase a key is derived from) and signs OAuth2 state; agent-link keys are "
+        "derived from it by HKDF. Unset: read from, or generated into, `DATA_DIR/secret.key` "
+        "(mode 0600, in a 0700 directory).",
     )
     webhook_secret: str | None = Field(
         default=None,
