@@ -372,10 +372,10 @@ def to_template(raw: dict[str, Any]) -> tuple[Template | None, list[FieldProblem
 def from_template(template: Template) -> dict[str, Any]:
     """The raw form data of a template (what `nest` would give for its filled-in form)."""
     data = template.model_dump(exclude=set(_NOT_INPUTS))
-    for field in data["authentication"]["fields"]:
+    for connect_field in data["authentication"]["fields"]:
         # A three-way choice (blank: the name decides), not a checkbox.
-        flag = field.get("secret_flag")
-        field["secret_flag"] = "" if flag is None else str(flag).lower()
+        flag = connect_field.get("secret_flag")
+        connect_field["secret_flag"] = "" if flag is None else str(flag).lower()
     logo = template.general.logo
     data["general"]["logo"] = (
         {"content_type": logo.content_type, "data": base64.b64encode(logo.data).decode()}
