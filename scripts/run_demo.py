@@ -3,7 +3,9 @@ its REST API, and print where to look.
 
 Both servers run as subprocesses on loopback; helpdesk URLs on loopback are allowed for this
 run only (`RINGDESK_ALLOW_PRIVATE_NETWORKS=true`). A failing setup step is reported and the
-servers keep running, so the UI can be used to finish by hand. Ctrl-C stops both.
+servers keep running, so the UI can be used to finish by hand. The admin token used for the
+setup is revoked afterwards (a live token closes first-run setup), and the one-time setup
+link for the first admin account is printed. Ctrl-C stops both.
 
 The ports stay the same across quick restarts: a port whose last connections linger in
 TIME_WAIT is free to a server that sets SO_REUSEADDR (uvicorn does), so the check does too;
@@ -215,8 +217,10 @@ def main() -> int:
         say("configuring ringdesk through its REST API:")
         token = None
         try:
-            token = ringdesk_cli(env, "admin", "create-token", "--label", "make run")
-            say("  ✓ admin token created")
+            token = ringdesk_cli(
+                env, "admin", "create-token", "--name", "make run", "--expires-days", "1"
+            )
+            say("  ✓ admin token created (revoked again when the setup is done)")
         except (subprocess.SubprocessError, OSError) as exc:
             say(f"  ✗ admin token: {exc}")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -227,6 +231,12 @@ def main() -> int:
             setup.step("connect the integration", setup.connect)
             setup.step("sync helpdesk users and associate by email", setup.users)
             setup.step("sync helpdesk contacts into the phonebook", setup.contacts)
+            if token:
+                # A live admin token counts as an admin and closes first-run setup.
+                setup.step(
+                    "revoke the setup token",
+                    lambda: setup._checked(api.delete("/api/v1/admin/tokens/current")),
+                )
             if setup.failed:
                 say(f"  {len(setup.failed)} step(s) failed; finish them in the admin UI.")
         agent_link = ""
@@ -234,15 +244,21 @@ def main() -> int:
             agent_link = ringdesk_cli(env, "admin", "agent-link", "1001")
         except (subprocess.SubprocessError, OSError) as exc:
             say(f"  ✗ agent link: {exc}")
+        setup_link = ""
+        try:
+            setup_link = ringdesk_cli(env, "admin", "setup-link")
+        except subprocess.CalledProcessError:
+            setup_link = "(an admin exists already: log in, or `ringdesk admin create-user`)"
+        except (subprocess.SubprocessError, OSError) as exc:
+            say(f"  ✗ setup link: {exc}")
         say()
+        say(f"first admin account: {setup_link}")
         say(f"ringdesk admin UI:   {rd_url}/admin")
         say(f"dashboard:           {rd_url}/admin/dashboard")
         say(f"PBX webhook setup:   {rd_url}/admin/settings")
         say(f"API docs:            {rd_url}/docs  (offline; also {rd_url}/redoc)")
         say(f"agent page (1001):   {agent_link}")
         say(f"demo helpdesk:       {demo_url}/")
-        if token:
-            say(f"admin API token:     {token}")
         say()
         say("simulate a call (in another terminal, same directory):")
         say("  .venv/bin/ringdesk simulate-call --from +4930123456 --to 1001")

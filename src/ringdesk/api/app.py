@@ -10,7 +10,10 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from ringdesk import __version__
+from ringdesk.api.accesslog import protect_access_log
+from ringdesk.api.headers import SecurityHeadersMiddleware
 from ringdesk.api.routes import (
+    admin,
     agents,
     contacts,
     dashboard,
@@ -49,6 +52,7 @@ API_ROUTERS = (
     metrics.router,
     settings_routes.router,
     dashboard.router,
+    admin.router,
 )
 
 
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        protect_access_log()  # again: the server may have configured logging since
         seed_builtin_safely(shared.database)  # built-in templates are listed at once
         try:
             async with AsyncExitStack() as stack:
@@ -91,4 +96,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     mount_web(app, settings)
+    # Added last, so it runs first and covers every response, errors included.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=(
+            app.docs_url or "",
+            app.redoc_url or "",
+            app.swagger_ui_oauth2_redirect_url or "",
+        ),
+    )
+    protect_access_log()
     return app

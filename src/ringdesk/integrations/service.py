@@ -3,6 +3,7 @@ integrations (connecting them is `ringdesk.flows.connect`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,9 +16,11 @@ from ringdesk.store import templates as templates_repo
 from ringdesk.store.crypto import SecretBox
 from ringdesk.store.db import Session
 from ringdesk.store.tables import Integration
+from ringdesk.templates.connect import field_value_error, url_value_error
 from ringdesk.templates.model import Template
 
 __all__ = [
+    "check_connect_values",
     "create_integration",
     "public_view",
     "secret_states",
@@ -25,13 +28,18 @@ __all__ = [
     "validate_fields",
 ]
 
+# A text value that starts like a URL is checked as one before connecting: a `base_url`
+# declared as text is a URL base all the same.
+_URL_LIKE = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*://")
+
 
 def validate_fields(
     template: Template, fields: Mapping[str, Any]
 ) -> tuple[dict[str, str], dict[str, str | None]]:
     """Split connect values into (plain, secret) after checking them against the template's
-    connect fields (A2): unknown names refused, select values among the options.
-    A secret given as None or "" means "unset"."""
+    connect fields (A2): unknown names refused, select values among the options, URL
+    fields usable URLs. Secret fields (by type or secret-looking name, A9) go to the
+    secrets. A secret given as None or "" means "unset"."""
     known = {f.name: f for f in template.authentication.fields}
     problems: list[tuple[str, str]] = []
     plain: dict[str, str] = {}
@@ -44,8 +52,9 @@ def validate_fields(
         if value is not None and not isinstance(value, str):
             problems.append((f"fields.{name}", "must be a string"))
             continue
-        if spec.type == "select" and value and value not in spec.option_list:
-            problems.append((f"fields.{name}", f"must be one of {', '.join(spec.option_list)}"))
+        error = field_value_error(spec, value or "")
+        if error:
+            problems.append((f"fields.{name}", error))
             continue
         if spec.secret:
             secret[name] = value or None
@@ -54,6 +63,21 @@ def validate_fields(
     if problems:
         raise InputError(problems)
     return plain, secret
+
+
+def check_connect_values(template: Template, values: Mapping[str, str]) -> None:
+    """Before connecting: every URL a connect field holds (a `url` field, or a text value
+    that starts with `scheme://`) must be an http(s) URL with a host every layer reads
+    alike and no user:password. Raises InputError naming each field at fault."""
+    problems: list[tuple[str, str]] = []
+    for spec in template.authentication.fields:
+        value = values.get(spec.name, "")
+        if spec.is_url or (spec.type == "text" and _URL_LIKE.match(value)):
+            error = url_value_error(value)
+            if error:
+                problems.append((f"fields.{spec.name}", error))
+    if problems:
+        raise InputError(problems)
 
 
 def create_integration(

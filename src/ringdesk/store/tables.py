@@ -20,8 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AdminSession",
     "AdminToken",
     "AdminUser",
+    "AgentLink",
     "Base",
     "CallEventRow",
     "CallMatch",
@@ -29,10 +31,12 @@ __all__ = [
     "Extension",
     "HelpdeskUser",
     "Integration",
+    "LoginFailure",
     "OAuthState",
     "OutboxJob",
     "PhonebookEntry",
     "RequestLogEntry",
+    "SetupCode",
     "TemplateRow",
 ]
 
@@ -102,18 +106,73 @@ class OAuthState(Base):
     )
     expires_at: Mapped[float] = mapped_column(Float)
     used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # PKCE (RFC 7636): the code verifier sent with the code exchange; its S256 challenge
+    # went out with the authorize URL. Only set when the template enables PKCE.
+    code_verifier: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class AdminToken(Base):
-    """An API token for the admin REST API; only its SHA-256 is kept."""
+    """An API token for the admin REST API; only its SHA-256 is kept. A named token may
+    expire, and is revoked (kept, marked) rather than deleted so listings show its history."""
 
     __tablename__ = "admin_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[float] = mapped_column(Float, default=_now)
     last_used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AdminSession(Base):
+    """A server-side admin-UI session: the cookie holds a random id, this row its SHA-256.
+
+    `username` is None before login (the row then only carries the CSRF token and flash
+    messages of a login or agent form). Deleting the row revokes the session.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float, default=_now)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SetupCode(Base):
+    """A one-time code that opens first-run setup (`ringdesk serve` prints it); hashed."""
+
+    __tablename__ = "admin_setup_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, default=_now)
+    expires_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LoginFailure(Base):
+    """A fixed-window counter of failed logins (per account or per client address),
+    shared by every ringdesk process through the database."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class AgentLink(Base):
+    """The generation of an extension's agent links: raising it revokes every link made
+    before (an extension without a row is at generation 0)."""
+
+    __tablename__ = "agent_links"
+
+    extension: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AdminUser(Base):

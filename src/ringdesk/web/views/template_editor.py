@@ -339,7 +339,7 @@ async def _logo_upload(form: FormData, raw: dict[str, Any]) -> str | None:
             raw.setdefault("general", {})["logo"] = None
         return None
     data = await upload.read(LOGO_MAX_BYTES + 1)
-    verdict = check_logo(data)
+    verdict = check_logo(data, size=upload.size)  # the real size in the message
     if not verdict.ok or verdict.content_type is None:
         return "; ".join(verdict.errors) or "the logo was refused"
     raw.setdefault("general", {})["logo"] = {
