@@ -37,6 +37,9 @@ from ringdesk.web import mount as mount_web
 __all__ = ["API_PREFIX", "create_app"]
 
 API_PREFIX = "/api/v1"
+# The API documentation pages (served by the web package): Swagger UI and ReDoc set inline
+# styles, and ReDoc's search runs in a blob: worker.
+API_DOCS_PATHS = ("/docs", "/redoc")
 
 # Routers under /api/v1, one per resource (api.md).
 API_ROUTERS = (
@@ -99,11 +102,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     # Added last, so it runs first and covers every response, errors included.
     app.add_middleware(
         SecurityHeadersMiddleware,
-        docs_paths=(
-            app.docs_url or "",
-            app.redoc_url or "",
-            app.swagger_ui_oauth2_redirect_url or "",
-        ),
+        docs_paths=API_DOCS_PATHS,
     )
     protect_access_log()
     return app

@@ -3,9 +3,9 @@ only ringdesk's own scripts, styles and connections (no inline script, no framin
 `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (agent links carry their key
 in the URL) and `X-Frame-Options: DENY` for browsers without `frame-ancestors`.
 
-The API docs page (`/docs`, Swagger UI) bootstraps itself with an inline script whose text
-ringdesk itself renders: its policy allows exactly that script by hash, and the inline
-styles Swagger UI sets; everything still comes from ringdesk's own origin.
+The API docs pages (`/docs` Swagger UI, `/redoc` ReDoc) set inline styles and ReDoc searches
+in a blob: worker: their policy allows those, and by hash any inline script the page has
+(none today: they boot from static files); everything still comes from ringdesk's origin.
 """
 
 from __future__ import annotations
@@ -48,8 +48,11 @@ def docs_policy(body: bytes) -> str:
         for m in _INLINE_SCRIPT.finditer(body)
     )
     script = f"script-src 'self' {hashes}".rstrip()
-    return CSP.replace("script-src 'self'", script).replace(
-        "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+    return (
+        CSP.replace("script-src 'self'", script).replace(
+            "style-src 'self'", "style-src 'self' 'unsafe-inline'"
+        )
+        + "; worker-src 'self' blob:"
     )
 
 
