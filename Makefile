@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export RINGDESK_DATABASE_URL ?= sqlite:///./var/ringdesk.db
 
-.PHONY: install run test lint format bench rt clean docs docs-check
+.PHONY: install run test lint format bench rt clean docs docs-check soak soak-long soak-ci
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,13 +24,15 @@ test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff format --check src tests bench scripts
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts soak
+	$(BIN)/ruff check src tests bench scripts soak
 	$(BIN)/mypy
+	$(BIN)/mypy soak bench/e2e.py
+	$(BIN)/lint-imports
 
 format: install
-	$(BIN)/ruff format src tests bench scripts
-	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format src tests bench scripts soak
+	$(BIN)/ruff check --fix src tests bench scripts soak
 
 bench: install
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
@@ -61,6 +63,18 @@ docs-check: $(DOCS_STAMP)
 	$(BIN)/ruff check $(DOCS_HOOKS)
 	MYPYPATH=$(DOCS_HOOKS) $(BIN)/mypy $(DOCS_HOOKS)
 	$(BIN)/mkdocs build --strict --site-dir build/site
+
+# Not part of `make test`: minutes long, on a throwaway PostgreSQL cluster; exits non-zero
+# when a guarantee is violated. SOAK_ARGS adds flags (python -m soak --help).
+soak: install
+	$(BIN)/python -m soak $(SOAK_ARGS)
+
+soak-long: install
+	$(BIN)/python -m soak --calls 10000 --slow-helpdesk --revoke-every 120 $(SOAK_ARGS)
+
+# The small soak CI can afford (tests/soak/test_soak_small.py, marker `soak`).
+soak-ci: install
+	$(BIN)/python -m pytest -m soak tests/soak $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) var build/site .pytest_cache .mypy_cache .ruff_cache tests/artifacts

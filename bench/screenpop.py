@@ -1,4 +1,4 @@
-"""Screen-pop latency: a `call.ringing` event handed to `flows.on_event` until the pop is
+"""Screen-pop latency: a `call.ringing` event handed to `flows.intake.on_event` until the pop is
 published on the agent's hub channel, against a helpdesk answering every contact search
 after a fixed 20 ms, compared with the raw search request alone (plain httpx) in the same
 run, interleaved (each round times every kind once, in rotating order, against the same
@@ -93,7 +93,7 @@ def _event(index: int, number: str) -> Any:
 
 async def _run(base: str, workdir: Path) -> dict[str, list[float]]:
 
-    from ringdesk.flows import on_event
+    from ringdesk.flows.intake import on_event
     from ringdesk.http.request import HelpdeskRequest
     from ringdesk.integrations.service import create_integration
     from ringdesk.runtime import start_services

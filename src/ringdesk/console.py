@@ -155,6 +155,10 @@ async def _contact_search(
     if not phone:
         raise InputError([("sample.phone", "a phone number to search for is required")])
     types = [sample["contact_type"]] if sample.get("contact_type") else None
+    known = [t.name for t in ctx.template.contact_search.contact_types]
+    if types and types[0] not in known:
+        message = f"no contact type {types[0]!r}; the template has {', '.join(known) or 'none'}"
+        raise InputError([("sample.contact_type", message)])
     contacts = await search_contacts(services, ctx, phone, contact_types=types, capture=capture)
     return {"contacts": [c.as_dict() for c in contacts]}
 

@@ -13,9 +13,9 @@ from typing import Any
 from ringdesk.auth.scheduler import refresh_service
 from ringdesk.config import Settings
 from ringdesk.events.ami import ami_service
-from ringdesk.events.intake import accept
 from ringdesk.events.model import CallEvent
 from ringdesk.flows.followup import after_token_refresh
+from ringdesk.flows.intake import accept
 from ringdesk.flows.jobs import job_kinds
 from ringdesk.flows.phonebook import phonebook_service
 from ringdesk.integrations.context import IntegrationContext

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from ringdesk.api.app import create_app
-from ringdesk.events.intake import store_event
 from ringdesk.events.model import CallEvent
+from ringdesk.flows.intake import store_event
 from ringdesk.runtime import outbox_worker
 from ringdesk.store.outbox import enqueue
 from ringdesk.store.tables import CallMatch, HelpdeskUser, OutboxJob

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
 from ringdesk.demo.store import DemoStore, Fault
-from ringdesk.events.intake import store_event
+from ringdesk.flows.intake import store_event
 from ringdesk.store.tables import CallMatch, Integration, OutboxJob
 from ringdesk.store.templates import seed_builtin_safely
 from tests.e2e.test_delivery import event

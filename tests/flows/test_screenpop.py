@@ -203,9 +203,9 @@ def test_pop_targets_include_agents_rung():
 async def test_on_event_pops_every_connected_integration_and_sees_option_changes(
     settings, database, demo
 ):
-    """covers C9 via `flows.on_event`: connected integrations pop, others do not; an options
+    """covers C9 via `flows.intake.on_event`: connected integrations pop, others do not; an options
     change is used on the next call (the context cache follows the row)."""
-    from ringdesk.flows import on_event
+    from ringdesk.flows.intake import on_event
     from ringdesk.integrations.service import create_integration
 
     state = make_state(settings, database)
@@ -251,7 +251,7 @@ async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
     """covers F2 via on_event: call_ringing (with the matched contact's fields) and
     call_answered follow-ups reach the helpdesk."""
     from ringdesk.demo.store import DemoStore
-    from ringdesk.flows import on_event
+    from ringdesk.flows.intake import on_event
     from ringdesk.integrations.service import create_integration
 
     follow_ups = """

@@ -44,9 +44,11 @@ def render_query(template: str, data: Mapping[str, str]) -> str:
     return gotemplate.render("?" + template, data, escape="url")[1:]
 
 
-def _token_request(method: str, url: str, body: str, content_type: str) -> HelpdeskRequest:
+def _token_request(
+    method: str, url: str, body: str, content_type: str, headers: Mapping[str, str]
+) -> HelpdeskRequest:
     return HelpdeskRequest(
-        method=method, url=url, headers={"Content-Type": content_type}, body=body
+        method=method, url=url, headers={**headers, "Content-Type": content_type}, body=body
     )
 
 
@@ -85,9 +87,15 @@ def _client_params(variables: Mapping[str, str]) -> dict[str, str]:
 
 
 def code_exchange_request(
-    oauth: OAuth2, variables: Mapping[str, str], *, code: str, redirect_uri: str
+    oauth: OAuth2,
+    variables: Mapping[str, str],
+    *,
+    code: str,
+    redirect_uri: str,
+    headers: Mapping[str, str] | None = None,
 ) -> HelpdeskRequest:
-    """A5: exchange an authorization code at the TokenUrl."""
+    """A5: exchange an authorization code at the TokenUrl (`headers`: the custom headers
+    that apply to token requests)."""
     params = {
         "grant_type": "authorization_code",
         "code": code,
@@ -100,12 +108,15 @@ def code_exchange_request(
         render_url(oauth.token_url, variables),
         encode_body(params, content_type),
         content_type,
+        headers or {},
     )
 
 
-def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> HelpdeskRequest:
+def refresh_request(
+    oauth: OAuth2, variables: Mapping[str, str], *, headers: Mapping[str, str] | None = None
+) -> HelpdeskRequest:
     """A6: the template's refresh request, or a standard `refresh_token` grant at the
-    TokenUrl when the template declares none."""
+    TokenUrl when the template declares none (`headers`: as for the code exchange)."""
     refresh = oauth.refresh
     if refresh is not None and refresh.url:
         content_type = refresh.content_type or "application/x-www-form-urlencoded"
@@ -119,6 +130,7 @@ def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> HelpdeskRequ
             render_url(refresh.url, variables),
             body,
             content_type,
+            headers or {},
         )
     content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
     params = {
@@ -131,6 +143,7 @@ def refresh_request(oauth: OAuth2, variables: Mapping[str, str]) -> HelpdeskRequ
         render_url(oauth.token_url, variables),
         encode_body(params, content_type),
         content_type,
+        headers or {},
     )
 
 

@@ -233,7 +233,9 @@ class OAuthTokens:
         assert oauth is not None  # noqa: S101  (checked by the caller)
         secrets = begun.secrets
         redactor = Redactor({*ctx.secret_values, *(v for v in secrets.values() if v)})
-        request = refresh_request(oauth, {**ctx.variables, **secrets})
+        request = refresh_request(
+            oauth, {**ctx.variables, **secrets}, headers=ctx.headers_for("token")
+        )
         try:
             response = await self._executor.send(
                 ctx, request, scenario="token_refresh", credentials=NO_CREDENTIALS
@@ -308,7 +310,8 @@ class _OAuthCredentials:
                 f"{self.ctx.name}: the integration needs to be reconnected", needs_reconnect=True
             )
         token = await self.tokens.access_token(self.ctx)
-        return auth_header("oauth2", self.ctx.variables, token)
+        scheme = self.ctx.template.authentication.scheme
+        return auth_header("oauth2", self.ctx.variables, token, scheme=scheme)
 
     async def renew(self, refused: Mapping[str, str]) -> bool:
         sent = next((v for k, v in refused.items() if k.lower() == "authorization"), "")
@@ -322,5 +325,6 @@ def credentials_for(ctx: IntegrationContext, tokens: OAuthTokens) -> Credentials
     (A7), OAuth2 with refresh (A5–A8), or nothing."""
     if ctx.auth_method == "oauth2":
         return tokens.credentials(ctx)
-    headers = auth_header(ctx.auth_method, ctx.variables)
+    scheme = ctx.template.authentication.scheme
+    headers = auth_header(ctx.auth_method, ctx.variables, scheme=scheme)
     return StaticCredentials(headers) if headers else NO_CREDENTIALS

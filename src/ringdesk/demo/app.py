@@ -12,12 +12,13 @@ API (all under `Authorization: Bearer <api token or OAuth2 access token>`):
   `call_id` twice in calls/tickets is counted as a duplicate.
 OAuth2: `GET /oauth/authorize` (Approve page; `?auto=1` redirects at once),
 `POST /oauth/token` (form or JSON; authorization_code, refresh_token with rotation).
-Test hooks: `GET /_demo/state`, `POST /_demo/faults`, `POST /_demo/expire-tokens`.
+Test hooks: `GET /_demo/state` (counts, in-flight peak, call ids stored twice, records),
+`POST /_demo/faults` (`status`, `count`, `retry_after`, `latency_ms`, `drop`),
+`POST /_demo/expire-tokens`, `POST /_demo/revoke-tokens`, `POST /_demo/reset-peak`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 from urllib.parse import urlencode
@@ -26,9 +27,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ringdesk.demo import page
+from ringdesk.demo.guard import ApiGuard
 from ringdesk.demo.oauth import OAuthError, TokenIssuer
 from ringdesk.demo.store import DemoStore, Fault
 
@@ -255,7 +256,10 @@ async def token(request: Request) -> Response:
 
 async def state(request: Request) -> Response:
     snapshot = _store(request).snapshot()
-    snapshot["token_refreshes"] = _issuer(request).refreshes
+    issuer = _issuer(request)
+    snapshot["token_refreshes"] = issuer.refreshes
+    snapshot["token_expiries"] = issuer.expiries
+    snapshot["token_revocations"] = issuer.revocations
     return JSONResponse(snapshot)
 
 
@@ -269,9 +273,10 @@ async def faults(request: Request) -> Response:
             count=int(data.get("count", 1 if data.get("status") else 0)),
             retry_after=float(data["retry_after"]) if data.get("retry_after") is not None else None,
             latency_ms=int(data.get("latency_ms", 0)),
+            drop=int(data.get("drop", 0)),
         )
     except (TypeError, ValueError):
-        return JSONResponse({"error": "status, count, latency_ms: integers"}, status_code=400)
+        return JSONResponse({"error": "status, count, latency_ms, drop: integers"}, status_code=400)
     _store(request).set_fault(fault)
     return JSONResponse(
         {
@@ -279,6 +284,7 @@ async def faults(request: Request) -> Response:
             "count": fault.count,
             "retry_after": fault.retry_after,
             "latency_ms": fault.latency_ms,
+            "drop": fault.drop,
         }
     )
 
@@ -288,57 +294,17 @@ async def expire_tokens(request: Request) -> Response:
     return JSONResponse({"expired": True})
 
 
+async def revoke_tokens(request: Request) -> Response:
+    _issuer(request).revoke_access_tokens()
+    return JSONResponse({"revoked": True})
+
+
+async def reset_peak(request: Request) -> Response:
+    return JSONResponse({"max_in_flight": _store(request).reset_peak()})
+
+
 async def home(request: Request) -> Response:
     return HTMLResponse(page.home_page(_store(request).snapshot()))
-
-
-class _ApiGuard:
-    """For `/api/*`: count the request, apply injected latency/faults, check the bearer."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope)
-        store: DemoStore = scope["app"].state.store
-        issuer: TokenIssuer = scope["app"].state.issuer
-        auth = request.headers.get("authorization", "")
-        store.count_request(
-            request.method,
-            request.url.path + (f"?{request.url.query}" if request.url.query else ""),
-            {
-                "idempotency_key": request.headers.get("idempotency-key", ""),
-                "auth_scheme": auth.partition(" ")[0],
-            },
-        )
-        fault, fail = store.take_fault()
-        if fault.latency_ms > 0:
-            await asyncio.sleep(fault.latency_ms / 1000)
-        response: Response | None = None
-        if fail:
-            headers = {}
-            if fault.retry_after is not None:
-                headers["Retry-After"] = str(
-                    int(fault.retry_after) if fault.retry_after.is_integer() else fault.retry_after
-                )
-            response = JSONResponse(
-                {"error": "injected fault"}, status_code=fault.status, headers=headers
-            )
-        else:
-            scheme, _, bearer = auth.partition(" ")
-            if scheme.lower() != "bearer" or not issuer.authorised(bearer.strip()):
-                response = JSONResponse(
-                    {"error": "invalid_token"},
-                    status_code=401,
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-                )
-        if response is not None:
-            await response(scope, receive, send)
-            return
-        await self.app(scope, receive, send)
 
 
 def create_demo_app(
@@ -365,6 +331,8 @@ def create_demo_app(
         Route("/_demo/state", state),
         Route("/_demo/faults", faults, methods=["POST"]),
         Route("/_demo/expire-tokens", expire_tokens, methods=["POST"]),
+        Route("/_demo/revoke-tokens", revoke_tokens, methods=["POST"]),
+        Route("/_demo/reset-peak", reset_peak, methods=["POST"]),
     ]
     app = Starlette(routes=routes)
     app.state.store = store or DemoStore()
@@ -374,5 +342,5 @@ def create_demo_app(
         client_secret=client_secret,
         access_token_ttl=access_token_ttl,
     )
-    app.add_middleware(_ApiGuard)
+    app.add_middleware(ApiGuard)
     return app

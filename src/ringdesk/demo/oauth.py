@@ -43,6 +43,8 @@ class TokenIssuer:
     _access: dict[str, float] = field(default_factory=dict)  # token → expiry
     _refresh: set[str] = field(default_factory=set)
     refreshes: int = 0
+    expiries: int = 0
+    revocations: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def check_client(self, client_id: str | None, client_secret: str | None) -> None:
@@ -91,6 +93,14 @@ class TokenIssuer:
         with self._lock:
             for token in self._access:
                 self._access[token] = 0.0
+            self.expiries += 1
+
+    def revoke_access_tokens(self) -> None:
+        """Forget every access token (as a helpdesk does when an admin revokes them): they
+        are refused although not expired; refresh tokens still work."""
+        with self._lock:
+            self._access.clear()
+            self.revocations += 1
 
     def authorised(self, bearer: str) -> bool:
         """True for the static API token or an unexpired access token."""

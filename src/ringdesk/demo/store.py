@@ -2,6 +2,11 @@
 
 Thread-safe (one lock), so the server may run in any thread. Seed data includes a user
 matching extension 1001's email and contacts with awkward names and phone formats.
+
+What a soak run checks from the helpdesk's side is counted here too: requests in flight
+(and the most ever at once: the demo is one account, so that peak is what the template's
+concurrency cap must bound), how often each call id was stored as a call or a ticket, and
+how many connections were dropped on purpose.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ import copy
 import itertools
 import re
 import threading
+import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,13 +77,17 @@ def seed_contacts() -> list[dict[str, Any]]:
 
 @dataclass
 class Fault:
-    """Make the next `count` API requests fail with `status` (and Retry-After), and delay
-    every API request by `latency_ms` until cleared."""
+    """Make the next `count` API requests fail with `status` (and Retry-After), drop the
+    connection of the next `drop` ones after processing them, and delay every API request
+    by `latency_ms` until cleared."""
 
     status: int = 0
     count: int = 0
     retry_after: float | None = None
     latency_ms: int = 0
+    # Process the next `drop` API requests, then close the connection mid-response: the
+    # helpdesk did the work but the client never learns it (only an idempotent repeat is safe).
+    drop: int = 0
 
 
 @dataclass
@@ -92,6 +103,17 @@ class DemoStore:
     log: list[dict[str, Any]] = field(default_factory=list)
     fault: Fault = field(default_factory=Fault)
     idempotent: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    dropped: int = 0
+    failed_on_purpose: int = 0
+    # (unix time, kind, call id) of every contact, call and ticket stored: delivery rates and
+    # stalls as the helpdesk saw them.
+    arrivals: list[tuple[float, str, str]] = field(default_factory=list)
+    # call id → how many times it was stored, per kind ("calls", "tickets", "contacts")
+    stored: dict[str, Counter[str]] = field(
+        default_factory=lambda: {"calls": Counter(), "tickets": Counter(), "contacts": Counter()}
+    )
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -108,7 +130,33 @@ class DemoStore:
             fail = self.fault.count > 0 and self.fault.status > 0
             if fail:
                 self.fault.count -= 1
+                self.failed_on_purpose += 1
             return fault, fail
+
+    def take_drop(self) -> bool:
+        """Whether this request's connection must be dropped after it is processed."""
+        with self._lock:
+            if self.fault.drop <= 0:
+                return False
+            self.fault.drop -= 1
+            self.dropped += 1
+            return True
+
+    def enter(self) -> None:
+        """An API request started (counted until `leave`)."""
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+    def leave(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
+
+    def reset_peak(self) -> int:
+        """Start a new peak from what is in flight now; returns the old peak."""
+        with self._lock:
+            peak, self.max_in_flight = self.max_in_flight, self.in_flight
+            return peak
 
     def set_fault(self, fault: Fault) -> None:
         with self._lock:
@@ -147,24 +195,32 @@ class DemoStore:
                 "id": self._new_id("c"),
             }
             self.contacts.append(record)
+            self.arrivals.append((time.time(), "contacts", str(data.get("call_id", ""))))
+            if data.get("call_id"):
+                self.stored["contacts"][str(data["call_id"])] += 1
             return copy.deepcopy(record)
 
     def _add_record(
-        self, table: list[dict[str, Any]], prefix: str, data: dict[str, Any]
+        self, kind: str, table: list[dict[str, Any]], prefix: str, data: dict[str, Any]
     ) -> dict[str, Any]:
         with self._lock:
             call_id = data.get("call_id")
-            if call_id not in (None, "") and any(r.get("call_id") == call_id for r in table):
-                self.duplicates += 1
+            if call_id not in (None, ""):
+                # A Counter, not a scan of `table`: a soak run stores tens of thousands.
+                seen = self.stored[kind]
+                if seen[str(call_id)]:
+                    self.duplicates += 1
+                seen[str(call_id)] += 1
             record = {**data, "id": self._new_id(prefix)}
             table.append(record)
+            self.arrivals.append((time.time(), kind, str(call_id or "")))
             return copy.deepcopy(record)
 
     def add_call(self, data: dict[str, Any]) -> dict[str, Any]:
-        return self._add_record(self.calls, "call", data)
+        return self._add_record("calls", self.calls, "call", data)
 
     def add_ticket(self, data: dict[str, Any]) -> dict[str, Any]:
-        return self._add_record(self.tickets, "t", data)
+        return self._add_record("tickets", self.tickets, "t", data)
 
     def remember(self, key: str, status: int, body: Any) -> None:
         with self._lock:
@@ -179,14 +235,24 @@ class DemoStore:
             return copy.deepcopy(self.users[start : start + size]), len(self.users)
 
     def snapshot(self) -> dict[str, Any]:
-        """Counts (`contacts`, `calls`, `tickets`, `duplicates`, `requests`) and records."""
+        """Counts (`contacts`, `calls`, `tickets`, `duplicates`, `requests`, in-flight
+        peak, drops), the call ids stored more than once per kind, and records."""
         with self._lock:
             return {
                 "contacts": len(self.contacts),
                 "calls": len(self.calls),
                 "tickets": len(self.tickets),
                 "duplicates": self.duplicates,
+                "duplicate_call_ids": {
+                    kind: {k: n for k, n in seen.items() if n > 1}
+                    for kind, seen in self.stored.items()
+                },
                 "requests": self.requests,
+                "in_flight": self.in_flight,
+                "max_in_flight": self.max_in_flight,
+                "dropped": self.dropped,
+                "failed_on_purpose": self.failed_on_purpose,
+                "arrivals": list(self.arrivals),
                 "records": copy.deepcopy(
                     {"contacts": self.contacts, "calls": self.calls, "tickets": self.tickets}
                 ),

@@ -21,6 +21,7 @@ from typing import Literal
 from ringdesk.errors import TemplateError
 from ringdesk.events.model import CallEvent
 from ringdesk.flows.delivery import find_contact, response_id
+from ringdesk.flows.extras import find_duplicate, run_extra_requests
 from ringdesk.flows.followup import follow_ups_after
 from ringdesk.flows.variables import call_variables
 from ringdesk.http.client import Exchange
@@ -133,9 +134,22 @@ async def deliver_section(
         extension=str(job.payload.get("extension", event.extension)),
         extension_name=str(job.payload.get("extension_name", "")),
     )
+    data = await run_extra_requests(
+        services,
+        ctx,
+        spec.extra_requests,
+        {**ctx.variables, **variables},
+        scenario=section,
+        capture=capture,
+    )
+    existing = await find_duplicate(
+        services, ctx, spec.duplicate_check, data, scenario=section, capture=capture
+    )
+    if existing:  # a helpdesk that ignores Idempotency-Key already has it
+        return Delivered(result={"status": 0, "id": existing, "duplicate": True})
     request = render_request(
         spec.request,
-        {**ctx.variables, **variables},
+        data,
         tz=ctx.tz,
         headers=ctx.scenario_headers,
         idempotency_key=job.idempotency_key,

@@ -110,11 +110,14 @@ async def complete_oauth(services: Services, code: str, state_token: str) -> int
     if oauth is None:
         raise ConnectError("the template has no OAuth2 section")
     request = code_exchange_request(
-        oauth, ctx.variables, code=code, redirect_uri=callback_url(services.settings.public_url)
+        oauth,
+        ctx.variables,
+        code=code,
+        redirect_uri=callback_url(services.settings.public_url),
+        headers=ctx.headers_for("token"),  # H2: only headers that say `token`
     )
     redactor = Redactor({*ctx.secret_values, code})
     try:
-        # H2: custom headers are not sent on token requests.
         response = await services.send(ctx, request, scenario="oauth_token", authenticated=False)
         result = parse_token_response(response.text)
     except (HelpdeskError, TokenResponseError) as exc:

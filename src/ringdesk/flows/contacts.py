@@ -15,23 +15,27 @@ import json
 import logging
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ringdesk.errors import HelpdeskError
 from ringdesk.expressions import ExpressionError, gjson, gotemplate
+from ringdesk.flows.extras import run_extra_requests
+from ringdesk.flows.paginate import MAX_REQUESTS, Paginator
+from ringdesk.flows.phonematch import matching
 from ringdesk.http.client import Exchange
 from ringdesk.http.request import HelpdeskRequest, render_request, render_url
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.phones import DEFAULT_FORMS, candidates
 from ringdesk.services import Services
-from ringdesk.templates.model import NUMBER_FIELDS, ContactType, Template
+from ringdesk.templates.model import NUMBER_FIELDS, ContactType, Pagination, Template
 from ringdesk.templates.paths import split_paths
 
 __all__ = [
     "Contact",
     "count_matches",
     "field_values",
+    "list_contacts",
     "map_contacts",
     "phone_forms",
     "popup_url",
@@ -76,22 +80,31 @@ class Contact:
 
 
 def search_request(
-    ctx: IntegrationContext, contact_type: ContactType, phone: str
+    ctx: IntegrationContext,
+    contact_type: ContactType,
+    phone: str,
+    variables: Mapping[str, str] | None = None,
 ) -> HelpdeskRequest:
     """The contact type's request for one form of the number (C2): `{{.Phone}}` plus the
-    integration's variables, with its custom headers (H2)."""
+    integration's variables (and the outputs of the type's extra requests), with its
+    custom headers (H2)."""
     return render_request(
         contact_type.request,
-        {**ctx.variables, "Phone": phone},
+        {**ctx.variables, **(variables or {}), "Phone": phone},
         tz=ctx.tz,
         headers=ctx.scenario_headers,
     )
 
 
-def phone_forms(ctx: IntegrationContext, phone: str) -> list[str]:
+def phone_forms(
+    ctx: IntegrationContext, phone: str, contact_type: ContactType | None = None
+) -> list[str]:
     """The forms of `phone` a search tries, in order (C7): the integration's choice, else
-    the default forms."""
-    return candidates(phone, ctx.options.region, ctx.options.phone_forms or DEFAULT_FORMS)
+    the contact type's `phoneForms`, else the default forms."""
+    chosen = ctx.options.phone_forms
+    if not chosen and contact_type is not None:
+        chosen = tuple(contact_type.phone_form_list) or None
+    return candidates(phone, ctx.options.region, chosen or DEFAULT_FORMS)
 
 
 def _text(value: Any) -> str:
@@ -356,18 +369,31 @@ async def search_contacts(
 ) -> list[Contact]:
     """Live search (C1–C7) of every contact type of `ctx.template` for `phone`.
 
-    For each type, the number's forms are tried in order until one finds contacts. A type
-    whose requests fail is skipped; if every type failed and nothing was found the first
-    `HelpdeskError` is raised.
+    A type with `match="query"` asks the helpdesk, trying the number's forms in order until
+    one finds contacts; one with `match="phone"` lists its contacts (paged, within the
+    100-request cap) and keeps those whose mapped numbers equal the caller's after
+    normalisation. A type whose requests fail is skipped; if every type failed and nothing
+    was found the first `HelpdeskError` is raised.
     """
-    forms = phone_forms(ctx, phone)
     found: list[Contact] = []
     errors: list[HelpdeskError] = []
     for contact_type in _selected_types(ctx.template, contact_types):
         if not contact_type.request.url:
             continue
         try:
-            found.extend(await _search_type(services, ctx, contact_type, forms, capture))
+            extra = await run_extra_requests(
+                services,
+                ctx,
+                contact_type.extra_requests,
+                {**ctx.variables, "Phone": phone},
+                scenario="contact_search",
+                capture=capture,
+            )
+            if contact_type.match == "phone":
+                found.extend(await _match_type(services, ctx, contact_type, phone, extra, capture))
+            else:
+                forms = phone_forms(ctx, phone, contact_type)
+                found.extend(await _search_type(services, ctx, contact_type, forms, extra, capture))
         except HelpdeskError as exc:
             log.warning("contact search %s failed: %s", contact_type.name, exc)
             errors.append(exc)
@@ -381,17 +407,82 @@ async def _search_type(
     ctx: IntegrationContext,
     contact_type: ContactType,
     forms: Sequence[str],
+    extra: Mapping[str, str],
     capture: list[Exchange] | None,
 ) -> list[Contact]:
     for form in forms:
-        request = search_request(ctx, contact_type, form)
+        request = search_request(ctx, contact_type, form, extra)
         try:
             response = await services.send(ctx, request, scenario="contact_search", capture=capture)
         except HelpdeskError as exc:
             if exc.status == 404:  # many helpdesks answer "no such contact" with 404
                 continue
             raise
-        contacts = map_contacts(contact_type, response.content, variables=ctx.variables, phone=form)
+        contacts = map_contacts(
+            contact_type, response.content, variables={**ctx.variables, **extra}, phone=form
+        )
         if contacts:
             return contacts
     return []
+
+
+async def list_contacts(
+    services: Services,
+    ctx: IntegrationContext,
+    contact_type: ContactType,
+    pagination: Pagination,
+    *,
+    variables: Mapping[str, str] | None = None,
+    max_requests: int = MAX_REQUESTS,
+    scenario: str = "contact_sync",
+    capture: list[Exchange] | None = None,
+) -> tuple[list[Contact], int, bool]:
+    """Every contact of `contact_type` (`{{.Phone}}` empty), paged by `pagination` within
+    `max_requests`: (contacts by id in order, requests made, whether the cap stopped it)."""
+    first = search_request(ctx, contact_type, "", variables)
+    pager = Paginator(pagination, first.url, max_requests=max_requests)
+    next_url: str | None = pager.first()
+    contacts: dict[str, Contact] = {}
+    while next_url is not None:
+        response = await services.send(
+            ctx, replace(first, url=next_url), scenario=scenario, capture=capture
+        )
+        page = map_contacts(
+            contact_type,
+            response.content,
+            variables={**ctx.variables, **(variables or {})},
+            phone="",
+        )
+        for contact in page:
+            contacts.setdefault(contact.id, contact)
+        next_url = pager.advance(
+            count=len(page), body=response.content, headers=dict(response.headers)
+        )
+    return list(contacts.values()), pager.requests, pager.capped
+
+
+async def _match_type(
+    services: Services,
+    ctx: IntegrationContext,
+    contact_type: ContactType,
+    phone: str,
+    extra: Mapping[str, str],
+    capture: list[Exchange] | None,
+) -> list[Contact]:
+    listed, _, capped = await list_contacts(
+        services,
+        ctx,
+        contact_type,
+        contact_type.pagination,
+        variables=extra,
+        scenario="contact_search",
+        capture=capture,
+    )
+    if capped:
+        log.warning(
+            "contact search %s listed %d contacts and stopped at the request cap; callers "
+            "beyond them are not found (sync the phonebook instead)",
+            contact_type.name,
+            len(listed),
+        )
+    return matching(listed, phone, region=ctx.options.region)

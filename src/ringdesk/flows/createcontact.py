@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from ringdesk.errors import TemplateError
 from ringdesk.events.model import CallEvent
 from ringdesk.expressions import gjson, gotemplate
+from ringdesk.flows.extras import find_duplicate, run_extra_requests
 from ringdesk.flows.followup import follow_ups_after
+from ringdesk.flows.outputs import extract_outputs
 from ringdesk.http.client import Exchange
 from ringdesk.http.request import render_request
 from ringdesk.integrations.context import IntegrationContext
@@ -39,6 +41,8 @@ __all__ = [
 ]
 
 _ID_PATHS = ("id", "data.id", "contact.id", "result.id", "*.id")
+# Extra variables read from the create's response (the body by GJSON, or a header).
+_READ_FROM_RESPONSE = ("response", "header")
 
 
 def split_name(name: str, number: str) -> tuple[str, str]:
@@ -147,15 +151,6 @@ def _contact_type(template: Template, chosen: str) -> CreateContactType:
     return spec.contact_types[0]
 
 
-def _captured(contact_type: CreateContactType, text: str) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for extra in contact_type.extra_variables:
-        if extra.source == "response" and extra.path:
-            result = gjson.get(text, extra.path)
-            values[extra.name] = result.text if result.exists else ""
-    return values
-
-
 def _contact_id(captured: Mapping[str, str], text: str) -> str:
     if captured.get("ContactId"):
         return captured["ContactId"]
@@ -186,20 +181,47 @@ async def deliver(
     call_id = str(payload.get("call_id") or job.call_id or "")
     variables = contact_variables(phone, str(payload.get("caller_name", "")), call_id)
     for extra in contact_type.extra_variables:
-        if extra.source != "response":
+        if extra.source not in _READ_FROM_RESPONSE:
             data = {**ctx.variables, **variables}
             variables[extra.name] = gotemplate.render(extra.value, data, tz=ctx.tz)
-    request = render_request(
-        contact_type.request,
+    data = await run_extra_requests(
+        services,
+        ctx,
+        contact_type.extra_requests,
         {**ctx.variables, **variables},
-        tz=ctx.tz,
-        headers=ctx.scenario_headers,
-        idempotency_key=job.idempotency_key,
-        default_method="POST",
+        scenario="create_contact",
+        capture=capture,
     )
-    response = await services.send(ctx, request, scenario="create_contact", capture=capture)
-    captured = _captured(contact_type, response.text)
-    contact_id = _contact_id(captured, response.text)
+    existing = await find_duplicate(
+        services,
+        ctx,
+        contact_type.duplicate_check,
+        data,
+        scenario="create_contact",
+        capture=capture,
+    )
+    if existing:  # made before (a retry after a crash, a helpdesk without Idempotency-Key)
+        contact_id, captured, status = existing, {}, 0
+    else:
+        request = render_request(
+            contact_type.request,
+            data,
+            tz=ctx.tz,
+            headers=ctx.scenario_headers,
+            idempotency_key=job.idempotency_key,
+            default_method="POST",
+        )
+        response = await services.send(ctx, request, scenario="create_contact", capture=capture)
+        captured = extract_outputs(
+            contact_type.extra_variables,
+            status=response.status,
+            headers=dict(response.headers),
+            body=response.content,
+        )
+        for extra in contact_type.extra_variables:  # a path that finds nothing: set, empty
+            if extra.source in _READ_FROM_RESPONSE:
+                captured.setdefault(extra.name, "")
+        contact_id, status = _contact_id(captured, response.text), response.status
     fields = {
         "ContactId": contact_id,
         "FirstName": variables["FirstName"],
@@ -210,7 +232,7 @@ async def deliver(
         await asyncio.to_thread(_store, services, ctx, call_id, contact_type.name, fields)
     follow = {**variables, **captured, "ContactId": contact_id}
     return Delivered(
-        result={"status": response.status, "contact_id": contact_id, "variables": captured},
+        result={"status": status, "contact_id": contact_id, "variables": captured},
         after=follow_ups_after(services, ctx, "contact_created", follow),
     )
 

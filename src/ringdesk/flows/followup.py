@@ -68,7 +68,12 @@ async def fire_follow_ups(
     scenario = f"follow_up:{trigger}"
     for number, spec in enumerate(specs, 1):
         request = render_request(
-            spec, data, tz=ctx.tz, headers_json=spec.headers, default_method="POST"
+            spec,
+            data,
+            tz=ctx.tz,
+            headers=ctx.headers_for("followups"),  # H2: none unless a header says so
+            headers_json=spec.headers,
+            default_method="POST",
         )
         response = await services.send(ctx, request, scenario=scenario)
         try:

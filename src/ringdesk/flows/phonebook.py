@@ -14,16 +14,16 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from ringdesk.flows.contacts import Contact, map_contacts, search_request
-from ringdesk.flows.paginate import MAX_REQUESTS, Paginator
+from ringdesk.flows.contacts import Contact, list_contacts
+from ringdesk.flows.paginate import MAX_REQUESTS
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.services import Services
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import phonebook as repo
-from ringdesk.templates.model import ContactType, Pagination
+from ringdesk.templates.model import ContactType
 
 __all__ = [
     "FIRST_SYNC_DELAY_SECONDS",
@@ -63,7 +63,6 @@ async def sync_phonebook(
     """C8: sync the chosen contact types into the phonebook; the cap is shared by all types."""
     chosen = ctx.options.sync_contact_types
     outcome = PhonebookSync()
-    spec = ctx.options.contact_sync_pagination or Pagination()
     for contact_type in ctx.template.contact_search.contact_types:
         if contact_type.name not in chosen or not contact_type.request.url:
             continue
@@ -71,7 +70,11 @@ async def sync_phonebook(
         if budget <= 0:
             outcome.capped = True
             break
-        contacts, requests, capped = await _list_type(services, ctx, contact_type, spec, budget)
+        # The integration's paging (an override), else the contact type's (C8).
+        spec = ctx.options.contact_sync_pagination or contact_type.pagination
+        contacts, requests, capped = await list_contacts(
+            services, ctx, contact_type, spec, max_requests=budget
+        )
         outcome.requests += requests
         outcome.capped = outcome.capped or capped
 
@@ -99,26 +102,6 @@ async def sync_phonebook(
             "capped": capped,
         }
     return outcome
-
-
-async def _list_type(
-    services: Services,
-    ctx: IntegrationContext,
-    contact_type: ContactType,
-    spec: Pagination,
-    budget: int,
-) -> tuple[list[Contact], int, bool]:
-    first = search_request(ctx, contact_type, "")
-    pager = Paginator(spec, first.url, max_requests=budget)
-    next_url: str | None = pager.first()
-    contacts: dict[str, Contact] = {}
-    while next_url is not None:
-        response = await services.send(ctx, replace(first, url=next_url), scenario="contact_sync")
-        page = map_contacts(contact_type, response.content, variables=ctx.variables, phone="")
-        for contact in page:
-            contacts.setdefault(contact.id, contact)
-        next_url = pager.advance(count=len(page), body=response.content)
-    return list(contacts.values()), pager.requests, pager.capped
 
 
 # C8: how often the phonebook is refreshed in the background, and the first delay after

@@ -15,11 +15,11 @@ equal the other number's digits in international or national form.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol, TypeVar
 
 import phonenumbers
 
-from ringdesk.flows.contacts import Contact
 from ringdesk.phones import PhoneNumber, digits_only, normalise
 from ringdesk.templates.model import NUMBER_FIELDS
 
@@ -71,14 +71,22 @@ def _tail(number: PhoneNumber) -> str:
 _TAIL = 4
 
 
-def matching(contacts: Sequence[Contact], number: str, *, region: str) -> list[Contact]:
+class _HasFields(Protocol):
+    @property
+    def fields(self) -> Mapping[str, str]: ...
+
+
+C = TypeVar("C", bound=_HasFields)
+
+
+def matching(contacts: Sequence[C], number: str, *, region: str) -> list[C]:
     """The contacts (in their order) with a mapped phone field (`templates.model.NUMBER_FIELDS`)
     that is the same number as `number`, the caller's, in `region` (ISO 3166 alpha-2)."""
     caller = _number(number, region)
     if not caller.digits:
         return []
     tail = _tail(caller)
-    found: list[Contact] = []
+    found: list[C] = []
     for contact in contacts:
         for name in NUMBER_FIELDS:
             stored = contact.fields.get(name, "")

@@ -89,7 +89,9 @@ async def fetch_users(
             if user.user_id not in seen:
                 seen.add(user.user_id)
                 result.users.append(user)
-        next_url = pager.advance(count=len(page), body=response.content)
+        next_url = pager.advance(
+            count=len(page), body=response.content, headers=dict(response.headers)
+        )
     result.requests = pager.requests
     result.capped = pager.capped
     result.stop_reason = pager.stop_reason

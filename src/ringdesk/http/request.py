@@ -14,11 +14,19 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import urlsplit
 
-from ringdesk.errors import HelpdeskError
+from ringdesk.errors import HelpdeskError, TemplateError
 from ringdesk.expressions import gotemplate
 
-__all__ = ["HelpdeskRequest", "RequestTemplate", "render_headers", "render_request", "render_url"]
+__all__ = [
+    "HelpdeskRequest",
+    "RequestTemplate",
+    "check_path",
+    "render_headers",
+    "render_request",
+    "render_url",
+]
 
 JSON = "application/json"
 
@@ -55,6 +63,22 @@ def render_url(template: str, variables: Mapping[str, str], *, tz: str = "UTC") 
     return gotemplate.render(template, variables, escape="url", tz=tz)
 
 
+def check_path(template: str, url: str) -> None:
+    """Refuse a rendered URL whose path has an empty segment the template did not write
+    (`/ticket/{{.TicketId}}/comment` with TicketId unset → `/ticket//comment`): a variable
+    in the path is unset, and such a request would reach the wrong resource. Raises a
+    `TemplateError` naming the URL's template."""
+    path = urlsplit(url).path
+    if "//" not in path:
+        return
+    if "//" in template.split("?", 1)[0].split("://", 1)[-1]:
+        return  # the template itself asks for an empty segment
+    raise TemplateError(
+        f"a variable in the URL path is empty ({template!r} gave {path!r}); "
+        "the request was not sent"
+    )
+
+
 def render_headers(text: str, variables: Mapping[str, str], *, tz: str = "UTC") -> dict[str, str]:
     """A templated JSON object of headers (F1) → dict; raises a permanent HelpdeskError when
     it does not render to a JSON object."""
@@ -87,6 +111,7 @@ def render_request(
     when a template fails to render.
     """
     url = render_url(spec.url, variables, tz=tz)
+    check_path(spec.url, url)
     body = gotemplate.render(spec.body, variables, escape="json", tz=tz) if spec.body else None
     sent: dict[str, str] = dict(headers or {})
     sent.update(render_headers(headers_json, variables, tz=tz))

@@ -93,9 +93,21 @@ class IntegrationContext:
         return Redactor(self.secret_values)
 
     @cached_property
+    def _headers_by_scope(self) -> dict[str, Mapping[str, str]]:
+        return {}
+
+    def headers_for(self, scope: str) -> Mapping[str, str]:
+        """H1, H2: the template's custom headers that apply to `scope` (scenarios,
+        followups, extra, token), rendered once per snapshot."""
+        cache = self._headers_by_scope
+        if scope not in cache:
+            cache[scope] = custom_headers(self.template.headers, self.variables, scope)
+        return cache[scope]
+
+    @property
     def scenario_headers(self) -> Mapping[str, str]:
-        """H1, H2: the template's custom headers, sent on scenario requests."""
-        return custom_headers(self.template.headers, self.variables)
+        """H2: the custom headers of scenario requests (users, search, create, log, ticket)."""
+        return self.headers_for("scenarios")
 
 
 def build_context(

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,6 +77,12 @@ class Database:
         transaction; the pool rolls back on return)."""
         with self.engine.connect() as connection:
             yield connection
+
+    def ping(self) -> str:
+        """Run a trivial query (readiness probe); returns the dialect's name."""
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return self.engine.dialect.name
 
     def dispose(self) -> None:
         self.engine.dispose()

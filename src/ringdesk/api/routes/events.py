@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from ringdesk.api.deps import ServicesDep
 from ringdesk.errors import EventFormatError
-from ringdesk.events import intake, webhook, yeastar
+from ringdesk.events import webhook, yeastar
+from ringdesk.flows import intake
 
 __all__ = ["read_limited_body", "router"]
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from ringdesk.api.deps import DatabaseDep
 
@@ -19,6 +18,4 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 def readyz(database: DatabaseDep) -> dict[str, str]:
-    with database.session() as session:
-        session.execute(text("SELECT 1"))
-    return {"status": "ok", "database": database.engine.dialect.name}
+    return {"status": "ok", "database": database.ping()}

@@ -7,9 +7,9 @@ import asyncio
 
 from sqlalchemy import select
 
-from ringdesk.events import intake
 from ringdesk.events.ami import ami_service
 from ringdesk.events.webhook import parse_event
+from ringdesk.flows import intake
 from ringdesk.store.tables import CallEventRow
 from ringdesk.testing import FakeAMIServer, ami_call_script, call_event
 from tests.services import test_services
