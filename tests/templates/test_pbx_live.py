@@ -131,7 +131,7 @@ async def test_oauth2_contact_search_and_call_log(settings):
     fields = {"client_id": "cid", "client_secret": "secret", "AccessToken": "acc-tok"}
     run = await _run(settings, "oauth2_desk.xml", fields, desk, "contact-search", {"phone": CALLER})
     paths = [r.path for r in desk.received]
-    assert "/api/v1/contacts/search" in paths and "/api/v1/leads/search" in paths
+    assert set(paths) == {"/api/v1/contacts/search", "/api/v1/leads/search"}
     assert {r.headers["authorization"] for r in desk.received} == {"Bearer acc-tok"}
     assert {r.headers["x-client"] for r in desk.received} == {"cid"}
     assert [(c["contact_type"], c["id"]) for c in run.result["contacts"]] == [("Leads", "l5")]

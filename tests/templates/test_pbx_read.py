@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ringdesk.errors import TemplateError
 from ringdesk.templates.pbx_convert import convert_pbx
+from ringdesk.templates.pbx_model import PbxDocument
 from ringdesk.templates.pbx_read import is_pbx, read_pbx
 
 
@@ -50,7 +51,9 @@ def test_bad_input_is_a_located_template_error(text, line, column, message):
 
 
 DOC = """<Information Name="N" Odd="1">
-  <Parameters><Parameter Father="PopulateTemplateString" Name="Accept" Type="Header" Value="x"/></Parameters>
+  <Parameters>
+    <Parameter Father="PopulateTemplateString" Name="Accept" Type="Header" Value="x"/>
+  </Parameters>
   <Scenarios>
     <Scenario Id="SyncContactAuto" Type="REST">
       <Parameters>
@@ -84,24 +87,26 @@ def test_every_element_has_a_key_a_value_and_a_place():
         "",
     )
     # a repeated parameter gets its own key and is marked a duplicate
-    assert elements["Scenario[SyncContactAuto]/Parameter[URLFormat]#2"].line == 7
+    assert elements["Scenario[SyncContactAuto]/Parameter[URLFormat]#2"].line == 9
     [sync, common] = doc.scenarios
     assert sync.parameters[1].duplicate
     # a request reached by Next is keyed by its name alone, wherever it sits
     lookup, selfish = sync.requests
     assert lookup.key == "Scenario[SyncContactAuto]/Request[Lookup]"
     assert lookup.next_key == "Request[Find]"
-    assert common.requests[0].key == "Request[Find]" and common.requests[0].target
+    assert common.requests[0].key == "Request[Find]"
+    assert common.requests[0].target
     # a request naming itself is not a target of itself (the converter reports the loop)
-    assert selfish.next_key == selfish.key and not selfish.target
+    assert selfish.next_key == selfish.key
+    assert not selfish.target
     # what the format does not have is kept, placed
     strays = {
         s.key: (s.what, s.line) for s in (*doc.strays, *sync.strays, *common.requests[0].strays)
     }
     assert strays == {
         "Information@Odd": ("attribute", 1),
-        "Scenario[SyncContactAuto]/Responses/Response": ("element", 15),
-        "Request[Find]#text": ("text", 18),
+        "Scenario[SyncContactAuto]/Responses/Response": ("element", 17),
+        "Request[Find]#text": ("text", 20),
     }
     for key in strays:
         assert key in elements
@@ -114,7 +119,9 @@ def test_next_prefers_its_own_scenario_then_common():
           <Request Name="r"><Outputs Next="t"/></Request><Request Name="t"/>
         </Requests></Scenario>
         <Scenario Id="Common"><Requests><Request Name="t"/></Requests></Scenario>
-        <Scenario Id="B"><Requests><Request Name="r2"><Outputs Next="t"/></Request></Requests></Scenario>
+        <Scenario Id="B"><Requests>
+          <Request Name="r2"><Outputs Next="t"/></Request>
+        </Requests></Scenario>
         </Scenarios></Information>"""
     )
     a, common, b = doc.scenarios
@@ -125,23 +132,72 @@ def test_next_prefers_its_own_scenario_then_common():
 # ---- the property: only located errors, and everything accounted for ------------------------
 _NAMES = st.sampled_from(
     [
-        "AuthMethod", "TokenType", "Scope", "AuthEndPoint", "TokenEndPoint", "AccessToken",
-        "CredentialType", "Base64EncodedCredential", "URLFormat", "ContactUrlType",
-        "ContactFieldForUri", "ContactsIdEnable", "EnableSubject", "Subject", "Data",
-        "NeedSyncContact", "ContactsId", "FirstName", "UserUniqueId", "ContactId", "TicketId",
-        "Remark", "x", "",
+        "AuthMethod",
+        "TokenType",
+        "Scope",
+        "AuthEndPoint",
+        "TokenEndPoint",
+        "AccessToken",
+        "CredentialType",
+        "Base64EncodedCredential",
+        "URLFormat",
+        "ContactUrlType",
+        "ContactFieldForUri",
+        "ContactsIdEnable",
+        "EnableSubject",
+        "Subject",
+        "Data",
+        "NeedSyncContact",
+        "ContactsId",
+        "FirstName",
+        "UserUniqueId",
+        "ContactId",
+        "TicketId",
+        "Remark",
+        "x",
+        "",
     ]
-)  # fmt: skip
+)
 _SCENARIOS = st.sampled_from(
-    ["AuthMethod", "SyncContactAuto", "SearchContact", "UserAssociation", "CreateNewContact",
-     "CreateNewTicket", "CallJournal", "Common", "ChatJournal", ""]
-)  # fmt: skip
+    [
+        "AuthMethod",
+        "SyncContactAuto",
+        "SearchContact",
+        "UserAssociation",
+        "CreateNewContact",
+        "CreateNewTicket",
+        "CallJournal",
+        "Common",
+        "ChatJournal",
+        "",
+    ]
+)
 _VALUES = st.one_of(
-    st.sampled_from(["", "1", "0", "oauth2", "basic", "bearer", "none", "string", "password",
-                     "select", "Header", "{{.Phone}}", "{{ToUpper .x}}", "{{.CallerNumber}}",
-                     "{{if .a}}", "a,b", "read write", "users.#.id", "https://x/{{.base_url}}"]),
+    st.sampled_from(
+        [
+            "",
+            "1",
+            "0",
+            "oauth2",
+            "basic",
+            "bearer",
+            "none",
+            "string",
+            "password",
+            "select",
+            "Header",
+            "{{.Phone}}",
+            "{{ToUpper .x}}",
+            "{{.CallerNumber}}",
+            "{{if .a}}",
+            "a,b",
+            "read write",
+            "users.#.id",
+            "https://x/{{.base_url}}",
+        ]
+    ),
     st.text(max_size=12),
-)  # fmt: skip
+)
 
 
 def _attr(name: str, value: str) -> str:
@@ -190,7 +246,10 @@ def _request(draw: st.DrawFn) -> str:
         for _ in range(draw(st.integers(0, 3)))
     )
     nxt = _attr("Next", draw(_NAMES)) if draw(st.booleans()) else ""
-    return f"<Request{attrs}><Parameters>{params}</Parameters><Outputs{nxt}>{outputs}</Outputs></Request>"
+    return (
+        f"<Request{attrs}><Parameters>{params}</Parameters>"
+        f"<Outputs{nxt}>{outputs}</Outputs></Request>"
+    )
 
 
 @st.composite
@@ -236,17 +295,27 @@ def _document(draw: st.DrawFn) -> str:
     return text
 
 
+def _read(text: str | bytes) -> tuple[PbxDocument | None, TemplateError | None]:
+    """The document, or the error: any other exception fails the test."""
+    try:
+        return read_pbx(text), None
+    except TemplateError as exc:
+        return None, exc
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_document())
 def test_reader_raises_only_located_errors_and_converter_never_raises(text):
     """covers E4 for the PBX format: bad input is a `TemplateError` with a line (and column),
     never another exception; what reads converts, and every element gets a status."""
-    try:
-        doc = read_pbx(text)
-    except TemplateError as exc:
-        assert exc.line is not None and exc.line >= 1
-        assert exc.column is not None and exc.column >= 1
+    doc, error = _read(text)
+    if error is not None:
+        assert error.line is not None
+        assert error.line >= 1
+        assert error.column is not None
+        assert error.column >= 1
         return
+    assert doc is not None
     conversion = convert_pbx(doc)
     assert set(conversion.statuses) == set(doc.elements())
     for finding in conversion.findings:
@@ -257,7 +326,5 @@ def test_reader_raises_only_located_errors_and_converter_never_raises(text):
 @given(st.text(max_size=200))
 def test_any_text_only_ever_raises_a_located_error(text):
     for data in (text, text.encode("utf-8")):
-        try:
-            read_pbx(data)
-        except TemplateError as exc:
-            assert exc.line is not None
+        _, error = _read(data)
+        assert error is None or error.line is not None

@@ -125,7 +125,9 @@ def _method(c: Ctx) -> str:
     attr = c.doc.attrs.get("AuthType", "")
     raw = parameter.value if parameter is not None and parameter.value else attr
     method = raw.strip().lower() or "none"
-    keys = [k for k in ("Information@AuthType", parameter.key if parameter else "") if k]
+    keys = [parameter.key] if parameter is not None else []
+    if "AuthType" in c.doc.attrs:
+        keys.append("Information@AuthType")
     if method not in m.AUTH_METHODS:
         for key in keys:
             c.ledger.unmapped(key, f"unknown authentication {raw!r}; none is used")
