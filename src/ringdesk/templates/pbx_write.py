@@ -266,7 +266,7 @@ class _Exporter:
             )
         for i, h in enumerate(self.t.headers):
             path = f"Headers.Header[{i}]"
-            if set(h.scopes) != _HEADER_SCOPES:
+            if not self.same_scopes(set(h.scopes)):
                 self.lost(
                     f"{path}@appliesTo", "PBX headers go on every scenario and chained request"
                 )
@@ -287,6 +287,22 @@ class _Exporter:
         if a.method == "oauth2" and oauth is None:
             self.lost(P, "oauth2 without an <OAuth2> section")
         return params
+
+    def same_scopes(self, scopes: set[str]) -> bool:
+        """Whether a header with `scopes` goes where a PBX header goes: the scenario requests
+        and, when the template has any, the extra requests and duplicate checks."""
+        t = self.t
+        creates = t.create_contact.contact_types if t.create_contact else ()
+        sections: list[m.ContactType | m.CreateContactType | m.CallLog | m.Ticket | None] = [
+            t.call_log,
+            t.ticket,
+            *t.contact_search.contact_types,
+            *creates,
+        ]
+        extras = any(s is not None and s.extra_requests for s in sections) or any(
+            getattr(s, "duplicate_check", None) is not None for s in sections
+        )
+        return scopes == _HEADER_SCOPES or (not extras and scopes == {"scenarios"})
 
     def refresh(self, oauth: m.OAuth2) -> list[list[str]]:
         path = "Authentication.OAuth2"
