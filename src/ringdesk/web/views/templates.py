@@ -2,7 +2,8 @@
 
 The editor is one server-rendered form. Only the active tab's inputs are on the page;
 switching tab converts on the server (form → model → `dump_xml`, XML → `load_xml` → form),
-so the two views never drift apart. Saving goes through the REST API.
+so the two views never drift apart. Saving goes through the REST API. Importing a file in the
+PBX's own format converts it (`templates.importing`) and shows its report as warnings.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from ringdesk.errors import TemplateError
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import templates as templates_repo
 from ringdesk.store.tables import TemplateRow
+from ringdesk.templates.importing import import_xml
 from ringdesk.templates.model import CONTACT_FIELDS as TEMPLATE_CONTACT_FIELDS
 from ringdesk.templates.model import TRIGGER_EVENTS
+from ringdesk.templates.pbx_read import is_pbx
+from ringdesk.templates.problem import Problem
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
 from ringdesk.web.auth import check_csrf, current_admin
@@ -258,6 +262,33 @@ async def import_template(request: Request) -> Response:
     api = _templates_api()
     if api is None:
         return _editor(request, xml=text, tab="xml")
+    if is_pbx(data):  # the PBX's own format: converted, its report shown as warnings
+        imported = import_xml(data)
+        if imported.template is None:
+            error = imported.problems[0]
+            return _editor(
+                request,
+                xml=text,
+                tab="xml",
+                xml_error=f"{error.where}: {error.message}",
+                status_code=422,
+            )
+        findings = imported.conversion.findings if imported.conversion else ()
+        report = [
+            Problem(
+                "warning",
+                "PBX import",
+                f.element,
+                f.line,
+                f"{f.kind}: {f.element}: {f.message}",
+                f.column,
+            )
+            for f in findings
+        ]
+        template = imported.template
+        return _editor(
+            request, raw=tf.from_template(template), problems=[*report, *api.validate(template)]
+        )
     try:
         template = api.load_xml(data)
     except TemplateError as exc:
