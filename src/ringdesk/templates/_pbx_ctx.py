@@ -6,12 +6,15 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 
+from ringdesk.templates import model as m
+from ringdesk.templates._rules import MAX_FIELDS
 from ringdesk.templates.model import ConnectField
 from ringdesk.templates.pbx_expr import convert_text
 from ringdesk.templates.pbx_model import Loc, PbxDocument, PbxParameter, PbxRequest, PbxScenario
 from ringdesk.templates.pbx_report import Ledger
+from ringdesk.templates.pbx_vocabulary import FATHER_SCENARIO_PARAMETER
 
-__all__ = ["Ctx", "flag"]
+__all__ = ["Ctx", "flag", "scenario_field", "unknown_parameters"]
 
 _FLAGS = {"1": True, "true": True, "0": False, "false": False}
 
@@ -106,3 +109,36 @@ class Ctx:
         for request in scenario.requests:
             if not request.target:
                 self.cover(request, f"is in scenario {scenario.id!r}, which is not mapped")
+
+
+def unknown_parameters(c: Ctx, scenario: PbxScenario, known: set[str]) -> None:
+    """Report a scenario's parameters outside `known` (a per-scenario setting becomes a
+    connect field)."""
+    for p in scenario.parameters:
+        for stray in p.strays:
+            c.ledger.unmapped(stray.key, f"unknown {stray.what}")
+        if p.duplicate:
+            c.ledger.unmapped(p.key, "appears twice; the first one is used")
+        elif p.father == FATHER_SCENARIO_PARAMETER:
+            scenario_field(c, p)
+        elif p.father or p.name not in known:
+            c.ledger.unmapped(p.key, f"a {scenario.id} parameter ringdesk does not know")
+
+
+def scenario_field(c: Ctx, p: PbxParameter) -> None:
+    """A per-scenario setting (`CustomScenarioParameter`) becomes a connect field."""
+    if p.name in c.auth_fields:
+        c.ledger.unmapped(p.key, f"a connect field {p.name!r} exists already; it is used")
+        return
+    names = {f.name for f, _ in c.scenario_fields}
+    if p.name not in names and len(c.auth_fields) + len(names) >= MAX_FIELDS:
+        c.ledger.unmapped(p.key, f"ringdesk allows {MAX_FIELDS} connect fields, all taken")
+        return
+    if p.name not in names:
+        title = p.title.strip() or p.name
+        c.scenario_fields.append((m.ConnectField(type="text", name=p.name, title=title), p.key))
+    c.ledger.changed(
+        p.key,
+        f"ringdesk has no per-scenario settings: {{{{.{p.name}}}}} is a connect field, set "
+        "when connecting",
+    )

@@ -1,43 +1,39 @@
 """PBX template → ringdesk template (pure): `convert_pbx(doc)` builds the model and the
 report of what could not be mapped or changed on the way.
 
-This module converts the root (General), the AuthMethod scenario (Authentication, its
-connect fields and the global headers); `_pbx_scenarios` converts the request scenarios.
+This module converts the root (General), the connect fields and the global headers, and
+puts the template together; `_pbx_auth` converts the AuthMethod scenario and
+`_pbx_contacts`/`_pbx_scenarios` the request scenarios.
 The mapping, element by element, is the table of docs/template-reference/pbx-import.md.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ringdesk.templates import model as m
-from ringdesk.templates._pbx_ctx import Ctx, flag
+from ringdesk.templates._pbx_auth import authentication, field_parameters, refresh_body
+from ringdesk.templates._pbx_ctx import Ctx
 from ringdesk.templates._pbx_scenarios import SCENARIO_CONVERTERS, finish_requests
-from ringdesk.templates.pbx_model import PbxDocument, PbxParameter
+from ringdesk.templates.pbx_model import PbxDocument
 from ringdesk.templates.pbx_report import Finding, Status
 from ringdesk.templates.pbx_vocabulary import (
     AUTH,
-    AUTH_PARAMETERS,
     EDITORS,
-    FATHER_AUTH_OPTION,
-    FATHER_FIELDS,
     FATHER_HEADERS,
     FATHER_SCENARIO_PARAMETER,
-    FATHER_TOKEN_ERRORS,
-    NO_REFRESH,
     SCENARIO_IDS,
     SCENARIO_TYPES,
+    URL_BASE,
 )
 
-__all__ = ["DEFAULT_CONCURRENCY", "HEADER_SCOPES", "Conversion", "convert_pbx", "refresh_body"]
+__all__ = ["DEFAULT_CONCURRENCY", "HEADER_SCOPES", "Conversion", "convert_pbx"]
 
 DEFAULT_CONCURRENCY = 10
 # PBX headers go on every scenario request, and PBX chained requests are scenario requests:
 # in ringdesk those are the scenario requests and the extra requests.
 HEADER_SCOPES = "scenarios,extra"
-_URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
 
 @dataclass(frozen=True)
@@ -57,16 +53,15 @@ def convert_pbx(doc: PbxDocument) -> Conversion:
     c = Ctx(doc)
     _known_fields(c)
     general = _general(c)
-    authentication = _authentication(c)
+    auth = authentication(c)
     headers = _headers(c)
     sections = {field: convert(c) for field, convert in SCENARIO_CONVERTERS.items()}
     _scenarios(c)
     finish_requests(c)
     for stray in doc.strays:
         c.ledger.unmapped(stray.key, f"unknown {stray.what}")
-    authentication = _with_fields(c, authentication)
     template = m.Template(
-        general=general, authentication=authentication, headers=headers, **sections
+        general=general, authentication=_with_fields(c, auth), headers=headers, **sections
     )
     statuses, findings = c.ledger.close()
     return Conversion(template, tuple(findings), statuses)
@@ -117,211 +112,10 @@ def _concurrency(c: Ctx) -> int:
     return value
 
 
-# ---- Authentication ----------------------------------------------------------------------
-def _method(c: Ctx) -> str:
-    """AuthMethod (the parameter) or AuthType (the root attribute): none/basic/oauth2/bearer."""
-    scenario = c.doc.scenario(AUTH)
-    parameter = scenario.parameter("AuthMethod") if scenario else None
-    attr = c.doc.attrs.get("AuthType", "")
-    raw = parameter.value if parameter is not None and parameter.value else attr
-    method = raw.strip().lower() or "none"
-    keys = [parameter.key] if parameter is not None else []
-    if "AuthType" in c.doc.attrs:
-        keys.append("Information@AuthType")
-    if method not in m.AUTH_METHODS:
-        for key in keys:
-            c.ledger.unmapped(key, f"unknown authentication {raw!r}; none is used")
-        return "none"
-    for key, value in (("Information@AuthType", attr), (parameter.key if parameter else "", raw)):
-        if value and value.strip().lower() != method:
-            c.ledger.changed(key, f"{value!r} differs from AuthMethod {raw!r}, which is used")
-        elif value and value != method:
-            c.ledger.changed(key, f"{value!r} is written {method!r}")
-    c.ledger.mapped(*keys)
-    return method
-
-
-def _authentication(c: Ctx) -> m.Authentication:
-    method = _method(c)
-    scenario = c.doc.scenario(AUTH)
-    plain: dict[str, PbxParameter] = {}
-    for p in scenario.parameters if scenario else ():
-        if p.duplicate:
-            c.ledger.unmapped(p.key, "appears twice; the first one is used")
-        elif p.father == "" and p.name in AUTH_PARAMETERS:
-            plain[p.name] = p
-        elif p.father == FATHER_TOKEN_ERRORS:
-            c.ledger.unmapped(
-                p.key,
-                f"ringdesk renews a token after an HTTP 401 only; an error text "
-                f"({p.value!r}) in an answer is not recognised",
-            )
-        elif p.father not in (FATHER_FIELDS, FATHER_HEADERS, FATHER_AUTH_OPTION):
-            c.ledger.unmapped(p.key, "not a parameter ringdesk knows")
-        for stray in p.strays:
-            c.ledger.unmapped(stray.key, f"unknown {stray.what}")
-    if "AuthMethod" in plain:
-        c.ledger.mapped(plain["AuthMethod"].key)
-    used = {"AuthMethod"}
-    auth = m.Authentication(method=method)
-    if method == "basic":
-        used |= {"CredentialType", "Base64EncodedCredential"}
-        auth = auth.model_copy(update={"basic": _basic(c, plain)})
-    elif method == "oauth2" or (method == "bearer" and _value(plain, "TokenEndPoint")):
-        used |= {"TokenType", "AuthEndPoint", "TokenEndPoint", "AdditionalQueryString", "Scope"}
-        if method == "bearer":
-            c.ledger.changed(
-                plain["AuthMethod"].key if "AuthMethod" in plain else "Information@AuthType",
-                "a Bearer token got from a token endpoint is ringdesk's oauth2 method "
-                "(ringdesk's bearer is a fixed token)",
-            )
-        auth = m.Authentication(method="oauth2", oauth2=_oauth2(c, plain))
-    elif method == "bearer":
-        used |= {"TokenType", "AccessToken"}
-        auth = auth.model_copy(update={"bearer": _bearer(c, plain)})
-    for name, p in plain.items():
-        if name not in used:
-            if p.value:
-                c.ledger.unmapped(p.key, f"ignored with AuthMethod {method!r}")
-            else:
-                c.ledger.empty(p.key)
-    return auth
-
-
-def _value(plain: Mapping[str, PbxParameter], name: str) -> str:
-    p = plain.get(name)
-    return p.value if p is not None else ""
-
-
-def _text(c: Ctx, plain: Mapping[str, PbxParameter], name: str) -> str:
-    """A parameter's value in ringdesk's dialect ("" and marked empty when it has none)."""
-    p = plain.get(name)
-    if p is None:
-        return ""
-    if not p.value:
-        c.ledger.empty(p.key)
-        return ""
-    return c.parameter_text(p, "auth").strip()
-
-
-def _scheme(c: Ctx, plain: Mapping[str, PbxParameter]) -> str:
-    p = plain.get("TokenType")
-    if p is None or not p.value:
-        if p is not None:
-            c.ledger.empty(p.key)
-        return m.DEFAULT_AUTH_SCHEME
-    c.ledger.mapped(p.key)
-    return p.value
-
-
-def _basic(c: Ctx, plain: Mapping[str, PbxParameter]) -> m.Basic:
-    p = plain.get("CredentialType")
-    credential = "username_password"
-    if p is not None and p.value:
-        folded = p.value.lower().replace("_", "").replace(" ", "")
-        credential = {"apikey": "api_key", "usernamepassword": "username_password"}.get(folded, "")
-        if not credential:
-            c.ledger.unmapped(p.key, f"unknown credential type {p.value!r}; username_password")
-            credential = "username_password"
-        elif credential != p.value:
-            c.ledger.changed(p.key, f"written {credential!r}")
-        c.ledger.mapped(p.key)
-    elif p is not None:
-        c.ledger.empty(p.key)
-    return m.Basic(credential_type=credential, format=_text(c, plain, "Base64EncodedCredential"))
-
-
-def _scopes(c: Ctx, plain: Mapping[str, PbxParameter]) -> str:
-    p = plain.get("Scope")
-    if p is None or not p.value.strip():
-        if p is not None:
-            c.ledger.empty(p.key)
-        return ""
-    parts = p.value.split(",") if "," in p.value else p.value.split()
-    scopes = ",".join(s.strip() for s in parts if s.strip())
-    if scopes != p.value:
-        c.ledger.changed(p.key, f"written as the comma-separated list {scopes!r}")
-    c.ledger.mapped(p.key)
-    return scopes
-
-
-def refresh_body(field_names: set[str]) -> str:
-    """The standard refresh grant, with the client's credentials when fields hold them."""
-    body = "grant_type=refresh_token&refresh_token={{.RefreshToken}}"
-    for name in ("client_id", "client_secret"):
-        if name in field_names:
-            body += f"&{name}={{{{.{name}}}}}"
-    return body
-
-
-def _oauth2(c: Ctx, plain: Mapping[str, PbxParameter]) -> m.OAuth2:
-    token_url = _text(c, plain, "TokenEndPoint")
-    oauth = m.OAuth2(
-        scheme=_scheme(c, plain),
-        authorize_url=_text(c, plain, "AuthEndPoint"),
-        token_url=token_url,
-        scopes=_scopes(c, plain),
-        extra_query=_text(c, plain, "AdditionalQueryString"),
-    )
-    c.urls += [oauth.authorize_url, token_url]
-    option = _auth_option(c)
-    if option is not None and flag(option.value):
-        c.ledger.changed(
-            option.key,
-            "ringdesk never renews the token on a schedule, but still tries once after an HTTP 401",
-        )
-        c.ledger.mapped(option.key)
-        # the fields are known only later: the body is completed in `_with_fields`
-        return oauth.model_copy(update={"refresh": m.Refresh(interval_minutes=0, url=token_url)})
-    if option is not None:
-        if flag(option.value) is None and option.value:
-            c.ledger.unmapped(option.key, f"{option.value!r} is not 0 or 1; the token is renewed")
-        else:
-            c.ledger.mapped(option.key)
-    return oauth
-
-
-def _auth_option(c: Ctx) -> PbxParameter | None:
-    scenario = c.doc.scenario(AUTH)
-    found = None
-    for p in scenario.parameters if scenario else ():
-        if p.father != FATHER_AUTH_OPTION or p.duplicate:
-            continue
-        if p.name == NO_REFRESH:
-            found = p
-        else:
-            c.ledger.unmapped(p.key, f"unknown authentication option {p.name!r}")
-    return found
-
-
-def _bearer(c: Ctx, plain: Mapping[str, PbxParameter]) -> m.Bearer:
-    scheme = _scheme(c, plain)
-    token = _text(c, plain, "AccessToken")
-    if not token:
-        secrets = [f for f in _field_parameters(c) if f.editor.lower() == "password"]
-        if len(secrets) == 1:
-            name = secrets[0].field_key or secrets[0].name
-            token = f"{{{{.{name}}}}}"
-            c.ledger.changed(
-                secrets[0].key,
-                f"no AccessToken parameter: the token is taken to be this field, {token}",
-            )
-    return m.Bearer(scheme=scheme, token=token)
-
-
 # ---- connect fields and headers ----------------------------------------------------------
-def _field_parameters(c: Ctx) -> list[PbxParameter]:
-    scenario = c.doc.scenario(AUTH)
-    return [
-        p
-        for p in (scenario.parameters if scenario else ())
-        if p.father == FATHER_FIELDS and not p.duplicate
-    ]
-
-
 def _fields(c: Ctx) -> list[m.ConnectField]:
     fields: list[m.ConnectField] = []
-    for p in _field_parameters(c):
+    for p in field_parameters(c):
         name = p.field_key or p.name
         if p.field_key and p.name and p.field_key != p.name:
             c.ledger.changed(
@@ -351,7 +145,7 @@ def _fields(c: Ctx) -> list[m.ConnectField]:
 
 def _known_fields(c: Ctx) -> None:
     """Record the connect-field names before any `{{…}}` is converted (never renamed)."""
-    c.auth_fields = {p.field_key or p.name for p in _field_parameters(c)}
+    c.auth_fields = {p.field_key or p.name for p in field_parameters(c)}
     scenario_fields = {
         p.name
         for s in c.doc.scenarios
@@ -365,12 +159,12 @@ def _with_fields(c: Ctx, auth: m.Authentication) -> m.Authentication:
     """The connect fields (a field starting a URL becomes a `url` field: only those are
     trusted as a URL base) and, for a never-renewed OAuth2 token, the refresh body."""
     fields = _fields(c) + [field for field, _ in c.scenario_fields]
-    bases = {match.group(1) for url in c.urls if (match := _URL_BASE.match(url))}
+    bases = {match.group(1) for url in c.urls if (match := URL_BASE.match(url))}
     for index, f in enumerate(fields):
         if f.name in bases and f.type == "text":
             fields[index] = f.model_copy(update={"type": "url"})
             key = next(
-                (p.key for p in _field_parameters(c) if (p.field_key or p.name) == f.name), ""
+                (p.key for p in field_parameters(c) if (p.field_key or p.name) == f.name), ""
             )
             c.ledger.changed(
                 key,

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 from ringdesk.templates import model as m
-from ringdesk.templates._write import escape_attr
-from ringdesk.templates.library import slugify
+from ringdesk.templates._pbx_export_auth import auth_parameters
+from ringdesk.templates._pbx_layout import OutRequest, Param, document, flag, param
 from ringdesk.templates.pbx_expr import convert_text
 from ringdesk.templates.pbx_report import Finding
 from ringdesk.templates.pbx_vocabulary import (
@@ -28,16 +27,12 @@ from ringdesk.templates.pbx_vocabulary import (
     CONTACT_OUTPUTS,
     CREATE,
     EXPORT_RENAMES,
-    FATHER_AUTH_OPTION,
-    FATHER_FIELDS,
-    FATHER_HEADERS,
     FIELD_FOR_URI,
     JOURNAL,
-    NO_REFRESH,
-    SCENARIO_TYPES,
     SEARCH,
     SYNC,
     TICKET,
+    URL_BASE,
     URL_FORMAT_MODE,
     USER_OUTPUTS,
     USERS,
@@ -47,10 +42,6 @@ __all__ = ["Export", "export_pbx"]
 
 _PBX_FIELD = {ringdesk: pbx for pbx, ringdesk in CONTACT_OUTPUTS.items()}
 _PBX_USER = {ringdesk: pbx for pbx, ringdesk in USER_OUTPUTS.items()}
-_EDITOR = {"text": "string", "password": "password", "select": "select", "url": "string"}
-_URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
-_HEADER_SCOPES = {"scenarios", "extra"}
-_FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass(frozen=True)
@@ -59,18 +50,6 @@ class Export:
 
     xml: str
     findings: tuple[Finding, ...]
-
-
-@dataclass
-class _Request:
-    name: str
-    method: str
-    url: str
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-    outputs: list[tuple[str, str]] = field(default_factory=list)
-    next: _Request | None = None
-    scenario: str = ""
 
 
 def export_pbx(template: m.Template) -> Export:
@@ -82,9 +61,8 @@ class _Exporter:
     def __init__(self, template: m.Template):
         self.t = template
         self.findings: list[Finding] = []
-        self.roots: dict[str, list[_Request]] = {}
-        self.common: list[_Request] = []
-        self.lines: list[str] = []
+        self.roots: dict[str, list[OutRequest]] = {}
+        self.common: list[OutRequest] = []
 
     # ---- findings and text -------------------------------------------------------------
     def lost(self, path: str, message: str) -> None:
@@ -99,7 +77,7 @@ class _Exporter:
         return converted.text
 
     # ---- chains ------------------------------------------------------------------------
-    def extra_request(self, e: m.ExtraRequest, path: str) -> _Request:
+    def extra_request(self, e: m.ExtraRequest, path: str) -> OutRequest:
         headers: dict[str, str] = {}
         if e.headers.strip():
             try:
@@ -116,7 +94,7 @@ class _Exporter:
                 outputs.append((o.name, o.path))
             else:
                 self.lost(f"{path}.Outputs.Output[{i}]", "PBX outputs are GJSON paths only")
-        return _Request(
+        return OutRequest(
             e.name,
             e.method,
             self.text(e.url, f"{path}.Url"),
@@ -130,8 +108,8 @@ class _Exporter:
         sid: str,
         path: str,
         extras: tuple[m.ExtraRequest, ...],
-        primary: _Request,
-    ) -> _Request:
+        primary: OutRequest,
+    ) -> OutRequest:
         """Write `extras` then `primary` as one chain rooted in scenario `sid`."""
         requests = [
             self.extra_request(e, f"{path}.ExtraRequests.Request[{i}]")
@@ -152,8 +130,8 @@ class _Exporter:
         spec: m.RequestSpec,
         path: str,
         outputs: list[tuple[str, str]] | None = None,
-    ) -> _Request:
-        return _Request(
+    ) -> OutRequest:
+        return OutRequest(
             name,
             spec.method,
             self.text(spec.url, f"{path}.Url"),
@@ -164,8 +142,8 @@ class _Exporter:
     # ---- sections ----------------------------------------------------------------------
     def run(self) -> Export:
         t = self.t
-        self.bases = {match.group(1) for url in _urls(t) if (match := _URL_BASE.match(url))}
-        auth = self.authentication()
+        self.bases = {match.group(1) for url in _urls(t) if (match := URL_BASE.match(url))}
+        auth = auth_parameters(t, self.lost, self.text, self.bases)
         sync = self.contact_search()
         users = self.users()
         create = self.create_contact()
@@ -180,7 +158,7 @@ class _Exporter:
         if t.general.logo is not None:
             self.lost("General.Logo", "the PBX keeps a logo file name, not the image")
         self.unique_names()
-        scenarios: list[tuple[str, list[list[str]]]] = [
+        scenarios: list[tuple[str, list[Param]]] = [
             (AUTH, auth),
             (SYNC, sync),
             (SEARCH, []),
@@ -190,163 +168,18 @@ class _Exporter:
             (JOURNAL, journal),
             (COMMON, []),
         ]
-        self.write(scenarios)
-        return Export("\n".join(self.lines) + "\n", tuple(self.findings))
+        xml = document(t, scenarios, self.roots, self.common, self.findings)
+        return Export(xml, tuple(self.findings))
 
-    def authentication(self) -> list[list[str]]:
-        a, P = self.t.authentication, "Authentication"
-        params: list[list[str]] = [["Name", "AuthMethod", "Value", a.method]]
-        oauth = a.oauth2 if a.method == "oauth2" else None
-        basic = a.basic if a.method == "basic" else None
-        bearer = a.bearer if a.method == "bearer" else None
-        scheme = oauth.scheme if oauth else bearer.scheme if bearer else ""
-        params.append(["Name", "TokenType", "Value", scheme])
-        params.append(
-            [
-                "Name",
-                "AuthEndPoint",
-                "Value",
-                self.text(oauth.authorize_url, f"{P}.OAuth2.AuthorizeUrl") if oauth else "",
-            ]
-        )
-        params.append(
-            [
-                "Name",
-                "TokenEndPoint",
-                "Value",
-                self.text(oauth.token_url, f"{P}.OAuth2.TokenUrl") if oauth else "",
-            ]
-        )
-        params.append(
-            [
-                "Name",
-                "AdditionalQueryString",
-                "Value",
-                self.text(oauth.extra_query, f"{P}.OAuth2.ExtraQuery") if oauth else "",
-            ]
-        )
-        params.append(["Name", "Scope", "Value", ",".join(oauth.scope_list) if oauth else ""])
-        if oauth is not None:
-            params += self.refresh(oauth)
-        params.append(["Name", "CredentialType", "Value", basic.credential_type if basic else ""])
-        params.append(
-            [
-                "Name",
-                "Base64EncodedCredential",
-                "Value",
-                self.text(basic.format, f"{P}.Basic.Format") if basic else "",
-            ]
-        )
-        if bearer is not None:
-            params.append(
-                ["Name", "AccessToken", "Value", self.text(bearer.token, f"{P}.Bearer.Token")]
-            )
-        for i, f in enumerate(a.fields):
-            if f.type == "url" and f.name not in self.bases:
-                self.lost(
-                    f"{P}.Fields.Field[{i}]",
-                    "a url field not starting any URL is a text field in the PBX",
-                )
-            value = f.options if f.type == "select" else ""
-            params.append(
-                [
-                    "Father",
-                    FATHER_FIELDS,
-                    "Name",
-                    f.name,
-                    "Value",
-                    value,
-                    "Editor",
-                    _EDITOR.get(f.type, "string"),
-                    "Title",
-                    f.title,
-                    "Key",
-                    f.name,
-                ]
-            )
-        for i, h in enumerate(self.t.headers):
-            path = f"Headers.Header[{i}]"
-            if not self.same_scopes(set(h.scopes)):
-                self.lost(
-                    f"{path}@appliesTo", "PBX headers go on every scenario and chained request"
-                )
-            if h.description:
-                self.lost(f"{path}@description", "PBX headers have no description in the XML")
-            params.append(
-                [
-                    "Father",
-                    FATHER_HEADERS,
-                    "Name",
-                    h.name,
-                    "Type",
-                    "Header",
-                    "Value",
-                    self.text(h.value, path),
-                ]
-            )
-        if a.method == "oauth2" and oauth is None:
-            self.lost(P, "oauth2 without an <OAuth2> section")
-        return params
-
-    def same_scopes(self, scopes: set[str]) -> bool:
-        """Whether a header with `scopes` goes where a PBX header goes: the scenario requests
-        and, when the template has any, the extra requests and duplicate checks."""
-        t = self.t
-        creates = t.create_contact.contact_types if t.create_contact else ()
-        sections: list[m.ContactType | m.CreateContactType | m.CallLog | m.Ticket | None] = [
-            t.call_log,
-            t.ticket,
-            *t.contact_search.contact_types,
-            *creates,
-        ]
-        extras = any(s is not None and s.extra_requests for s in sections) or any(
-            getattr(s, "duplicate_check", None) is not None for s in sections
-        )
-        return scopes == _HEADER_SCOPES or (not extras and scopes == {"scenarios"})
-
-    def refresh(self, oauth: m.OAuth2) -> list[list[str]]:
-        path = "Authentication.OAuth2"
-        if oauth.token_content_type != _FORM:
-            self.lost(
-                f"{path}.TokenContentType",
-                "the PBX's name for the token content type is not published",
-            )
-        r = oauth.refresh
-        if r is None:
-            return [["Father", FATHER_AUTH_OPTION, "Name", NO_REFRESH, "Value", "0"]]
-        if r.interval_minutes != 0:
-            self.lost(
-                f"{path}.Refresh",
-                "the PBX's refresh settings are not published: it renews at the token endpoint",
-            )
-            return [["Father", FATHER_AUTH_OPTION, "Name", NO_REFRESH, "Value", "0"]]
-        if r.url != oauth.token_url or r.method != "POST":
-            self.lost(
-                f"{path}.Refresh",
-                "the PBX's refresh settings are not published: "
-                "only 'never on a schedule' is written",
-            )
-        return [["Father", FATHER_AUTH_OPTION, "Name", NO_REFRESH, "Value", "1"]]
-
-    def contact_search(self) -> list[list[str]]:
+    def contact_search(self) -> list[Param]:
         types = self.t.contact_search.contact_types
         popup = types[0].popup if types else m.Popup()
-        params: list[list[str]] = [
-            [
-                "Name",
-                "ContactUrlType",
-                "Value",
-                FIELD_FOR_URI if popup.mode == "field" else URL_FORMAT_MODE,
-            ],
-            [
-                "Name",
-                "URLFormat",
-                "Value",
-                self.text(popup.value, "ContactSearch.ContactType[0].Popup")
-                if popup.mode != "field"
-                else "",
-            ],
-            ["Name", "ContactFieldForUri", "Value", popup.value if popup.mode == "field" else ""],
+        by_field = popup.mode == "field"
+        url = "" if by_field else self.text(popup.value, "ContactSearch.ContactType[0].Popup")
+        params = [
+            param("ContactUrlType", FIELD_FOR_URI if by_field else URL_FORMAT_MODE),
+            param("URLFormat", url),
+            param("ContactFieldForUri", popup.value if by_field else ""),
         ]
         mapped: set[str] = set()
         for i, ct in enumerate(types):
@@ -384,10 +217,10 @@ class _Exporter:
                 self.primary(ct.name, ct.request, f"{path}.Request", outputs),
             )
         for name in (*CONTACT_OUTPUTS, "Remark"):
-            params.append(["Name", f"{name}Enable", "Value", "1" if name in mapped else "0"])
+            params.append(param(f"{name}Enable", flag(name in mapped)))
         return params
 
-    def users(self) -> list[list[str]]:
+    def users(self) -> list[Param]:
         ua = self.t.user_association
         if ua is None:
             return []
@@ -408,7 +241,7 @@ class _Exporter:
         )
         return []
 
-    def create_contact(self) -> list[list[str]]:
+    def create_contact(self) -> list[Param]:
         cc = self.t.create_contact
         for i, ct in enumerate(cc.contact_types if cc else ()):
             path = f"CreateContact.ContactType[{i}]"
@@ -431,9 +264,7 @@ class _Exporter:
             )
         return []
 
-    def delivery(
-        self, sid: str, path: str, section: m.CallLog | m.Ticket | None
-    ) -> list[list[str]]:
+    def delivery(self, sid: str, path: str, section: m.CallLog | m.Ticket | None) -> list[Param]:
         if section is None:
             return []
         if section.duplicate_check is not None:
@@ -443,20 +274,15 @@ class _Exporter:
         )
         o = section.options
         params = [
-            ["Name", "EnableSubject", "Value", _flag(o.subject.enabled)],
-            ["Name", "Subject", "Value", self.text(o.subject.default, f"{path}.Options.Subject")],
-            ["Name", "EnableDescription", "Value", _flag(o.description.enabled)],
-            [
-                "Name",
-                "Description",
-                "Value",
-                self.text(o.description.default, f"{path}.Options.Description"),
-            ],
+            param("EnableSubject", flag(o.subject.enabled)),
+            param("Subject", self.text(o.subject.default, f"{path}.Options.Subject")),
+            param("EnableDescription", flag(o.description.enabled)),
+            param("Description", self.text(o.description.default, f"{path}.Options.Description")),
         ]
         if isinstance(o, m.CallLogOptions):
             params += [
-                ["Name", "EnablePlayCallRecording", "Value", _flag(o.play_recording.enabled)],
-                ["Name", "PlayCallRecording", "Value", _flag(o.play_recording.default)],
+                param("EnablePlayCallRecording", flag(o.play_recording.enabled)),
+                param("PlayCallRecording", flag(o.play_recording.default)),
             ]
             skip = o.skip_missed_for_unanswered_agents
             if skip.enabled or skip.default:
@@ -464,7 +290,7 @@ class _Exporter:
                     f"{path}.Options.SkipMissedForUnansweredAgents",
                     "the PBX's name for this option is not published",
                 )
-        params.append(["Name", "NeedSyncContact", "Value", "1"])
+        params.append(param("NeedSyncContact", "1"))
         return params
 
     # ---- names and layout --------------------------------------------------------------
@@ -485,110 +311,6 @@ class _Exporter:
                 )
                 request.name = name
             common.add(name)
-
-    def write(self, scenarios: list[tuple[str, list[list[str]]]]) -> None:
-        t, out = self.t, self.lines
-        out.append('<?xml version="1.0" encoding="UTF-8"?>')
-        if self.findings:
-            out.append("<!-- Exported by ringdesk. Not in the PBX format:")
-            for f in self.findings:
-                out.append(f"     {f.element}: {f.message}".replace("--", "- -"))
-            out.append("-->")
-        concurrency = t.general.max_concurrent_requests
-        flags = {
-            "UserAssociation": t.user_association is not None and t.user_association.enabled,
-            "CallJournal": t.call_log is not None and t.call_log.enabled,
-            "CreateNewContact": t.create_contact is not None and t.create_contact.enabled,
-            "CreateNewTicket": t.ticket is not None and t.ticket.enabled,
-        }
-        root = [
-            "Provider",
-            "helpdesk",
-            "Name",
-            t.general.name,
-            "Key",
-            slugify(t.general.name).replace("-", "_"),
-            "Remark",
-            t.general.notes,
-            "Version",
-            "1.0.0",
-            "AuthType",
-            t.authentication.method,
-            "MaxConcurrentRequest",
-            "" if concurrency is None else str(concurrency),
-        ]
-        for name, on in flags.items():
-            root += [name, _flag(on)]
-        out.append(f"<Information{_attrs(root)}>")
-        out.append("  <Parameters />")
-        out.append("  <Scenarios>")
-        for sid, params in scenarios:
-            requests = list(self.roots.get(sid, []))
-            if sid == SEARCH:
-                requests = [replace(r, name=f"{SEARCH}_{r.name}") for r in self.roots.get(SYNC, [])]
-            elif sid == COMMON:
-                requests = self.common
-            if not params and not requests and sid not in (AUTH, COMMON):
-                continue
-            out.append(f'    <Scenario Id="{sid}" Type="{SCENARIO_TYPES[sid]}">')
-            out.append("      <Presets />")
-            _block(out, "Parameters", [f"<Parameter{_attrs(p)} />" for p in params], 6)
-            _block(out, "Requests", [line for r in requests for line in _request(r)], 6)
-            if sid == AUTH:
-                out.append("      <Responses />")
-            out.append("    </Scenario>")
-        out.append("  </Scenarios>")
-        out.append("</Information>")
-
-
-def _flag(on: bool) -> str:
-    return "1" if on else "0"
-
-
-def _attrs(pairs: list[str]) -> str:
-    return "".join(f' {k}="{escape_attr(v)}"' for k, v in zip(pairs[::2], pairs[1::2], strict=True))
-
-
-def _block(out: list[str], tag: str, lines: list[str], depth: int) -> None:
-    pad = " " * depth
-    if not lines:
-        out.append(f"{pad}<{tag} />")
-        return
-    out.append(f"{pad}<{tag}>")
-    out += [f"{pad}  {line}" for line in lines]
-    out.append(f"{pad}</{tag}>")
-
-
-def _request(r: _Request) -> list[str]:
-    attrs = [
-        "Name",
-        r.name,
-        "Method",
-        r.method,
-        "ResponseType",
-        "application/json",
-        "URLFormat",
-        r.url,
-    ]
-    lines = [f"<Request{_attrs(attrs)}>"]
-    params = []
-    if r.body:
-        params.append(f"<Parameter{_attrs(['Name', 'Data', 'Type', 'Body', 'Value', r.body])} />")
-    for name, value in r.headers.items():
-        params.append(f"<Parameter{_attrs(['Name', name, 'Type', 'Header', 'Value', value])} />")
-    _block(lines, "Parameters", params, 2)
-    outputs = [f"<Output{_attrs(['Name', n, 'Path', p])} />" for n, p in r.outputs]
-    if r.next is not None:
-        opening = f'<Outputs Next="{escape_attr(r.next.name)}">'
-        lines += (
-            [f"  {opening[:-1]} />"]
-            if not outputs
-            else [f"  {opening}", *(f"    {o}" for o in outputs), "  </Outputs>"]
-        )
-    else:
-        _block(lines, "Outputs", outputs, 2)
-    lines.append("</Request>")
-    return lines
 
 
 def _urls(t: m.Template) -> list[str]:
