@@ -275,6 +275,13 @@ ROWS = [
         {("changed", f"{AUTH}[CustomFieldList/a]")},
     ),
     Case(
+        "password-default-is-not-repeated",
+        pbx(auth=field_param("k", "password", value="s3cret-value")),
+        lambda t: t.authentication.fields[0].type,
+        "password",
+        {("changed", f"{AUTH}[CustomFieldList/k]")},
+    ),
+    Case(
         "field-key-differs-from-name",
         pbx(
             auth='<Parameter Father="CustomFieldList" Name="Domain" Editor="string" '
@@ -326,6 +333,12 @@ def test_each_element_converts(case):
     assert case.pick(conversion.template) == case.expected
     assert {(f.kind, f.element) for f in conversion.findings} == case.findings
     assert set(conversion.statuses) == set(read_pbx(case.text).elements())
+
+
+def test_a_password_default_never_appears_in_the_report():
+    conversion = convert_pbx(read_pbx(pbx(auth=field_param("k", "password", value="s3cret-value"))))
+    assert conversion.findings
+    assert not any("s3cret-value" in f.message for f in conversion.findings)
 
 
 def test_a_finding_names_line_and_column():

@@ -128,9 +128,9 @@ def _fields(c: Ctx) -> list[m.ConnectField]:
             c.ledger.changed(p.key, f"unknown Editor {p.editor!r}: a text field")
             kind = "text"
         if kind != "select" and p.value:
-            c.ledger.changed(
-                p.key, f"the value {p.value!r} is dropped: ringdesk connect fields have no default"
-            )
+            # a password field's default may be a real secret: never repeat it
+            shown = "its value" if kind == "password" else f"the value {p.value!r}"
+            c.ledger.changed(p.key, f"{shown} is dropped: ringdesk connect fields have no default")
         c.ledger.mapped(p.key)
         fields.append(
             m.ConnectField(
