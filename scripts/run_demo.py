@@ -3,7 +3,15 @@ its REST API, and print where to look.
 
 Both servers run as subprocesses on loopback; helpdesk URLs on loopback are allowed for this
 run only (`RINGDESK_ALLOW_PRIVATE_NETWORKS=true`). A failing setup step is reported and the
-servers keep running, so the UI can be used to finish by hand. Ctrl-C stops both.
+servers keep running, so the UI can be used to finish by hand. The admin token used for the
+setup is revoked afterwards (a live token closes first-run setup), and the one-time setup
+link for the first admin account is printed. Ctrl-C stops both.
+
+The ports stay the same across quick restarts: a port whose last connections linger in
+TIME_WAIT is free to a server that sets SO_REUSEADDR (uvicorn does), so the check does too;
+only a port another program listens on makes the run move to a free one, and says so. Once
+both servers answer, `DATA_DIR/run.json` (`ringdesk.runfile`) records the URLs for
+`ringdesk simulate-call`; it is removed when the run stops.
 
 Environment: `RINGDESK_PORT` (8080), `DEMO_PORT` (8090), plus every `RINGDESK_*` setting.
 """
@@ -17,9 +25,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from ringdesk.config import Settings
+from ringdesk.runfile import read_run_file, remove_run_file, write_run_file
 
 INTEGRATION_NAME = "Demo helpdesk"
 DEMO_TOKEN = "demo-token"  # noqa: S105 (the demo helpdesk's well-known token)
@@ -30,23 +42,34 @@ def say(message: str = "") -> None:
     print(message, flush=True)  # noqa: T201 (a console script)
 
 
-def port_free(port: int) -> bool:
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether a server could listen on `port` now. SO_REUSEADDR, as uvicorn binds: without
+    it, the previous run's connections in TIME_WAIT make the port look taken for a minute."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind(("127.0.0.1", port))
+            sock.bind((host, port))
         except OSError:
             return False
         return True
 
 
-def pick_port(wanted: int) -> int:
+def pick_port(wanted: int, holder: str = "another program") -> int:
+    """`wanted`, unless something really listens on it: then a free port, said aloud."""
     if port_free(wanted):
         return wanted
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = int(sock.getsockname()[1])
-    say(f"port {wanted} is busy; using {port}")
+    say(f"port {wanted} is in use by {holder}; using {port} instead")
     return port
+
+
+def _holder(data_dir: Path) -> str:
+    running = read_run_file(data_dir)
+    if running is not None and running.alive:
+        return f"another `make run` (pid {running.pid}, {running.url})"
+    return "another program"
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 60) -> bool:
@@ -151,8 +174,10 @@ class Setup:
 
 
 def main() -> int:
-    rd_port = pick_port(int(os.environ.get("RINGDESK_PORT", "8080")))
-    demo_port = pick_port(int(os.environ.get("DEMO_PORT", "8090")))
+    data_dir = Settings().data_dir
+    holder = _holder(data_dir)
+    rd_port = pick_port(int(os.environ.get("RINGDESK_PORT", "8080")), holder)
+    demo_port = pick_port(int(os.environ.get("DEMO_PORT", "8090")), holder)
     rd_url = f"http://127.0.0.1:{rd_port}"
     demo_url = f"http://127.0.0.1:{demo_port}"
     env = {
@@ -166,6 +191,7 @@ def main() -> int:
     processes = [ringdesk, demo]
 
     def stop(*_args: object) -> None:
+        remove_run_file(data_dir)
         for process in processes:
             if process.poll() is None:
                 process.terminate()
@@ -187,11 +213,14 @@ def main() -> int:
             say(f"  ✗ did not start: {', '.join(down)}")
             stop()
             return 1
+        write_run_file(data_dir, url=rd_url, demo_url=demo_url)
         say("configuring ringdesk through its REST API:")
         token = None
         try:
-            token = ringdesk_cli(env, "admin", "create-token", "--label", "make run")
-            say("  ✓ admin token created")
+            token = ringdesk_cli(
+                env, "admin", "create-token", "--name", "make run", "--expires-days", "1"
+            )
+            say("  ✓ admin token created (revoked again when the setup is done)")
         except (subprocess.SubprocessError, OSError) as exc:
             say(f"  ✗ admin token: {exc}")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
@@ -202,6 +231,12 @@ def main() -> int:
             setup.step("connect the integration", setup.connect)
             setup.step("sync helpdesk users and associate by email", setup.users)
             setup.step("sync helpdesk contacts into the phonebook", setup.contacts)
+            if token:
+                # A live admin token counts as an admin and closes first-run setup.
+                setup.step(
+                    "revoke the setup token",
+                    lambda: setup._checked(api.delete("/api/v1/admin/tokens/current")),
+                )
             if setup.failed:
                 say(f"  {len(setup.failed)} step(s) failed; finish them in the admin UI.")
         agent_link = ""
@@ -209,17 +244,26 @@ def main() -> int:
             agent_link = ringdesk_cli(env, "admin", "agent-link", "1001")
         except (subprocess.SubprocessError, OSError) as exc:
             say(f"  ✗ agent link: {exc}")
+        setup_link = ""
+        try:
+            setup_link = ringdesk_cli(env, "admin", "setup-link")
+        except subprocess.CalledProcessError:
+            setup_link = "(an admin exists already: log in, or `ringdesk admin create-user`)"
+        except (subprocess.SubprocessError, OSError) as exc:
+            say(f"  ✗ setup link: {exc}")
         say()
+        say(f"first admin account: {setup_link}")
         say(f"ringdesk admin UI:   {rd_url}/admin")
-        say(f"API docs:            {rd_url}/docs")
+        say(f"dashboard:           {rd_url}/admin/dashboard")
+        say(f"PBX webhook setup:   {rd_url}/admin/settings")
+        say(f"API docs:            {rd_url}/docs  (offline; also {rd_url}/redoc)")
         say(f"agent page (1001):   {agent_link}")
         say(f"demo helpdesk:       {demo_url}/")
-        if token:
-            say(f"admin API token:     {token}")
         say()
         say("simulate a call (in another terminal, same directory):")
-        say(f"  .venv/bin/ringdesk simulate-call --from +4930123456 --to 1001 --url {rd_url}")
-        say("  (add --missed for a missed call and a ticket)")
+        say("  .venv/bin/ringdesk simulate-call --from +4930123456 --to 1001")
+        say(f"  (add --missed for a missed call and a ticket; it finds {rd_url} in")
+        say(f"  {data_dir / 'run.json'}, or pass --url {rd_url})")
         say()
         say("Ctrl-C stops both servers.")
         while all(process.poll() is None for process in processes):

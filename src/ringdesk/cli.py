@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -26,7 +26,8 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 def serve(host: str, port: int) -> None:
-    """Migrate the database, then run the service."""
+    """Migrate the database, then run the service. Until an admin exists, prints the
+    one-time link that opens first-run setup."""
     import uvicorn
 
     from ringdesk.api.app import create_app
@@ -34,12 +35,30 @@ def serve(host: str, port: int) -> None:
 
     settings = Settings()
     upgrade(settings.database_url)
+    _print_setup_link(settings)
     app = create_app(settings)
     # Everything imported and built so far lives as long as the process: keep it out of the
     # cyclic collector, whose full passes over it paused screen pops by up to ~200 ms.
     gc.collect()
     gc.freeze()
     uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+def _print_setup_link(settings: Settings) -> None:
+    import time
+
+    from ringdesk.store.db import Database
+    from ringdesk.web.setup import SETUP_CODE_TTL, issue_setup_link
+
+    database = Database(settings.database_url)
+    try:
+        link = issue_setup_link(database, settings, now=time.time())
+    finally:
+        database.dispose()
+    if link:
+        minutes = int(SETUP_CODE_TTL // 60)
+        click.echo(f"No admin exists yet. Create the first one at (one-time link, {minutes} min):")
+        click.echo(f"  {link}")
 
 
 @main.group()
@@ -62,35 +81,120 @@ def admin() -> None:
     """Administration."""
 
 
-@admin.command("create-token")
-@click.option("--label", default="", help="What the token is for.")
-def admin_create_token(label: str) -> None:
-    """Print a new admin API token (stored hashed; shown only now)."""
-    from ringdesk.store.admin import create_token
+def _database(settings: Settings) -> Any:
     from ringdesk.store.db import Database
     from ringdesk.store.migrate import upgrade
 
-    settings = Settings()
     upgrade(settings.database_url)
-    database = Database(settings.database_url)
-    with database.session() as session:
-        token = create_token(session, label)
-    database.dispose()
+    return Database(settings.database_url)
+
+
+@admin.command("create-token")
+@click.option("--name", default="", help="What the token is for (shown in token lists).")
+@click.option("--label", default="", hidden=True, help="Old name of --name.")
+@click.option(
+    "--expires-days",
+    type=click.FloatRange(min=0, min_open=True, max=3650),
+    default=None,
+    help="Days until the token stops working [default: never].",
+)
+def admin_create_token(name: str, label: str, expires_days: float | None) -> None:
+    """Print a new admin API token (stored hashed; shown only now)."""
+    import time
+
+    from ringdesk.store.admin import create_token
+
+    settings = Settings()
+    database = _database(settings)
+    expires = time.time() + expires_days * 86_400 if expires_days else None
+    try:
+        with database.session() as session:
+            token = create_token(session, name or label, expires_at=expires)
+    finally:
+        database.dispose()
     click.echo(token)
+
+
+@admin.command("list-tokens")
+def admin_list_tokens() -> None:
+    """List the admin API tokens: id, state, name, expiry and last use (never the secret)."""
+    import time
+    from datetime import UTC, datetime
+
+    from ringdesk.api.routes.admin import token_view
+    from ringdesk.store.admin import list_tokens
+
+    def when(value: float | None) -> str:
+        if value is None:
+            return "-"
+        return datetime.fromtimestamp(value, UTC).strftime("%Y-%m-%d %H:%M")
+
+    settings = Settings()
+    database = _database(settings)
+    now = time.time()
+    try:
+        with database.session() as session:
+            rows = [token_view(row, now=now) for row in list_tokens(session)]
+    finally:
+        database.dispose()
+    click.echo(f"{'ID':>4}  {'STATE':8}  {'EXPIRES (UTC)':16}  {'LAST USED (UTC)':16}  NAME")
+    for row in rows:
+        click.echo(
+            f"{row['id']:>4}  {row['state']:8}  {when(row['expires_at']):16}  "
+            f"{when(row['last_used_at']):16}  {row['name']}"
+        )
+
+
+@admin.command("revoke-token")
+@click.argument("token_id", type=int)
+def admin_revoke_token(token_id: int) -> None:
+    """Revoke the admin API token TOKEN_ID (see list-tokens); it stops working at once."""
+    import time
+
+    from ringdesk.store.admin import revoke_token
+
+    settings = Settings()
+    database = _database(settings)
+    try:
+        with database.session() as session:
+            found = revoke_token(session, token_id, now=time.time())
+    finally:
+        database.dispose()
+    if not found:
+        raise click.ClickException(f"no admin token {token_id}")
+    click.echo(f"admin token {token_id} revoked")
+
+
+@admin.command("setup-link")
+def admin_setup_link() -> None:
+    """Print a fresh one-time link to first-run setup (while no admin exists)."""
+    import time
+
+    from ringdesk.web.setup import issue_setup_link
+
+    settings = Settings()
+    database = _database(settings)
+    try:
+        link = issue_setup_link(database, settings, now=time.time())
+    finally:
+        database.dispose()
+    if link is None:
+        raise click.ClickException(
+            "setup is closed: an admin exists (add one with `ringdesk admin create-user`)"
+        )
+    click.echo(link)
 
 
 @admin.command("create-user")
 @click.argument("username")
 @click.password_option(help="Asked for when not given (hidden, twice).")
 def admin_create_user(username: str, password: str) -> None:
-    """Create a login for the admin web UI (password hashed with argon2)."""
-    from ringdesk.store.db import Database
-    from ringdesk.store.migrate import upgrade
-    from ringdesk.web.auth import create_admin_user
+    """Create a login for the admin web UI (password hashed with argon2; it must be hard to
+    guess: zxcvbn strength 3 of 4 or more)."""
+    from ringdesk.web.accounts import create_admin_user
 
     settings = Settings()
-    upgrade(settings.database_url)
-    database = Database(settings.database_url)
+    database = _database(settings)
     try:
         with database.session() as session:
             create_admin_user(session, username, password)
@@ -111,10 +215,39 @@ def admin_show_webhook_secret() -> None:
 @click.argument("extension")
 def admin_agent_link(extension: str) -> None:
     """Print the screen-pop page URL of EXTENSION (signed; no login needed to open it)."""
-    from ringdesk.screenpop.agent_tokens import agent_url
+    from ringdesk.screenpop.agent_tokens import current_agent_url
 
     settings = Settings()
-    click.echo(agent_url(settings.public_url, settings.resolved_secret_key(), extension))
+    database = _database(settings)
+    try:
+        url = current_agent_url(
+            database, settings.public_url, settings.resolved_secret_key(), extension
+        )
+    finally:
+        database.dispose()
+    click.echo(url)
+
+
+@admin.command("revoke-agent-link")
+@click.argument("extension")
+def admin_revoke_agent_link(extension: str) -> None:
+    """Revoke every agent-page link of EXTENSION made so far and print its new link; other
+    extensions keep theirs."""
+    import time
+
+    from ringdesk.screenpop.agent_tokens import current_agent_url, revoke_agent_links
+
+    settings = Settings()
+    database = _database(settings)
+    try:
+        revoke_agent_links(database, extension, now=time.time())
+        url = current_agent_url(
+            database, settings.public_url, settings.resolved_secret_key(), extension
+        )
+    finally:
+        database.dispose()
+    click.echo(f"agent links of {extension} revoked; the new link is:")
+    click.echo(url)
 
 
 @admin.command("yeastar-webhook-url")
@@ -309,7 +442,12 @@ def demo_helpdesk(host: str, port: int, token: str, access_token_ttl: int) -> No
 @click.option("--from", "from_number", required=True, help="Caller number, e.g. +4930123456.")
 @click.option("--to", "to_extension", required=True, help="Extension rung, e.g. 1001.")
 @click.option("--name", default="", help="Caller name sent by the PBX.")
-@click.option("--url", default=None, help="ringdesk base URL [default: RINGDESK_PUBLIC_URL].")
+@click.option(
+    "--url",
+    default=None,
+    help="ringdesk base URL [default: the `make run` instance named in DATA_DIR/run.json, "
+    "else RINGDESK_PUBLIC_URL].",
+)
 @click.option("--missed", is_flag=True, help="Nobody answers.")
 @click.option("--pause", default=1.0, show_default=True, type=float, help="Seconds between events.")
 @click.option("--talk", default=42, show_default=True, type=int, help="Talk seconds.")
@@ -328,6 +466,7 @@ def simulate_call(
     from ringdesk.events.simulate import call_script, post_events
 
     settings = Settings()
+    target, origin = _simulate_target(settings, url)
     events = call_script(
         from_number=from_number,
         to_extension=to_extension,
@@ -337,11 +476,40 @@ def simulate_call(
     )
     try:
         post_events(
-            url or settings.public_url,
+            target,
             settings.resolved_webhook_secret(),
             events,
             pause=pause,
             echo=click.echo,
         )
-    except httpx.HTTPError as exc:
+    except httpx.HTTPStatusError as exc:
         raise click.ClickException(f"event not accepted: {exc}") from None
+    except httpx.HTTPError as exc:
+        raise click.ClickException(_unreachable(target, origin, exc)) from None
+
+
+def _simulate_target(settings: Settings, url: str | None) -> tuple[str, str]:
+    """The ringdesk to post to, and where that URL came from (for error messages)."""
+    from ringdesk.runfile import RUN_FILE, read_run_file
+
+    if url:
+        return url, "--url"
+    running = read_run_file(settings.data_dir)
+    if running is not None and running.alive:
+        return running.url, f"{settings.data_dir / RUN_FILE} (written by `make run`)"
+    if running is not None:
+        click.echo(
+            f"note: {settings.data_dir / RUN_FILE} names {running.url}, but its process "
+            f"(pid {running.pid}) is gone; trying {settings.public_url}",
+            err=True,
+        )
+    return settings.public_url, "RINGDESK_PUBLIC_URL"
+
+
+def _unreachable(target: str, origin: str, exc: Exception) -> str:
+    reason = str(exc) or type(exc).__name__
+    return (
+        f"cannot reach ringdesk at {target} (from {origin}): {reason}.\n"
+        "Start it with `make run` (it records its URL for this command), or pass the URL "
+        "it printed: ringdesk simulate-call ... --url http://127.0.0.1:PORT"
+    )

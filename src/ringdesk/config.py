@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ringdesk.errors import ConfigError
 
-__all__ = ["Settings", "read_or_create_key_file"]
+__all__ = [
+    "WEBHOOK_KEY_FILE",
+    "Settings",
+    "make_private_dir",
+    "read_or_create_key_file",
+    "write_key_file",
+]
+
+WEBHOOK_KEY_FILE = "webhook.key"
 
 
 class Settings(BaseSettings):
@@ -39,8 +49,9 @@ class Settings(BaseSettings):
         default=None,
         repr=False,
         description="Key that encrypts integration secrets at rest (Fernet key, or a "
-        "passphrase a key is derived from) and signs OAuth2 state, admin sessions and agent "
-        "links. Unset: read from, or generated into, `DATA_DIR/secret.key` (mode 0600).",
+        "passphrase a key is derived from) and signs OAuth2 state; agent-link keys are "
+        "derived from it by HKDF. Unset: read from, or generated into, `DATA_DIR/secret.key` "
+        "(mode 0600, in a 0700 directory).",
     )
     webhook_secret: str | None = Field(
         default=None,
@@ -73,6 +84,11 @@ class Settings(BaseSettings):
         default=12,
         description="Attempts before a delivery is marked failed (it can then be retried by hand).",
     )
+    contact_wait_seconds: float = Field(
+        default=3600.0,
+        description="How long a call's log and ticket wait for its contact to be settled "
+        "(found or created) before they go out without one (the request log says so).",
+    )
     run_workers: bool = Field(
         default=True,
         description="Run the background services (outbox worker, token refresh, contact "
@@ -94,6 +110,67 @@ class Settings(BaseSettings):
         description="Seconds between the comment lines an idle screen-pop stream sends, so "
         "proxies keep it open (C9).",
     )
+    # Who may read /metrics without the admin token (I8).
+    metrics_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Client networks (CIDRs, comma-separated, e.g. "
+        "`127.0.0.1/32,10.0.5.0/24`) that may read `/metrics` without the admin token; "
+        "empty (the default): everyone needs it, loopback included. Behind a reverse proxy "
+        "the client address is the proxy's unless it sends `X-Forwarded-For` (trusted from "
+        "127.0.0.1 only).",
+    )
+    # Login throttling (limits notation; see ringdesk.web.throttle).
+    login_limits_account: str = Field(
+        default="5/minute;10/15 minutes;30/hour",
+        description="Failed admin logins allowed per account name, in tiers that make each "
+        "further burst of guesses wait longer (`limits` notation).",
+    )
+    login_limits_address: str = Field(
+        default="10/minute;30/15 minutes;100/day",
+        description="Failed admin logins allowed per client address, in growing tiers "
+        "(`limits` notation).",
+    )
+
+    @field_validator("metrics_allow", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):  # a JSON list is fine too
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("metrics_allow")
+    @classmethod
+    def _check_networks(cls, value: list[str]) -> list[str]:
+        for network in value:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{network!r} is not a network (use CIDRs such as 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @field_validator("login_limits_account", "login_limits_address")
+    @classmethod
+    def _check_limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"{value!r} is not a list of limits such as 5/minute;30/hour"
+            ) from None
+        return value
+
+    def metrics_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        """The networks of `metrics_allow`, parsed."""
+        return [ipaddress.ip_network(n, strict=False) for n in self.metrics_allow]
 
     def resolved_secret_key(self) -> str:
         """The Fernet key for secrets at rest: the setting, or a generated 0600 key file."""
@@ -109,9 +186,29 @@ class Settings(BaseSettings):
         """The HMAC key for `/events`: the setting, or a generated 0600 key file."""
         if self.webhook_secret:
             return self.webhook_secret
-        return read_or_create_key_file(
-            self.data_dir / "webhook.key", lambda: secrets.token_urlsafe(32)
-        )
+        return read_or_create_key_file(self.webhook_key_path, _new_webhook_secret)
+
+    @property
+    def webhook_key_path(self) -> Path:
+        """The generated webhook secret's file (used only when `webhook_secret` is unset)."""
+        return self.data_dir / WEBHOOK_KEY_FILE
+
+    def rotate_webhook_secret(self) -> str:
+        """Write a new generated webhook secret and return it. Every process sharing this
+        data dir reads the key file per request, so it takes effect at once. A secret set
+        in the environment cannot be rotated from here: ConfigError says so."""
+        if self.webhook_secret:
+            raise ConfigError(
+                "the webhook secret is set in the environment (RINGDESK_WEBHOOK_SECRET): "
+                "rotate it there and restart ringdesk"
+            )
+        value = _new_webhook_secret()
+        write_key_file(self.webhook_key_path, value)
+        return value
+
+
+def _new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
 
 
 def read_or_create_key_file(path: Path, make: Callable[[], str]) -> str:
@@ -120,7 +217,7 @@ def read_or_create_key_file(path: Path, make: Callable[[], str]) -> str:
         return path.read_text().strip()
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     value = make()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -131,3 +228,24 @@ def read_or_create_key_file(path: Path, make: Callable[[], str]) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(value + "\n")
     return value
+
+
+def write_key_file(path: Path, value: str) -> None:
+    """Replace a key file atomically with mode 0600: a reader sees the old key or the new
+    one, never a half-written file, and the key is never readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value + "\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write key file {path}: {exc.strerror}") from exc
+
+
+def make_private_dir(path: Path) -> None:
+    """Create `path` (and missing parents) readable by this user only (0700). A directory
+    that exists already keeps its mode: it may be shared on purpose."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -241,7 +241,7 @@ async def _call_log(
         event, extension=extension, owner=owner, extension_name=sample.get("extension_name", "")
     )
     key = calllog.call_log_key(ctx.integration_id, event.call_id, owner, extension)
-    job = _job(ctx, "call_log", key, event, payload, (_sample_contact(sample), False))
+    job = _job(ctx, "call_log", key, event, payload, (_sample_contact(sample), ""))
     delivered = await calllog.deliver(services, ctx, job, capture=capture)
     return delivered.result
 
@@ -257,7 +257,7 @@ async def _ticket(
         extension_name=sample.get("extension_name", ""),
     )
     key = tickets.ticket_key(ctx.integration_id, event.call_id)
-    job = _job(ctx, "ticket", key, event, payload, (_sample_contact(sample), False))
+    job = _job(ctx, "ticket", key, event, payload, (_sample_contact(sample), ""))
     delivered = await tickets.deliver(services, ctx, job, capture=capture)
     return delivered.result
 

@@ -12,7 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
-__all__ = ["MASK", "SECRET_HEADERS", "SECRET_KEYS", "Redactor", "protect_http_logs"]
+__all__ = [
+    "MASK",
+    "SECRET_HEADERS",
+    "SECRET_KEYS",
+    "Redactor",
+    "is_secret_name",
+    "protect_http_logs",
+]
 
 MASK = "***"
 SECRET_HEADERS = frozenset(
@@ -43,6 +50,7 @@ SECRET_KEYS = frozenset(
         "secret",
         "client_secret",
         "code",
+        "code_verifier",
         "session_token",
         "accesstoken",
         "refreshtoken",
@@ -53,6 +61,47 @@ _KEYS = "|".join(sorted((re.escape(k) for k in SECRET_KEYS), key=len, reverse=Tr
 _JSON_KEY = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*"', re.IGNORECASE)
 # access_token=value  (form bodies and query strings)
 _FORM_KEY = re.compile(rf"(?<![A-Za-z0-9_])((?:{_KEYS})=)[^&\s\"']*", re.IGNORECASE)
+# The one rule for "this name holds a secret" (connect fields, follow-up variables, query
+# parameters): a strong fragment anywhere in the name, or a weak word as a whole word of it
+# (`sid`, `session_id`, `apiKey`, `x-auth`, but not `inside`, `monkey` or `author`).
+_STRONG_FRAGMENTS = (
+    "secret",
+    "token",
+    "passw",
+    "passphrase",
+    "credential",
+    "cookie",
+    "session",
+    "apikey",
+    "privatekey",
+)
+_WEAK_WORDS = frozenset(
+    {
+        "key",
+        "sid",
+        "auth",
+        "oauth",
+        "authorization",
+        "bearer",
+        "pwd",
+        "pin",
+        "otp",
+        "jwt",
+        "signature",
+    }
+)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable, field or parameter name looks like it holds a secret (such values
+    are encrypted at rest, shown only as set/unset, and masked in logs)."""
+    compact = re.sub(r"[^a-z0-9]", "", name.lower())
+    if any(fragment in compact for fragment in _STRONG_FRAGMENTS):
+        return True
+    return any(word.lower() in _WEAK_WORDS for word in _WORDS.findall(name))
+
+
 # Minimum length for a value to be masked wherever it appears; shorter strings would
 # mask ordinary text ("1", "on") and are no real secret anyway.
 _MIN_SECRET = 4

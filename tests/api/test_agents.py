@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -83,3 +84,63 @@ def test_stream_refused_without_valid_key(live, settings):
     for params in ({}, {"key": "wrong"}, {"key": other}):
         response = httpx.get(f"{url}/api/v1/agents/1001/events", params=params, timeout=10)
         assert response.status_code == 401, params
+
+
+def _old_style_key(secret: str, extension: str) -> str:
+    """How agent keys were made before issue 14: straight from the secret-store key."""
+    import base64
+    import hashlib
+    import hmac
+
+    mac = hmac.new(secret.encode(), f"agent:{extension}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac[:24]).decode()
+
+
+def test_agent_keys_have_their_own_derived_key(client, settings):
+    """Issue 14 #5: a MAC made directly with the key that encrypts every stored secret is
+    no agent key (agent keys come from an HKDF-derived key of their own)."""
+    old = _old_style_key(settings.resolved_secret_key(), "1001")
+    assert client.get(f"/agent/1001?key={old}").status_code == 403
+    stream = client.get("/api/v1/agents/1001/events", params={"key": old})
+    assert stream.status_code == 401
+
+
+def test_revoking_one_extensions_links(live, settings, admin_token):
+    """Issue 14 #5: DELETE /agents/1001/link revokes 1001's links only; GET gives the new
+    one; the CLI does the same with `ringdesk admin revoke-agent-link`."""
+    _services, url = live
+    headers = {"Authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=10) as api:
+        first = api.get("/api/v1/agents/1001/link").json()["url"]
+        other = api.get("/api/v1/agents/1002/link").json()["url"]
+        assert first.endswith(
+            f"/agent/1001?key={agent_key(settings.resolved_secret_key(), '1001')}"
+        )
+        assert httpx.get(url + first.split(settings.public_url, 1)[1]).status_code == 200
+        assert api.delete("/api/v1/agents/1001/link").status_code == 204
+        renewed = api.get("/api/v1/agents/1001/link").json()["url"]
+    assert renewed != first
+    for link, status in ((first, 403), (renewed, 200), (other, 200)):
+        path = link.split(settings.public_url, 1)[1]
+        assert httpx.get(url + path, timeout=10).status_code == status, link
+    key = parse_qs(urlsplit(first).query)["key"][0]
+    events = httpx.get(f"{url}/api/v1/agents/1001/events", params={"key": key}, timeout=10)
+    assert events.status_code == 401
+
+
+def test_cli_revoke_agent_link(settings, monkeypatch):
+    from click.testing import CliRunner
+
+    from ringdesk.cli import main
+
+    monkeypatch.setenv("RINGDESK_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("RINGDESK_SECRET_KEY", settings.resolved_secret_key())
+    monkeypatch.setenv("RINGDESK_PUBLIC_URL", "https://rd.example")
+    runner = CliRunner()
+    before = runner.invoke(main, ["admin", "agent-link", "1001"]).output.strip()
+    revoked = runner.invoke(main, ["admin", "revoke-agent-link", "1001"])
+    assert revoked.exit_code == 0, revoked.output
+    after = runner.invoke(main, ["admin", "agent-link", "1001"]).output.strip()
+    assert before.startswith("https://rd.example/agent/1001?key=")
+    assert after != before
+    assert after in revoked.output

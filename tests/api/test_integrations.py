@@ -91,6 +91,44 @@ def test_create_read_patch_delete(admin, database):
     assert admin.get(f"/api/v1/integrations/{integration_id}").status_code == 404
 
 
+def _bearer_template(token: str) -> str:
+    return template_xml(
+        method="bearer",
+        fields='<Field type="text" name="base_url" title="URL"/>'
+        '<Field type="password" name="api_token" title="API token"/>',
+        auth=f'<Bearer scheme="token"><Token>{token}</Token></Bearer>',
+    )
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("token", "fields", "state"),
+    [
+        ("{{.api_token}}", {"api_token": CANARY}, "set"),
+        ("{{.api_token}}", {"api_token": ""}, "unset"),
+        ("{{.api_token}}", {}, "unset"),
+        ("static-token", {}, "set"),
+    ],
+    ids=["from-field", "blank-field", "no-field", "literal"],
+)
+def test_bearer_access_token_state_follows_the_rendered_token(
+    admin, database, token, fields, state
+):
+    # covers A9 (issue 16: a connected bearer integration showed "AccessToken": "unset")
+    """A bearer token is rendered from a connect field into AccessToken, never stored as
+    one: the view says "set" exactly when the rendered token is not empty."""
+    insert_template(database, "rt", _bearer_template(token))
+    created = admin.post(
+        "/api/v1/integrations",
+        json={"template_id": "rt", "name": "RT", "fields": {"base_url": "http://rt", **fields}},
+    )
+    assert created.status_code == 201, created.text
+    view = admin.get(f"/api/v1/integrations/{created.json()['id']}").json()
+    assert view["secrets"]["AccessToken"] == state
+    assert view["secrets"]["RefreshToken"] == "unset"
+    assert CANARY not in json.dumps(view)
+
+
 @SQLITE_ONLY
 @pytest.mark.parametrize(
     ("payload", "field"),

@@ -41,13 +41,13 @@ def _add_jobs(database, now):
 
 
 @pytest.mark.parametrize("path", ["/metrics", "/api/v1/metrics"])
-def test_loopback_scrape_needs_no_token(settings, database, path):
-    """A loopback client reads the metrics without a token; outbox gauges come from the
-    table (covers I8)."""
+def test_allowed_network_scrapes_without_token(settings, database, path):
+    """A client in RINGDESK_METRICS_ALLOW reads the metrics without a token; outbox gauges
+    come from the table (covers I8)."""
     import time
 
     _add_jobs(database, time.time())
-    app = create_app(settings)
+    app = create_app(settings.model_copy(update={"metrics_allow": ["127.0.0.0/8"]}))
     with serve_app(app) as url:
         response = httpx.get(url + path, timeout=10)
     assert response.status_code == 200
@@ -61,6 +61,46 @@ def test_loopback_scrape_needs_no_token(settings, database, path):
         line for line in text.splitlines() if line.startswith("ringdesk_outbox_oldest_age_seconds ")
     )
     assert float(age.split()[1]) >= 120
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/api/v1/metrics"])
+def test_loopback_is_no_exception_by_default(settings, admin_token, path):
+    """Issue 14 #8: behind a reverse proxy every client is loopback, so loopback alone opens
+    nothing; the admin token does (RINGDESK_METRICS_ALLOW is empty by default)."""
+    app = create_app(settings)
+    with serve_app(app) as url:
+        refused = httpx.get(url + path, timeout=10)
+        allowed = httpx.get(
+            url + path, headers={"Authorization": f"Bearer {admin_token}"}, timeout=10
+        )
+    assert refused.status_code == 401
+    assert allowed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("value", "networks"),
+    [
+        ("", []),
+        ("127.0.0.1/32, 10.0.5.0/24", ["127.0.0.1/32", "10.0.5.0/24"]),
+        ('["::1/128"]', ["::1/128"]),
+    ],
+    ids=["empty", "comma-separated", "json"],
+)
+def test_metrics_allow_setting(monkeypatch, value, networks):
+    from ringdesk.config import Settings
+
+    monkeypatch.setenv("RINGDESK_METRICS_ALLOW", value)
+    assert Settings().metrics_allow == networks
+
+
+def test_metrics_allow_refuses_a_non_network(monkeypatch):
+    from pydantic import ValidationError
+
+    from ringdesk.config import Settings
+
+    monkeypatch.setenv("RINGDESK_METRICS_ALLOW", "10.0.0.0/8,intranet")
+    with pytest.raises(ValidationError, match="'intranet' is not a network"):
+        Settings()
 
 
 def test_remote_scrape_needs_admin_token(client, admin_token):

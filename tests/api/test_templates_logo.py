@@ -97,3 +97,55 @@ def test_builtin_logo_is_read_only(admin):
         "/api/v1/templates/zendesk/logo", files={"file": ("l.png", image("PNG"), "image/png")}
     )
     assert response.status_code == 403
+
+
+def huge_png() -> bytes:
+    """A 9400×9400 PNG of one colour: a few KB on the wire, ~88 million pixels to decode."""
+    out = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def header_only_png(width: int, height: int) -> bytes:
+    """A PNG whose header claims `width`×`height` and whose image data is garbage: refusing
+    it for its size proves the size is checked before anything is decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", b"junk") + chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bomb_logo_is_refused_by_its_pixel_size(admin, template_id):
+    """Issue 14 #11: a small PNG of 9400×9400 pixels is refused, from its header, with the
+    size and the limit named."""
+    for data in (huge_png(), header_only_png(9400, 9400)):
+        assert len(data) < 500 * 1024
+        response = admin.post(
+            f"/api/v1/templates/{template_id}/logo",
+            files={"file": ("logo.png", data, "image/png")},
+        )
+        assert response.status_code == 422
+        message = response.json()["problems"][0]["message"]
+        assert message.startswith("logo is 9400×9400 pixels; the limit is 4096×4096")
+    assert admin.get(f"/api/v1/templates/{template_id}/logo").status_code == 404
+
+
+def test_oversize_logo_message_names_its_real_size(admin, template_id):
+    """Issue 14 #11: a 671 KB upload is "671 KB", not the 500 KB read before refusing."""
+    data = random.Random(5).randbytes(671 * 1024)
+    response = admin.post(
+        f"/api/v1/templates/{template_id}/logo", files={"file": ("logo.png", data, "image/png")}
+    )
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["message"] == "logo is 671 KB; the limit is 500 KB"

@@ -45,6 +45,38 @@ def test_the_variables_page_lists_every_variable_and_scenario():
         assert f"| `{name}` |" in page
 
 
+def _scenario_section(page: str, scenario: str) -> str:
+    section = page.split(f"### {variable_docs.SCENARIOS[scenario].title}\n", 1)[1]
+    return section.split("\n### ", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "known"),
+    [
+        ("contact_search", "the outputs of its extra requests"),
+        ("popup", "the outputs of its contact type's extra requests"),
+        ("create_contact", "the outputs of its extra requests"),
+        ("call_log", "the outputs of its extra requests"),
+        ("ticket", "the outputs of its extra requests"),
+    ],
+    ids=str,
+)
+def test_the_variables_page_says_where_extra_request_outputs_are_known(scenario: str, known: str):
+    """Validation knows the outputs of `<ExtraRequests>` in these scenarios
+    (`templates._rules_scenarios`); the generated page says so for each of them, and names
+    their where-clause (`<ExtraRequests>`) except for the popup."""
+    section = _scenario_section(templates.variables_markdown(), scenario)
+    assert known in section
+    if scenario != "popup":
+        assert "<ExtraRequests>" in section
+    assert "*extra request outputs*" in templates.variables_markdown()
+
+
+@pytest.mark.parametrize("scenario", ["auth", "users", "follow_up"], ids=str)
+def test_scenarios_without_extra_requests_do_not_claim_outputs(scenario: str):
+    assert "extra requests" not in _scenario_section(templates.variables_markdown(), scenario)
+
+
 def test_missing_descriptions_reports_both_directions():
     """A variable without a description, and a description without a variable, are named
     (the docs build raises on either, so a new variable cannot go undocumented)."""

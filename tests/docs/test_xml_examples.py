@@ -3,8 +3,8 @@
 The convention (stated on docs/template-reference/format.md):
 - a block whose root is `<HelpdeskTemplate>` is a whole template: no error, no warning;
 - any other block is a fragment of top-level sections, placed in a template that adds a
-  `<General>` and a Bearer `<Authentication>` (fields `base_url`, `api_token`) when the
-  fragment has none: no error, no warning;
+  `<General>` and a Bearer `<Authentication>` (fields `base_url`, a `url` field, and
+  `api_token`) when the fragment has none: no error, no warning;
 - a block whose first line is `<!-- expect: problems -->` must produce problems, and when the
   next block is a `text` block starting `$ ringdesk template validate FILE`, the validator's
   output for the block (as FILE) must be exactly the rest of that block;
@@ -32,7 +32,7 @@ _VALIDATE = re.compile(r"^\$ ringdesk template validate (?P<file>\S+)$")
 _GENERAL = "<General><Name>Example</Name><MaxConcurrentRequests>4</MaxConcurrentRequests></General>"
 _AUTHENTICATION = """<Authentication method="bearer">
   <Fields>
-    <Field type="text" name="base_url" title="Base URL"/>
+    <Field type="url" name="base_url" title="Base URL"/>
     <Field type="password" name="api_token" title="API token"/>
   </Fields>
   <Bearer><Token>{{.api_token}}</Token></Bearer>

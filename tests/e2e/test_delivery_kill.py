@@ -60,9 +60,13 @@ def start_worker(settings, log_path) -> subprocess.Popen[bytes]:
         )
 
 
-def done_count(database) -> int:
+def done_count(database, kind: str = "call_log") -> int:
     with database.session() as session:
-        return session.scalar(select(func.count(OutboxJob.id)).where(OutboxJob.status == "done"))
+        return session.scalar(
+            select(func.count(OutboxJob.id)).where(
+                OutboxJob.status == "done", OutboxJob.kind == kind
+            )
+        )
 
 
 def wait_until(predicate, timeout: float) -> bool:

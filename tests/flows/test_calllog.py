@@ -109,8 +109,8 @@ def test_call_log_options(tpl, chosen, expected):
 
 
 def test_prefetch_contacts_reads_a_claimed_batch_per_integration_and_call(database):
-    """Call logs/tickets of a claimed batch get their stored match (or "a create-contact job
-    is unfinished: wait") from one batched read, keyed by integration AND call (L1, N1)."""
+    """Call logs/tickets of a claimed batch get their stored match, and the status of the
+    contact job they waited for, from one batched read keyed by integration AND call (L1)."""
     from ringdesk.flows.delivery import prefetch_contacts
     from ringdesk.store.outbox import ClaimedJob, enqueue
     from ringdesk.store.tables import CallMatch
@@ -129,27 +129,28 @@ def test_prefetch_contacts_reads_a_claimed_batch_per_integration_and_call(databa
         )
         enqueue(
             session,
-            kind="create_contact",
+            kind="contact",
             integration_id=one,
-            call_id="creating",
-            idempotency_key="create_contact:creating",
+            call_id="settling",
+            idempotency_key=f"contact:{one}:settling",
             payload={},
             now=0,
         )
         session.flush()
 
-    def job(job_id: int, integration_id: int, call_id: str) -> ClaimedJob:
-        return ClaimedJob(job_id, "call_log", integration_id, call_id, f"k{job_id}", {}, 1)
+    def job(job_id: int, integration_id: int, call_id: str, waits: bool = True) -> ClaimedJob:
+        key = f"contact:{integration_id}:{call_id}" if waits else None
+        return ClaimedJob(job_id, "call_log", integration_id, call_id, f"k{job_id}", {}, 1, key)
 
-    jobs = [job(1, one, "matched"), job(2, one, "creating"), job(3, one, "none")]
-    jobs += [job(4, two, "matched"), job(5, two, "creating")]  # other integration: nothing
+    jobs = [job(1, one, "matched"), job(2, one, "settling"), job(3, one, "none", waits=False)]
+    jobs += [job(4, two, "matched"), job(5, two, "settling")]  # other integration: nothing
     with database.session() as session:
         found = prefetch_contacts(session, jobs)
-    contact, creating = found[1]
+    contact, status = found[1]
     assert contact is not None
-    assert not creating
+    assert status == ""  # it waited for no job that exists
     assert (contact.id, contact.name, contact.number) == ("7", "Ada Lovelace", "+49")
-    assert found[2] == (None, True)
-    assert found[3] == (None, False)
-    assert found[4] == (None, False)
-    assert found[5] == (None, False)
+    assert found[2] == (None, "pending")
+    assert found[3] == (None, "")
+    assert found[4] == (None, "")
+    assert found[5] == (None, "")

@@ -113,11 +113,12 @@ async def test_number_found_in_a_later_form(settings, database, integration_id, 
     assert last["matched"] is True
 
 
-async def test_unmatched_caller_pops_actions_and_enqueues_once(
+async def test_unmatched_caller_pops_actions_and_leaves_creating_to_the_contact_job(
     settings, database, integration_id, demo
 ):
-    """covers C9: an unknown caller pops "not found" with create-contact / new-ticket links,
-    and one create_contact job is queued even when the ringing is handled twice."""
+    """covers C9: an unknown caller pops "not found" with create-contact / new-ticket links;
+    the pop queues nothing and stores no match (the call's durable contact job creates the
+    contact, issue 12), however often the ringing is handled."""
     ctx = ctx_for(
         integration_id, demo, create_contact={"enabled": True, "contact_type": "Contacts"}
     )
@@ -130,11 +131,7 @@ async def test_unmatched_caller_pops_actions_and_enqueues_once(
     assert [a["action"] for a in pop["actions"]] == ["create-contact", "new-ticket"]
     assert all("phone=%2B49+40+5550000" in a["url"] for a in pop["actions"])
     with database.session() as session:
-        jobs = session.scalars(select(OutboxJob)).all()
-        assert [(j.kind, j.idempotency_key) for j in jobs] == [
-            ("create_contact", f"create_contact:{integration_id}:c-unknown")
-        ]
-        assert jobs[0].payload["phone"] == "+49 40 5550000"
+        assert session.scalar(select(func.count()).select_from(OutboxJob)) == 0
         assert session.scalar(select(func.count()).select_from(CallMatch)) == 0
 
 
@@ -203,8 +200,8 @@ def test_pop_targets_include_agents_rung():
 async def test_on_event_pops_every_connected_integration_and_sees_option_changes(
     settings, database, demo
 ):
-    """covers C9 via `flows.intake.on_event`: connected integrations pop, others do not; an options
-    change is used on the next call (the context cache follows the row)."""
+    """covers C9 via `flows.intake.on_event`: connected integrations pop, others do not; an
+    options change is used on the next call (the context cache follows the row)."""
     from ringdesk.flows.intake import on_event
     from ringdesk.integrations.service import create_integration
 
@@ -230,7 +227,7 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
         with database.session() as session:
             session.get(Integration, ids[0]).options = {
                 "default_region": "DE",
-                "create_contact": {"enabled": True, "contact_type": "Contacts"},
+                "popup_create_contact_url": "https://desk.example/new",
             }
         await on_event(state, ringing("+4940123", call_id="x2"))
     finally:
@@ -242,17 +239,19 @@ async def test_on_event_pops_every_connected_integration_and_sees_option_changes
         ("x1", "On", False),
         ("x2", "On", False),
     ]
-    with database.session() as session:
-        keys = session.scalars(select(OutboxJob.idempotency_key)).all()
-    assert keys == [f"create_contact:{ids[0]}:x2"]
+    create = [a["url"] for p in pops for a in p["actions"] if a["action"] == "create-contact"]
+    assert "/agent/create-contact?" in create[0]
+    assert create[1] == "https://desk.example/new"
 
 
 async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
-    """covers F2 via on_event: call_ringing (with the matched contact's fields) and
-    call_answered follow-ups reach the helpdesk."""
+    """covers F2, durably (issue 12): the ringing's contact job fires call_ringing with the
+    matched contact's fields; call_answered is a job of its own; both reach the helpdesk
+    through the outbox, so a crash cannot lose them."""
     from ringdesk.demo.store import DemoStore
-    from ringdesk.flows.intake import on_event
+    from ringdesk.flows.intake import store_event
     from ringdesk.integrations.service import create_integration
+    from ringdesk.runtime import outbox_worker
 
     follow_ups = """
     <Request trigger="call_ringing" method="GET">
@@ -279,18 +278,26 @@ async def test_call_triggers_fire_follow_ups_with_the_match(settings, database):
             )
             row.status = "connected"
         try:
-            await on_event(state, ringing("+4930123456", call_id="f1"))
-            answered = ringing("+4930123456", call_id="f1").model_copy(
-                update={"type": "call.answered"}
-            )
-            await on_event(state, answered)
+            ring = ringing("+4930123456", call_id="f1")
+            answered = ring.model_copy(update={"type": "call.answered"})
+            now = state.clock.now()
+            assert store_event(state, ring, source="test", now=now - 5)  # past the grace
+            assert store_event(state, answered, source="test", now=now - 5)
+            worker = outbox_worker(state)
+            for _ in range(5):
+                await worker.run_until_idle()
         finally:
             await state.aclose()
     paths = [entry["path"] for entry in store.snapshot()["log"]]
     with database.session() as session:
         contact_id = session.scalar(select(CallMatch.contact_id).where(CallMatch.call_id == "f1"))
+        kinds = sorted(session.scalars(select(OutboxJob.kind)).all())
+        statuses = set(session.scalars(select(OutboxJob.status)).all())
+    assert contact_id
     assert f"/api/me?ringing={contact_id}" in paths
     assert "/api/me?answered=%2B4930123456" in paths
+    assert kinds == ["contact", "follow_up"]
+    assert statuses == {"done"}
 
 
 async def test_cached_contexts_follow_template_and_status_changes_at_once(settings, database):

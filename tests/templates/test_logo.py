@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import pytest
 from PIL import Image
@@ -66,7 +67,7 @@ def test_oversize_is_refused_before_decoding():
     data = noisy_png(600 * 1024)
     assert len(data) > LOGO_MAX_BYTES
     verdict = check_logo(data)
-    assert verdict.errors == [f"logo is {len(data) // 1024} KB; the limit is 500 KB"]
+    assert verdict.errors == [f"logo is {math.ceil(len(data) / 1024)} KB; the limit is 500 KB"]
 
 
 def test_declared_type_must_match_the_bytes():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 import ringdesk.templates
@@ -112,7 +113,8 @@ def test_connect_oauth2_sync_associate_and_pop(page, live, demo_url):
 
     agent = page.context.new_page()
     agent.goto(live.url + agent_href)
-    agent.wait_for_function("document.getElementById('conn').textContent === 'Connected'")
+    # A locator wait: a string predicate is eval'd in the page, which the CSP forbids.
+    expect(agent.locator("#conn")).to_have_text("Connected")
     event = {
         "type": "call.ringing",
         "call_id": "demo-call-1",

@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ringdesk.store.tables import HelpdeskUser, Integration, OutboxJob
@@ -135,7 +136,8 @@ def test_agent_page_shows_pops(page, live):
     page.goto(f"{live.url}/agent/1001?key=wrong")
     assert "not valid" in page.get_by_role("alert").inner_text()
     page.goto(live.url + href)
-    page.wait_for_function("document.getElementById('conn').textContent === 'Connected'")
+    # A locator wait: a string predicate is eval'd in the page, which the CSP forbids.
+    expect(page.locator("#conn")).to_have_text("Connected")
     # Published as the screen-pop flow does; the signed-event path is in the demo test.
     live.services.hub.publish(
         "1001",

@@ -121,15 +121,22 @@ def admin(live):
         yield client
 
 
-def _import(client: httpx.Client, xml: str) -> str:
+def _post_import(client: httpx.Client, xml: str) -> httpx.Response:
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/templates").text)
     assert token
-    response = client.post(
+    return client.post(
         "/admin/templates/import",
         data={"csrf_token": token[1]},
         files={"file": ("t.xml", xml.encode(), "application/xml")},
     )
-    assert response.status_code == 200, response.text
+
+
+def _import(client: httpx.Client, xml: str) -> str:
+    """The editor page an import leads to: the saved template's, or the refused file's."""
+    response = _post_import(client, xml)
+    if response.status_code == 303:
+        response = client.get(response.headers["location"])
+    assert response.status_code in (200, 422), response.text
     return response.text
 
 
@@ -169,3 +176,138 @@ def test_editor_places_problems_of_new_elements_on_their_inputs(admin):
     bad_path = next(p for p in validate(load_xml(xml)) if p.field.endswith("Outputs[0]@path"))
     assert bad_path.column is not None
     assert f"(line {bad_path.line}, column {bad_path.column})" in page
+
+
+# ---- first use (issue 16) ------------------------------------------------------------------
+
+
+def _csrf(client: httpx.Client, path: str = "/admin/templates") -> str:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).text)
+    assert token
+    return token[1]
+
+
+def _editor_post(client: httpx.Client, pairs: list[tuple[str, str]]) -> httpx.Response:
+    return client.post(
+        "/admin/templates/editor",
+        content=urlencode(pairs),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+
+def test_import_saves_a_valid_template(admin, live):
+    # covers G6
+    """A valid file is saved by Import (no editor detour), and the list shows it."""
+    response = _post_import(admin, RT)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    assert re.fullmatch(r"/admin/templates/[^/]+", location)
+    page = admin.get(location).text
+    assert "t.xml imported and saved as “Request Tracker 5”" in page
+    assert 'class="problems' not in page
+    with live.db.session() as session:
+        from ringdesk.store import templates as repo
+
+        assert [r.name for r in repo.list_rows(session) if not r.builtin] == ["Request Tracker 5"]
+
+
+def test_import_of_an_invalid_template_says_it_was_not_saved(admin, live):
+    """The refused file opens in the editor with the reason, each problem at line and column."""
+    xml = re.sub(r"<Name>[^<]*</Name>", "<Name></Name>", RT, count=1)
+    response = _post_import(admin, xml)
+    assert response.status_code == 422
+    page = response.text
+    assert "t.xml was not imported: 1 problem below must be fixed first" in page
+    assert re.search(r"helpdesk name is required \(G2\) \(line 6, column 5\)", page)
+    with live.db.session() as session:
+        from ringdesk.store import templates as repo
+
+        assert [r for r in repo.list_rows(session) if not r.builtin] == []
+
+
+def test_import_of_broken_xml_names_the_position_once(admin):
+    response = _post_import(admin, "<HelpdeskTemplate><General>")
+    assert response.status_code == 422
+    error = re.search(
+        r'<p class="err sev-error" role="alert" id="xml-error">([^<]*)</p>', response.text
+    )
+    assert error
+    assert error[1] == "line 1, column 28: malformed XML: no element found"
+    assert "t.xml was not imported" in response.text
+
+
+def _new_form(client: httpx.Client) -> list[tuple[str, str]]:
+    form = _form(client.get("/admin/templates/new").text)
+    return [(k, v) for k, v in form.pairs if k != "action"]
+
+
+def test_a_new_template_shows_no_errors_before_it_is_checked(admin):
+    """Switching tabs on an untouched new template shows no "name is required"; Validate
+    does, and from then on every tab switch shows the problems."""
+    fresh = _new_form(admin)
+    as_xml = _editor_post(admin, [*fresh, ("action", "show_xml")])
+    assert as_xml.status_code == 200
+    assert "required" not in as_xml.text
+    assert 'class="problems' not in as_xml.text
+    back = _editor_post(
+        admin, [*[(k, v) for k, v in _form(as_xml.text).pairs], ("action", "show_form")]
+    )
+    assert "required" not in back.text
+
+    checked = _editor_post(admin, [*fresh, ("action", "validate")])
+    assert "the helpdesk name is required" in checked.text
+    again = _form(checked.text)
+    assert ("checked", "1") in again.pairs
+    switched = _editor_post(admin, [*again.pairs, ("action", "show_xml")])
+    assert "the helpdesk name is required" in switched.text
+
+
+def test_typed_input_that_cannot_convert_is_shown_at_once(admin):
+    """A number that is not one stops the tab switch: that is said even before Validate."""
+    fresh = [
+        (k, "lots" if k == "general.max_concurrent_requests" else v) for k, v in _new_form(admin)
+    ]
+    response = _editor_post(admin, [*fresh, ("action", "show_xml")])
+    assert response.status_code == 422
+    assert 'id="err-general.max_concurrent_requests-1"' in response.text
+
+
+def test_console_sample_defaults_per_scenario(admin):
+    """The console opens with a phone number to search for, and each scenario carries a
+    sample that its runner accepts."""
+    from ringdesk.web.views.template_editor import CONSOLE_SAMPLES
+
+    page = admin.get("/admin/templates/new").text
+    sample = re.search(r'<textarea id="console_inputs"[^>]*>([^<]*)</textarea>', page)
+    assert sample
+    assert sample[1] == "phone=+4930123456"
+    for scenario, text in CONSOLE_SAMPLES.items():
+        shown = text.replace("\n", "&#10;") if "\n" in text else text
+        assert re.search(
+            rf'<option data-sample="({re.escape(text)}|{re.escape(shown)})"[^>]*>{scenario}<', page
+        ), scenario
+
+
+def test_console_with_blank_input_runs_the_scenario_sample(admin, live):
+    """A blank sample runs the scenario's default: contact search gets its phone number."""
+    from tests.live import free_port
+
+    page = _import(admin, RT)
+    pairs = [(k, v) for k, v in _form(page).pairs if k not in ("action", "console_inputs")]
+    response = _editor_post(
+        admin,
+        [
+            *pairs,
+            ("console_scenario", "contact-search"),
+            ("console_inputs", ""),
+            ("console_fields", f"base_url=http://127.0.0.1:{free_port()}\napi_token=x"),
+            ("action", "console"),
+        ],
+    )
+    assert response.status_code == 200
+    assert "is required" not in response.text
+    inputs = re.search(r'<textarea id="console_inputs"[^>]*>([^<]*)</textarea>', response.text)
+    assert inputs
+    assert inputs[1] == "phone=+4930123456"
+    # The search really went out (to a port where nobody listens).
+    assert re.findall(r'<span class="url">http://127\.0\.0\.1:\d+/REST/2\.0/users', response.text)

@@ -141,3 +141,18 @@ def test_editor_rows_sections_and_phone_viewport(page, live):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the editor scrolls sideways on a phone"
     shot(page, "template-editor-phone")
+
+
+def test_console_sample_follows_the_scenario(page, live):
+    """Choosing a scenario fills its sample input, unless the admin has edited it."""
+    from ringdesk.web.views.template_editor import CONSOLE_SAMPLES
+
+    log_in(page, live)
+    page.goto(f"{live.url}/admin/templates/new")
+    inputs = page.locator("#console_inputs")
+    assert inputs.input_value() == CONSOLE_SAMPLES["contact-search"]
+    page.get_by_label("Scenario").select_option("call-log")
+    assert inputs.input_value() == CONSOLE_SAMPLES["call-log"]
+    inputs.fill("phone=+15550100")
+    page.get_by_label("Scenario").select_option("ticket")
+    assert inputs.input_value() == "phone=+15550100"

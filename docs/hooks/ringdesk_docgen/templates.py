@@ -30,6 +30,18 @@ EXAMPLE_LINE = re.compile(r"^`(?P<template>\{\{.*\}\})` → `(?P<result>.*)`$")
 
 
 # ---- variables ----------------------------------------------------------------------------
+# Where the outputs of `<ExtraRequests>` are variables too (the popup sees those of its
+# contact type), and where the create-contact extra variables are known.
+_OUTPUTS_OF = {
+    "contact_search": "the outputs of its extra requests",
+    "popup": "the outputs of its contact type's extra requests",
+    "create_contact": "the outputs of its extra requests",
+    "call_log": "the outputs of its extra requests",
+    "ticket": "the outputs of its extra requests",
+}
+_WITH_EXTRA_VARIABLES = ("create_contact", "call_log", "ticket")
+
+
 def _all_variables() -> list[str]:
     names = list(model.EVERYWHERE_VARIABLES)
     for variables in model.SCENARIO_VARIABLES.values():
@@ -56,6 +68,13 @@ def _scenarios_of(name: str) -> str:
         if name in names
     ]
     return ", ".join(titles)
+
+
+def _enumeration(items: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b, and c`."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + ", and " + items[-1]
 
 
 def variables_markdown() -> str:
@@ -87,10 +106,12 @@ def variables_markdown() -> str:
     for key, names in model.SCENARIO_VARIABLES.items():
         scenario = variable_docs.SCENARIOS[key]
         parts += [f"### {scenario.title}", "", f"Used in {scenario.where}.", ""]
-        extras = key in ("create_contact", "call_log", "ticket")
-        listed = ", ".join(code(n) for n in names) if names else "no variables of its own"
-        tail = ", and the extra variables" if extras else ""
-        parts += [f"Variables: {listed}{tail}.", ""]
+        listed = [code(n) for n in names] or ["no variables of its own"]
+        if key in _WITH_EXTRA_VARIABLES:
+            listed.append("the extra variables")
+        if key in _OUTPUTS_OF:
+            listed.append(_OUTPUTS_OF[key])
+        parts += [f"Variables: {_enumeration(listed)}.", ""]
     return "\n".join(parts)
 
 

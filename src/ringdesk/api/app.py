@@ -10,9 +10,13 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from ringdesk import __version__
+from ringdesk.api.accesslog import protect_access_log
+from ringdesk.api.headers import SecurityHeadersMiddleware
 from ringdesk.api.routes import (
+    admin,
     agents,
     contacts,
+    dashboard,
     events,
     extensions,
     health,
@@ -23,6 +27,7 @@ from ringdesk.api.routes import (
     templates,
     users,
 )
+from ringdesk.api.routes import settings as settings_routes
 from ringdesk.config import Settings
 from ringdesk.runtime import background, start_services
 from ringdesk.services import Services
@@ -45,6 +50,9 @@ API_ROUTERS = (
     agents.router,
     outbox.router,
     metrics.router,
+    settings_routes.router,
+    dashboard.router,
+    admin.router,
 )
 
 
@@ -63,6 +71,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+        protect_access_log()  # again: the server may have configured logging since
         seed_builtin_safely(shared.database)  # built-in templates are listed at once
         try:
             async with AsyncExitStack() as stack:
@@ -77,10 +86,24 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         version=__version__,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # /docs and /redoc are served by the web package from its own static files:
+        # FastAPI's pages load them from a CDN and are blank offline.
+        docs_url=None,
+        redoc_url=None,
     )
     app.include_router(health.router)
     app.include_router(metrics.root_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     mount_web(app, settings)
+    # Added last, so it runs first and covers every response, errors included.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        docs_paths=(
+            app.docs_url or "",
+            app.redoc_url or "",
+            app.swagger_ui_oauth2_redirect_url or "",
+        ),
+    )
+    protect_access_log()
     return app

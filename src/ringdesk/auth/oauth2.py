@@ -1,9 +1,13 @@
 """The OAuth2 authorization-code flow (A5, A6), sans I/O: the authorize URL, the code
-exchange and refresh requests, and the reading of token responses."""
+exchange and refresh requests, PKCE (RFC 7636, S256) when the template asks for it, and the
+reading of token responses."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,8 +21,10 @@ from ringdesk.templates.model import OAuth2
 __all__ = [
     "TokenResult",
     "authorize_url",
+    "code_challenge",
     "code_exchange_request",
     "encode_body",
+    "new_code_verifier",
     "parse_token_response",
     "refresh_request",
 ]
@@ -57,12 +63,30 @@ def encode_body(params: Mapping[str, str], content_type: str) -> str:
     return json.dumps(dict(params)) if _is_json(content_type) else urlencode(params)
 
 
+def new_code_verifier() -> str:
+    """A PKCE code verifier: 43 characters of the unreserved set (32 random bytes)."""
+    return secrets.token_urlsafe(32)
+
+
+def code_challenge(verifier: str) -> str:
+    """The S256 challenge of `verifier`: BASE64URL(SHA256(verifier)) without padding."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
 def authorize_url(
-    oauth: OAuth2, variables: Mapping[str, str], *, state: str, redirect_uri: str
+    oauth: OAuth2,
+    variables: Mapping[str, str],
+    *,
+    state: str,
+    redirect_uri: str,
+    code_verifier: str | None = None,
 ) -> str:
     """A5: the rendered AuthorizeUrl plus `response_type=code`, `client_id` (when a
     `client_id` variable exists and the URL lacks it), `scope` (space-separated), the
-    rendered ExtraQuery, `redirect_uri` and `state`. Parameters already present win."""
+    rendered ExtraQuery, `redirect_uri` and `state`. Parameters already present win, except
+    `state` and, with a `code_verifier` (PKCE), `code_challenge` and
+    `code_challenge_method=S256`, which are always ringdesk's."""
     parts = urlsplit(render_url(oauth.authorize_url, variables))
     query = parse_qsl(parts.query, keep_blank_values=True)
     extra = parse_qsl(render_query(oauth.extra_query.lstrip("?&"), variables), True)
@@ -78,7 +102,14 @@ def authorize_url(
         wanted.append(("scope", " ".join(oauth.scope_list)))
     wanted.append(("redirect_uri", redirect_uri))
     query.extend((k, v) for k, v in wanted if k not in names)
-    query = [(k, v) for k, v in query if k != "state"] + [("state", state)]
+    ours = [("state", state)]
+    if code_verifier:
+        ours += [
+            ("code_challenge", code_challenge(code_verifier)),
+            ("code_challenge_method", "S256"),
+        ]
+    mine = {k for k, _ in ours}
+    query = [(k, v) for k, v in query if k not in mine] + ours
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
@@ -93,15 +124,19 @@ def code_exchange_request(
     code: str,
     redirect_uri: str,
     headers: Mapping[str, str] | None = None,
+    code_verifier: str | None = None,
 ) -> HelpdeskRequest:
     """A5: exchange an authorization code at the TokenUrl (`headers`: the custom headers
-    that apply to token requests)."""
+    that apply to token requests; the PKCE `code_verifier` when the authorize URL carried
+    its challenge)."""
     params = {
         "grant_type": "authorization_code",
         "code": code,
         "redirect_uri": redirect_uri,
         **_client_params(variables),
     }
+    if code_verifier:
+        params["code_verifier"] = code_verifier
     content_type = oauth.token_content_type or "application/x-www-form-urlencoded"
     return _token_request(
         "POST",

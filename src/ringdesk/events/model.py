@@ -6,9 +6,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["EVENT_TYPES", "CallEvent", "Party"]
+__all__ = ["EVENT_TYPES", "MAX_DURATION_SECONDS", "MAX_TIMESTAMP", "CallEvent", "Party"]
 
 EVENT_TYPES = ("call.ringing", "call.answered", "call.ended")
+# Bounds that keep times computable (datetime stops at year 9999; 1e23 is no time at all):
+# a timestamp before 2100-01-01, and call durations under 30 days.
+MAX_TIMESTAMP = 4_102_444_800
+MAX_DURATION_SECONDS = 30 * 86_400
 
 
 class Party(BaseModel):
@@ -34,10 +38,10 @@ class CallEvent(BaseModel):
     from_: Party = Field(default_factory=Party, alias="from")
     to: Party = Field(default_factory=Party)
     extension: str = ""
-    timestamp: int = Field(ge=0)
+    timestamp: int = Field(ge=0, lt=MAX_TIMESTAMP)
     status: Literal["answered", "missed", "no_answer", "busy", "failed", "voicemail"] | None = None
-    talk_seconds: int | None = Field(default=None, ge=0)
-    ring_seconds: int | None = Field(default=None, ge=0)
+    talk_seconds: int | None = Field(default=None, ge=0, le=MAX_DURATION_SECONDS)
+    ring_seconds: int | None = Field(default=None, ge=0, le=MAX_DURATION_SECONDS)
     recording_url: str | None = None
     queue: str | None = None
     agents_rung: list[str] = Field(default_factory=list)

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from ringdesk.errors import EventFormatError
 from ringdesk.events.model import CallEvent
+from ringdesk.events.webhook import json_depth_error
 
 __all__ = [
     "CALL_STATE_CHANGED",
@@ -71,7 +72,7 @@ def _fail(field: str, message: str) -> EventFormatError:
 def _int(value: Any) -> int | None:
     try:
         return max(0, int(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float
         return None
 
 
@@ -144,7 +145,7 @@ def _parse_time(value: Any, tz: ZoneInfo) -> int | None:
         return None
     try:
         return int(datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=tz).timestamp())
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: year 1 east of UTC
         return None
 
 
@@ -208,6 +209,9 @@ def _event(data: dict[str, Any]) -> CallEvent:
 def parse(body: bytes | str, *, now: float | None = None, tz: str = "UTC") -> list[CallEvent]:
     """One Yeastar webhook body → zero or one call events."""
     now = time.time() if now is None else now
+    too_deep = json_depth_error(body)
+    if too_deep:
+        raise _fail("body", too_deep)
     try:
         envelope = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -217,12 +221,14 @@ def parse(body: bytes | str, *, now: float | None = None, tz: str = "UTC") -> li
     msg: Any = envelope.get("msg")
     if isinstance(msg, str):
         try:
+            if json_depth_error(msg):
+                raise ValueError("too deep")
             msg = json.loads(msg)
         except ValueError:
             raise _fail("msg", "not a JSON string") from None
     try:
         kind = int(envelope.get("type", 0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _fail("type", "must be an event number") from None
     if kind not in (CALL_STATE_CHANGED, NEW_CDR):
         return []

@@ -76,10 +76,16 @@ def call_log_payload(
 
 
 def enqueue_call_logs(
-    session: Session, event: CallEvent, integration_id: int, options: Options, *, now: float
+    session: Session,
+    event: CallEvent,
+    integration_id: int,
+    options: Options,
+    *,
+    now: float,
+    waits_for: str | None = None,
 ) -> int:
     """Queue the logs of a `call.ended` event for one integration; returns the jobs added
-    or already there."""
+    or already there. `waits_for`: the call's contact job, which they wait for."""
     if not options.call_log.enabled:
         return 0
     keys: set[str] = set()
@@ -103,6 +109,7 @@ def enqueue_call_logs(
                 extension_name=users.extension_name(session, extension),
             ),
             now=now,
+            waits_for=waits_for,
         )
     return len(keys)
 
@@ -123,8 +130,7 @@ async def deliver_section(
         raise TemplateError(f"the template has no {section.replace('_', ' ')} section")
     options = ctx.options.call_log if section == "call_log" else ctx.options.ticket
     event = CallEvent.model_validate(job.payload["event"])
-    stored = job.prefetched if isinstance(job.prefetched, tuple) else None
-    contact = await find_contact(services, ctx, event, stored=stored)
+    contact = await find_contact(services, job, scenario=section, ctx=ctx)
     variables = call_variables(
         event,
         tz=ctx.tz,

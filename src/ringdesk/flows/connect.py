@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
-from ringdesk.auth.oauth2 import authorize_url, code_exchange_request, parse_token_response
-from ringdesk.auth.state import consume_state, issue_state
+from ringdesk.auth.oauth2 import (
+    authorize_url,
+    code_exchange_request,
+    new_code_verifier,
+    parse_token_response,
+)
+from ringdesk.auth.state import OAuthGrant, consume_grant, issue_state
 from ringdesk.auth.tokens import TokenState
 from ringdesk.errors import ConnectError, HelpdeskError, TokenResponseError
 from ringdesk.flows.followup import fire_follow_ups
@@ -44,13 +49,23 @@ def _begin_oauth(services: Services, integration_id: int) -> str:
     if oauth is None or not oauth.authorize_url:
         raise ConnectError("the template has no OAuth2 authorize URL")
     settings = services.settings
+    # PKCE: the verifier stays with the state in the database; only its hash travels.
+    verifier = new_code_verifier() if oauth.pkce else None
     with services.database.session() as session:
         token = issue_state(
-            session, settings.resolved_secret_key(), integration_id, now=services.clock.now()
+            session,
+            settings.resolved_secret_key(),
+            integration_id,
+            now=services.clock.now(),
+            code_verifier=verifier,
         )
         repo.set_status(session, integration_id, "pending_oauth", None)
     return authorize_url(
-        oauth, ctx.variables, state=token, redirect_uri=callback_url(settings.public_url)
+        oauth,
+        ctx.variables,
+        state=token,
+        redirect_uri=callback_url(settings.public_url),
+        code_verifier=verifier,
     )
 
 
@@ -92,9 +107,9 @@ def _store_tokens(
         return TokenState(access, str(secrets.get("RefreshToken", "")), expires_at, now)
 
 
-def _consume(services: Services, token: str) -> int:
+def _consume(services: Services, token: str) -> OAuthGrant:
     with services.database.session() as session:
-        return consume_state(
+        return consume_grant(
             session, services.settings.resolved_secret_key(), token, now=services.clock.now()
         )
 
@@ -104,7 +119,8 @@ async def complete_oauth(services: Services, code: str, state_token: str) -> int
 
     Raises `OAuthStateError` for a bad state and `ConnectError` when the exchange fails (the
     integration then shows the reason)."""
-    integration_id = await asyncio.to_thread(_consume, services, state_token)
+    grant = await asyncio.to_thread(_consume, services, state_token)
+    integration_id = grant.integration_id
     ctx = await services.contexts.load(integration_id)
     oauth = ctx.template.authentication.oauth2
     if oauth is None:
@@ -115,8 +131,9 @@ async def complete_oauth(services: Services, code: str, state_token: str) -> int
         code=code,
         redirect_uri=callback_url(services.settings.public_url),
         headers=ctx.headers_for("token"),  # H2: only headers that say `token`
+        code_verifier=grant.code_verifier,
     )
-    redactor = Redactor({*ctx.secret_values, code})
+    redactor = Redactor({*ctx.secret_values, code, grant.code_verifier or ""})
     try:
         response = await services.send(ctx, request, scenario="oauth_token", authenticated=False)
         result = parse_token_response(response.text)

@@ -1,5 +1,5 @@
-"""What the outbox handlers share: loading the job's integration, finding the call's contact
-(the stored match, read for a whole claimed batch at once), and the id of what a create
+"""What the outbox handlers share: loading the job's integration, the call's contact as its
+contact job settled it (read for a whole claimed batch at once), and the id of what a create
 request made.
 """
 
@@ -9,11 +9,10 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from ringdesk.errors import Deferred, HelpdeskError, NotFound
-from ringdesk.events.model import CallEvent
-from ringdesk.flows.contacts import search_contacts
+from ringdesk.errors import Deferred, NotFound
 from ringdesk.flows.variables import ContactRef
 from ringdesk.http.client import HelpdeskResponse
+from ringdesk.http.requestlog import LogRow
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.outbox.jobs import ClaimedJob, Delivered, Handler
 from ringdesk.services import Services
@@ -31,8 +30,8 @@ __all__ = [
     "response_id",
 ]
 
-# The call's stored match, and whether a create-contact job for it is still unfinished.
-StoredContact = tuple[ContactRef | None, bool]
+# The call's stored match, and the status of its contact job ("" when it has none).
+StoredContact = tuple[ContactRef | None, str]
 # How long a job waits, uncounted, for an integration that needs reconnecting.
 RECONNECT_WAIT = 30.0
 # Contexts are reused for a moment: loading one per job (a session, decrypting the secrets)
@@ -74,69 +73,59 @@ def contact_ref(contact_type: str, contact_id: str, fields: Mapping[str, Any]) -
 
 
 def prefetch_contacts(session: Session, jobs: Sequence[ClaimedJob]) -> dict[int, StoredContact]:
-    """The stored contact of every call-log/ticket job of a claimed batch: a few queries in
-    the claim's thread hop instead of two per job on the event loop."""
+    """The stored contact of every call-log/ticket job of a claimed batch, and the status of
+    the contact job it waited for: a few queries in the claim's thread hop instead of two
+    per job on the event loop."""
     keys = {(job.integration_id, job.call_id) for job in jobs if job.call_id}
     if not keys:
         return {}
     matches = calls.matches_of_calls(session, keys)
-    creating = queue.calls_creating_contacts(session, keys - set(matches))
+    statuses = queue.statuses_of(session, [job.waits_for for job in jobs if job.waits_for])
     found: dict[int, StoredContact] = {}
     for job in jobs:
         if job.call_id:
-            key = (job.integration_id, job.call_id)
-            match = matches.get(key)
+            match = matches.get((job.integration_id, job.call_id))
             contact = (
                 contact_ref(match.contact_type, match.contact_id, match.fields) if match else None
             )
-            found[job.id] = (contact, contact is None and key in creating)
+            found[job.id] = (contact, statuses.get(job.waits_for or "", ""))
     return found
 
 
-def _stored_contact(services: Services, integration_id: int, call_id: str) -> StoredContact:
+def _stored_contact(services: Services, job: ClaimedJob) -> StoredContact:
     with services.database.session() as session:
-        match = calls.get_match(session, integration_id, call_id)
-        if match is not None:
-            return contact_ref(match.contact_type, match.contact_id, match.fields), False
-        creating = queue.calls_creating_contacts(session, {(integration_id, call_id)})
-    return None, bool(creating)
+        return prefetch_contacts(session, [job]).get(job.id, (None, ""))
 
 
 async def find_contact(
-    services: Services,
-    ctx: IntegrationContext,
-    event: CallEvent,
-    *,
-    stored: StoredContact | None = None,
+    services: Services, job: ClaimedJob, *, scenario: str, ctx: IntegrationContext
 ) -> ContactRef | None:
-    """The call's contact: the stored match, else (unless a create-contact job for the call
-    is still running: then `Deferred`) a live search, since the ringing flow may not have
-    run. Raises HelpdeskError when the search failed in a retryable way.
-
-    `stored` is that match as `prefetch_contacts` read it for the claimed batch; without it
-    the match is read now."""
-    if stored is None:
-        stored = await asyncio.to_thread(
-            _stored_contact, services, ctx.integration_id, event.call_id
+    """The call's contact as its contact job settled it (the stored match), or None. A job
+    sent without one after its contact job did not finish (the wait's deadline passed, or it
+    failed for good) says so in the request log."""
+    stored: StoredContact
+    if isinstance(job.prefetched, tuple):
+        stored = job.prefetched
+    else:
+        stored = await asyncio.to_thread(_stored_contact, services, job)
+    contact, status = stored
+    if contact is None and status in ("pending", "running", "failed"):
+        why = "failed" if status == "failed" else "was not settled in time"
+        services.executor.request_log.add(
+            LogRow(
+                integration_id=ctx.integration_id,
+                scenario=scenario,
+                method="-",
+                url=f"(call {job.call_id})",
+                status=None,
+                duration_ms=0.0,
+                request_excerpt="",
+                response_excerpt="",
+                error=f"sent without a contact: the call's contact {why}",
+                created_at=services.clock.now(),
+            )
         )
-    contact, creating = stored
-    if contact is not None:
-        return contact
-    if creating:
-        raise Deferred("waiting for the contact being created for this call", delay=2.0)
-    number = event.external_number()
-    if not number or not ctx.template.contact_search.contact_types:
-        return None
-    try:
-        found = await search_contacts(services, ctx, number)
-    except HelpdeskError as exc:
-        if exc.retryable:
-            raise
-        return None  # a broken search must not block the log forever
-    if not found:
-        return None
-    first = found[0]
-    return contact_ref(first.contact_type, first.id, first.fields)
+    return contact
 
 
 def response_id(response: HelpdeskResponse) -> str:

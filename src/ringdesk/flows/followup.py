@@ -11,18 +11,30 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from ringdesk.events.model import CallEvent
 from ringdesk.expressions import jsonpath
+from ringdesk.http.client import Exchange
 from ringdesk.http.request import render_request
 from ringdesk.http.requestlog import LogRow
 from ringdesk.integrations.context import IntegrationContext, is_secret_name
+from ringdesk.outbox.jobs import ClaimedJob, Delivered
 from ringdesk.services import Services
+from ringdesk.store import calls
 from ringdesk.store import integrations as repo
+from ringdesk.store import outbox as queue
+from ringdesk.store.db import Session
+from ringdesk.templates.model import Template
 
 __all__ = [
+    "CALL_TRIGGERS",
     "PERSISTENT_TRIGGERS",
     "after_token_refresh",
+    "deliver_follow_up",
+    "enqueue_follow_up",
     "fire_follow_ups",
+    "follow_up_key",
     "follow_ups_after",
+    "has_follow_ups",
     "persist_variables",
 ]
 
@@ -134,3 +146,56 @@ async def after_token_refresh(services: Services, ctx: IntegrationContext) -> No
         return
     fresh = await services.contexts.load(ctx.integration_id)
     await fire_follow_ups(services, fresh, "token_refreshed", {})
+
+
+# -- durable call triggers (F2) ----------------------------------------------------------
+
+CALL_TRIGGERS = {"call.answered": "call_answered", "call.ended": "call_ended"}
+
+
+def has_follow_ups(template: Template, trigger: str) -> bool:
+    return any(r.trigger == trigger for r in template.follow_up_requests)
+
+
+def follow_up_key(integration_id: int, call_id: str, trigger: str) -> str:
+    """The key of one call's follow-ups for one trigger on one integration."""
+    return f"follow_up:{integration_id}:{call_id}:{trigger}"
+
+
+def enqueue_follow_up(
+    session: Session, event: CallEvent, integration_id: int, trigger: str, *, now: float
+) -> None:
+    """Queue the `trigger` follow-ups of a call (once), so they run even if this process
+    dies now."""
+    queue.enqueue(
+        session,
+        kind="follow_up",
+        integration_id=integration_id,
+        call_id=event.call_id,
+        idempotency_key=follow_up_key(integration_id, event.call_id, trigger),
+        payload={"event": event.as_payload(), "trigger": trigger},
+        now=now,
+    )
+
+
+def _match_fields(services: Services, integration_id: int, call_id: str) -> dict[str, str]:
+    with services.database.session() as session:
+        match = calls.get_match(session, integration_id, call_id)
+    return dict(match.fields) if match is not None else {}
+
+
+async def deliver_follow_up(
+    services: Services,
+    ctx: IntegrationContext,
+    job: ClaimedJob,
+    *,
+    capture: list[Exchange] | None = None,
+) -> Delivered:
+    """F2: fire a call's `call_answered` / `call_ended` follow-ups with its number and its
+    stored match; a failing request raises, and the job is retried."""
+    event = CallEvent.model_validate(job.payload["event"])
+    trigger = str(job.payload["trigger"])
+    fields = await asyncio.to_thread(_match_fields, services, ctx.integration_id, event.call_id)
+    variables = {"Phone": event.external_number(), "CallId": event.call_id, **fields}
+    captured = await fire_follow_ups(services, ctx, trigger, variables)
+    return Delivered(result={"trigger": trigger, "captured": sorted(captured)})

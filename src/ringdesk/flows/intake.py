@@ -12,8 +12,10 @@ import asyncio
 import logging
 
 from ringdesk.events.model import CallEvent
+from ringdesk.flows.callcontact import enqueue_contact, needs_contact
 from ringdesk.flows.calllog import enqueue_call_logs
-from ringdesk.flows.screenpop import fire_call_trigger, handle_ringing
+from ringdesk.flows.followup import CALL_TRIGGERS, enqueue_follow_up, has_follow_ups
+from ringdesk.flows.screenpop import handle_ringing
 from ringdesk.flows.tickets import enqueue_ticket
 from ringdesk.integrations.options import effective_options
 from ringdesk.services import Services
@@ -26,15 +28,14 @@ log = logging.getLogger(__name__)
 # Integrations whose call logs and tickets are queued; `needs_reconnect` ones too: their
 # jobs wait in the outbox instead of being lost (L3, A8).
 _DELIVERING = ("connected", "needs_reconnect")
-_CALL_TRIGGERS = {"call.answered": "call_answered", "call.ended": "call_ended"}
 
 
 def enqueue_work(session: Session, event: CallEvent, *, now: float) -> None:
-    """Add the durable jobs this event causes, in the caller's transaction: on
-    `call.ended`, the call logs (L1–L3) and the ticket (T1–T3) of every integration that
-    wants them."""
-    if event.type != "call.ended":
-        return
+    """Add the durable jobs this event causes, in the caller's transaction, for every
+    integration (so they run whoever crashes, issue 12): settling the caller's contact on
+    ringing (or on an ended call whose ringing never came); the `call_answered` and
+    `call_ended` follow-ups; on `call.ended` the call logs (L1–L3) and the ticket (T1–T3),
+    which wait for the contact (issue 13)."""
     for integration_id in integrations.list_ids(session, statuses=_DELIVERING):
         row = integrations.get(session, integration_id)
         if row is None:
@@ -45,19 +46,25 @@ def enqueue_work(session: Session, event: CallEvent, *, now: float) -> None:
             log.exception("template %s of integration %s unusable", row.template_id, row.id)
             continue
         options = effective_options(template, row.options or {})
-        enqueue_call_logs(session, event, row.id, options, now=now)
-        enqueue_ticket(session, event, row.id, options, now=now)
+        contact: str | None = None
+        settles = needs_contact(template, creates=options.create_contact.enabled)
+        if settles and event.type != "call.answered" and event.external_number():
+            contact = enqueue_contact(session, event, row.id, now=now)
+        trigger = CALL_TRIGGERS.get(event.type)
+        if trigger and has_follow_ups(template, trigger):
+            enqueue_follow_up(session, event, row.id, trigger, now=now)
+        if event.type == "call.ended":
+            enqueue_call_logs(session, event, row.id, options, now=now, waits_for=contact)
+            enqueue_ticket(session, event, row.id, options, now=now, waits_for=contact)
 
 
 async def on_event(services: Services, event: CallEvent) -> None:
-    """Do the live work this event causes: the screen pop on ringing (C9), the
-    `call_answered` / `call_ended` follow-up requests (F2) on the others. Never raises:
-    it runs as a background task after the event is stored."""
+    """Do the live work this event causes: the screen pop on ringing (C9). It only makes
+    the pop fast; what must happen (the contact, follow-ups, logs) is in the durable jobs.
+    Never raises: it runs as a background task after the event is stored."""
     try:
         if event.type == "call.ringing":
             await handle_ringing(services, event)
-        elif event.type in _CALL_TRIGGERS:
-            await fire_call_trigger(services, event, _CALL_TRIGGERS[event.type])
     except Exception:  # a background task has nobody to raise to; log and move on
         log.exception("live work for %s %s failed", event.type, event.call_id)
 

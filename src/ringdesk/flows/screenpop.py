@@ -3,9 +3,9 @@ match for call logs and tickets.
 
 For each connected integration: a local phonebook hit (C8) pops at once; the live search
 (C1–C7) then refreshes the pop. An unknown caller gets a pop saying so, with create-contact
-and new-ticket links, and, when the integration's `create_contact.enabled` option is on, one
-durable `create_contact` outbox job. The match is stored in `call_matches`; the
-`call_ringing` and `contact_not_found` follow-up requests fire after the pop.
+and new-ticket links. The match is stored in `call_matches`. This is the fast path only:
+the durable `contact` job (`flows.callcontact`) settles the caller whatever happens here,
+creates unknown callers and fires the ringing follow-ups.
 """
 
 from __future__ import annotations
@@ -19,18 +19,14 @@ from urllib.parse import urlencode
 
 from ringdesk.events.model import CallEvent
 from ringdesk.flows.contacts import Contact, search_contacts
-from ringdesk.flows.createcontact import enqueue_create_contact
-from ringdesk.flows.followup import fire_follow_ups
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.integrations.options import Options
 from ringdesk.services import Services
 from ringdesk.store import calls, phonebook
-from ringdesk.store import integrations as integrations_repo
 from ringdesk.store.db import Connection
 
 __all__ = [
     "build_pop",
-    "fire_call_trigger",
     "handle_ringing",
     "pop_for_integration",
     "pop_targets",
@@ -102,15 +98,6 @@ def _publish(
         services.metrics.screen_pop_latency.observe(time.perf_counter() - started)
 
 
-async def _follow_ups(
-    services: Services, ctx: IntegrationContext, trigger: str, variables: Mapping[str, str]
-) -> None:
-    try:
-        await fire_follow_ups(services, ctx, trigger, variables)
-    except Exception:  # a follow-up failure must not undo the pop; the request log has it
-        log.warning("follow-up %s failed for integration %s", trigger, ctx.integration_id)
-
-
 def _save_match(
     services: Services, ctx: IntegrationContext, event: CallEvent, contact: Contact, live: bool
 ) -> None:
@@ -133,20 +120,6 @@ def _save_match(
                 ctx.options.default_region,
                 prune=False,
             )
-
-
-def _enqueue_create_contact(
-    services: Services, ctx: IntegrationContext, event: CallEvent, number: str
-) -> None:
-    with services.database.session() as session:
-        enqueue_create_contact(
-            session,
-            event,
-            ctx.integration_id,
-            number,
-            ctx.options.create_contact.contact_type,
-            now=services.clock.now(),
-        )
 
 
 def _local_match(connection: Connection, ctx: IntegrationContext, number: str) -> Contact | None:
@@ -230,16 +203,13 @@ async def pop_for_integration(
 
     contacts = await search
 
-    variables: dict[str, str] = {"Phone": number, "CallId": event.call_id}
     if contacts:
         contact = contacts[0]
         pop = pop_of(contact, "helpdesk")
         _publish(services, event, pop, started, first=not published)
         await asyncio.to_thread(_save_match, services, ctx, event, contact, True)
-        variables.update(contact.fields)
     elif local is not None:
         await asyncio.to_thread(_save_match, services, ctx, event, local, False)
-        variables.update(local.fields)
     else:
         actions = unmatched_actions(
             services.settings.public_url, ctx.integration_id, event, number, ctx.options
@@ -247,11 +217,6 @@ async def pop_for_integration(
         pop = pop_of(None, "none", actions)
         pop["lookup_failed"] = contacts is None
         _publish(services, event, pop, started, first=not published)
-        if contacts is not None:  # truly unknown (not just unreachable)
-            if ctx.options.create_contact.enabled and number:
-                await asyncio.to_thread(_enqueue_create_contact, services, ctx, event, number)
-            await _follow_ups(services, ctx, "contact_not_found", variables)
-    await _follow_ups(services, ctx, "call_ringing", variables)
     return pop
 
 
@@ -276,25 +241,3 @@ async def handle_ringing(services: Services, event: CallEvent) -> list[dict[str,
         else:
             pops.append(result)
     return pops
-
-
-async def fire_call_trigger(services: Services, event: CallEvent, trigger: str) -> None:
-    """F2: fire `trigger` follow-ups (call_answered, call_ended) on every connected
-    integration, with the call's number and its stored match."""
-    number = event.external_number()
-
-    def read() -> tuple[list[int], dict[int, calls.StoredMatch]]:
-        with services.database.session() as session:
-            return integrations_repo.list_ids(session), calls.matches_of_call(
-                session, event.call_id
-            )
-
-    ids, matches = await asyncio.to_thread(read)
-    for integration_id in ids:
-        try:
-            ctx = await services.contexts.load(integration_id)
-        except LookupError:
-            continue
-        match = matches.get(integration_id)
-        variables = {"Phone": number, "CallId": event.call_id, **(match.fields if match else {})}
-        await _follow_ups(services, ctx, trigger, variables)

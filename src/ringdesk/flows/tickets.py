@@ -38,7 +38,13 @@ def ticket_key(integration_id: int, call_id: str) -> str:
 
 
 def enqueue_ticket(
-    session: Session, event: CallEvent, integration_id: int, options: Options, *, now: float
+    session: Session,
+    event: CallEvent,
+    integration_id: int,
+    options: Options,
+    *,
+    now: float,
+    waits_for: str | None = None,
 ) -> int:
     """Queue the ticket of a `call.ended` event for one integration (0 or 1 jobs)."""
     if not options.ticket.enabled or not wants_ticket(event, options.ticket.when):
@@ -57,6 +63,7 @@ def enqueue_ticket(
             extension_name=users.extension_name(session, extension),
         ),
         now=now,
+        waits_for=waits_for,
     )
     return 1
 

@@ -6,7 +6,6 @@ secret values to redact; built from stored values by `build_context` (pure).
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -15,7 +14,7 @@ from typing import Any
 from ringdesk.expressions import gotemplate
 from ringdesk.integrations.headers import custom_headers
 from ringdesk.integrations.options import Options, effective_options
-from ringdesk.redact import Redactor, protect_http_logs
+from ringdesk.redact import Redactor, is_secret_name, protect_http_logs
 from ringdesk.templates.model import Template
 
 __all__ = [
@@ -29,14 +28,10 @@ __all__ = [
 
 CALLBACK_PATH = "/api/v1/oauth/callback"
 TOKEN_VARIABLES = ("AccessToken", "RefreshToken")
-_SECRET_NAME = re.compile(r"token|secret|passw|key|session|auth|cookie|credential", re.I)
 
 
-def is_secret_name(name: str) -> bool:
-    """Whether a variable name looks like it holds a secret (such variables are encrypted)."""
-    return bool(_SECRET_NAME.search(name))
-
-
+# `is_secret_name` (defined in `ringdesk.redact`, below the template layer, so templates,
+# integrations and redaction share it) is the one rule for secret-looking names.
 def callback_url(public_url: str) -> str:
     """The OAuth2 `redirect_uri` ringdesk offers (A5)."""
     return public_url.rstrip("/") + CALLBACK_PATH
@@ -131,6 +126,10 @@ def build_context(
         variables.update({k: "" if v is None else str(v) for k, v in source.items()})
     variables["redirect_uri"] = callback_url(public_url)
     secret_values = {str(v) for v in secrets.values() if v}
+    # Values stored in clear under a secret-looking name (before that name was treated as
+    # secret) are still masked wherever they would be logged.
+    for source in (fields, persisted):
+        secret_values.update(str(v) for k, v in source.items() if v and is_secret_name(k))
     auth = template.authentication
     if auth.method == "basic" and auth.basic is not None:
         plain = _render(auth.basic.format, variables)

@@ -37,8 +37,10 @@ Prefetcher = Callable[[Session, Sequence[ClaimedJob]], Mapping[int, Any]]
 
 @dataclass(frozen=True)
 class JobKind:
-    """One kind of outbox job."""
+    """One kind of outbox job. `unblocks`: other jobs may wait for jobs of this kind, so
+    the worker looks for them as soon as one is finished."""
 
     name: str
     deliver: Handler
     prefetch: Prefetcher | None = None
+    unblocks: bool = False

@@ -52,6 +52,8 @@ _PERMANENT = (TemplateError, ExpressionError, InputError, NotFound)
 _MAX_ERROR = 2000
 # How long a job waits between tries while its helpdesk refuses our credentials.
 _AUTH_WAIT_CAP = 300.0
+# The cap assumed for an integration whose context this worker has not loaded yet.
+_DEFAULT_CAP = 8
 T = TypeVar("T")
 
 
@@ -85,7 +87,9 @@ class OutboxWorker:
         # cap); the lease is renewed meanwhile, or another worker (or this one) would claim
         # the job again while it is still being delivered.
         self.renew_every = renew_every if renew_every is not None else lease / 3
-        self._inflight: dict[asyncio.Task[None], int] = {}  # delivery task → job id
+        # delivery task → (job id, integration id)
+        self._inflight: dict[asyncio.Task[None], tuple[int, int]] = {}
+        self._rotation = 0
         self.concurrency = max(1, concurrency)
         self.poll_seconds = (
             poll_seconds if poll_seconds is not None else settings.outbox_poll_seconds
@@ -140,7 +144,7 @@ class OutboxWorker:
                 jobs = await self._claim(free) if free >= threshold else []
                 for job in jobs:
                     task = asyncio.create_task(self._deliver(job))
-                    inflight[task] = job.id
+                    inflight[task] = (job.id, job.integration_id)
                     task.add_done_callback(finished)
                 if jobs and self.concurrency - len(inflight) >= threshold:
                     continue  # there may be more due right away
@@ -168,7 +172,7 @@ class OutboxWorker:
                 await self._db(
                     queue.extend_leases,
                     self.worker_id,
-                    sorted(self._inflight.values()),
+                    sorted(job_id for job_id, _ in self._inflight.values()),
                     until=self.clock.now() + self.lease,
                 )
             except Exception:  # the next round tries again; a lost lease only re-delivers
@@ -194,14 +198,40 @@ class OutboxWorker:
 
         return await asyncio.to_thread(work)
 
+    def _budget(self) -> Callable[[int], int]:
+        """How many more jobs of an integration may be in flight here: twice its cap (G3),
+        so its slots stay busy while a claim's thread hop runs, and no more, so a hanging
+        helpdesk ties up only its own share of the worker (fair delivery)."""
+        busy: dict[int, int] = {}
+        for _, integration_id in self._inflight.values():
+            busy[integration_id] = busy.get(integration_id, 0) + 1
+
+        def budget(integration_id: int) -> int:
+            ctx = self.services.contexts.cached(integration_id)
+            cap = ctx.max_concurrent if ctx is not None else _DEFAULT_CAP
+            return max(0, 2 * cap - busy.get(integration_id, 0))
+
+        return budget
+
     async def _claim(self, limit: int) -> list[ClaimedJob]:
         """Claim a batch and, in the same thread hop, prefetch what its handlers read."""
         now = self.clock.now()
+        budget = self._budget()
+        self._rotation += 1
+        rotation = self._rotation
+        deadline = now - self.services.settings.contact_wait_seconds
 
         def work() -> list[ClaimedJob]:
             with self.services.database.session() as session:
                 jobs = queue.claim(
-                    session, worker_id=self.worker_id, now=now, lease=self.lease, limit=limit
+                    session,
+                    worker_id=self.worker_id,
+                    now=now,
+                    lease=self.lease,
+                    limit=limit,
+                    budget=budget,
+                    wait_deadline=deadline,
+                    rotation=rotation,
                 )
                 return _prefetch(session, self.kinds, jobs) if jobs else jobs
 
@@ -290,6 +320,10 @@ class OutboxWorker:
             await self._failed(job, exc, retryable=True)
             return
         recorded = self._complete(job.id, outcome.result)
+        if kind.unblocks:
+            # Jobs waiting for this one (a call's log for its contact) are ready now.
+            await recorded
+            self._wake.set()
         if outcome.after is not None:
             # Follow-ups run after the job is recorded as done: they never cause a
             # re-delivery.
@@ -335,6 +369,9 @@ class OutboxWorker:
             await self._db(
                 queue.fail, job.id, self.worker_id, now=now, error=f"{error} ({decision.reason})"
             )
+            kind = self.kinds.get(job.kind)
+            if kind is not None and kind.unblocks:
+                self._wake.set()  # its waiting jobs go on without it
 
 
 def _prefetch(

@@ -6,6 +6,8 @@ signatures: only `ringdesk.store` imports SQLAlchemy (an import-linter contract 
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +17,16 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Connection", "Database", "Session", "is_postgres", "normalise_url"]
+from ringdesk.config import make_private_dir
+
+__all__ = [
+    "Connection",
+    "Database",
+    "Session",
+    "is_postgres",
+    "normalise_url",
+    "prepare_sqlite_file",
+]
 
 
 def normalise_url(url: str) -> str:
@@ -23,6 +34,28 @@ def normalise_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def prepare_sqlite_file(url: str) -> None:
+    """For a SQLite file URL: create its directory (0700) and the empty database file (0600)
+    before SQLite does, since SQLite would create it readable by everyone (umask 022). A file
+    that exists but is readable by others is tightened to 0600; SQLite gives its -wal and
+    -shm files the database file's mode."""
+    parsed = make_url(normalise_url(url))
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return
+    if parsed.database == ":memory:" or parsed.database.startswith("file:"):
+        return
+    path = Path(parsed.database)
+    make_private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077 and path.stat().st_uid == os.getuid():
+            path.chmod(mode & 0o700)
+        return
+    os.close(fd)
 
 
 def is_postgres(engine: Engine) -> bool:
@@ -48,8 +81,7 @@ class Database:
         parsed = make_url(url)
         kwargs: dict[str, Any] = {"future": True}
         if parsed.get_backend_name() == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            prepare_sqlite_file(url)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True

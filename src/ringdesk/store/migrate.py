@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from ringdesk.store.db import normalise_url
+from ringdesk.store.db import normalise_url, prepare_sqlite_file
 
 __all__ = ["alembic_config", "upgrade"]
 
@@ -25,6 +25,5 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema up to `revision` (default: the newest)."""
     url = normalise_url(database_url)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite_file(url)  # 0600 file in a 0700 directory, before SQLite creates it
     command.upgrade(alembic_config(url), revision)

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, event, func, select, update
+from sqlalchemy import Table, and_, bindparam, event, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ringdesk.store.tables import OutboxJob
+from ringdesk.store.tables import Integration, OutboxJob
 
 __all__ = [
     "STATUSES",
@@ -38,10 +38,12 @@ __all__ = [
     "get_by_key",
     "list_jobs",
     "release",
+    "release_held",
     "remove_waker",
     "reschedule",
     "retry_now",
     "status_counts",
+    "statuses_of",
     "wake_after_commit",
 ]
 
@@ -62,6 +64,7 @@ class ClaimedJob:
     idempotency_key: str
     payload: dict[str, Any]
     attempts: int
+    waits_for: str | None = None
     prefetched: Any = field(default=None, compare=False)
 
 
@@ -105,36 +108,87 @@ def _claim_statement(due: Any, oldest_first: Sequence[Any]) -> Any:
             _T.idempotency_key,
             _T.payload,
             _T.attempts,
+            _T.waits_for,
         )
     )
 
 
 _NOW: Any = bindparam("claim_now")
+_FIRST = _TABLE.alias("first")
+# A job that waits for another (a call's log for its contact) is ready once that one is no
+# longer pending or running, or once it has waited past the deadline.
+_READY = or_(
+    _T.waits_for.is_(None),
+    ~exists(
+        select(_FIRST.c.id).where(
+            _FIRST.c.idempotency_key == _T.waits_for,
+            _FIRST.c.status.in_(("pending", "running")),
+        )
+    ),
+    _T.created_at <= bindparam("claim_wait_deadline"),
+)
 # A running job whose lease expired: its worker died (taken over first: it is the oldest).
 _CLAIM_EXPIRED = _claim_statement(
     and_(_T.status == "running", _T.locked_until < _NOW), (_T.locked_until, _T.id)
 )
+# One integration's due jobs, urgent first: each integration is claimed on its own so one
+# integration's backlog (a hanging helpdesk) never takes every slot from the others.
 _CLAIM_PENDING = _claim_statement(
-    and_(_T.status == "pending", _T.next_attempt_at <= _NOW), (_T.next_attempt_at, _T.id)
+    and_(
+        _T.integration_id == bindparam("claim_integration"),
+        _T.status == "pending",
+        _T.next_attempt_at <= _NOW,
+        _READY,
+    ),
+    (_T.priority, _T.next_attempt_at, _T.id),
 )
+# The integrations to take turns over (a handful of rows; a GROUP BY over the due jobs
+# would read the whole backlog on every claim).
+_INTEGRATION_IDS = select(Integration.id).order_by(Integration.id)
 
 
 def claim(
-    session: Session, *, worker_id: str, now: float, lease: float, limit: int
+    session: Session,
+    *,
+    worker_id: str,
+    now: float,
+    lease: float,
+    limit: int,
+    budget: Callable[[int], int] | None = None,
+    wait_deadline: float = 0.0,
+    rotation: int = 0,
 ) -> list[ClaimedJob]:
-    """Take up to `limit` due jobs, oldest due first, counting this attempt."""
+    """Take up to `limit` due jobs, counting this attempt: expired leases first (their
+    worker died), then each integration's due jobs, urgent first, at most `budget(id)` of
+    one integration (fair delivery: a slow helpdesk keeps only its own share). The
+    integrations take turns starting at `rotation`. A job waiting for another one is taken
+    once that one finished, or when it was created before `wait_deadline`."""
     connection = session.connection()
-    jobs: list[ClaimedJob] = []
-    for statement in (_CLAIM_EXPIRED, _CLAIM_PENDING):
-        if len(jobs) >= limit:
-            break
-        params = {
-            "claim_now": now,
-            "claim_limit": limit - len(jobs),
-            "claim_worker": worker_id,
-            "claim_until": now + lease,
-        }
-        jobs.extend(ClaimedJob(*row) for row in connection.execute(statement, params))
+    params: dict[str, Any] = {
+        "claim_now": now,
+        "claim_worker": worker_id,
+        "claim_until": now + lease,
+        "claim_wait_deadline": wait_deadline,
+    }
+    jobs = [
+        ClaimedJob(*row)
+        for row in connection.execute(_CLAIM_EXPIRED, {**params, "claim_limit": limit})
+    ]
+    due = [int(i) for i in connection.execute(_INTEGRATION_IDS).scalars()]
+    if due:
+        start = rotation % len(due)
+        for integration_id in due[start:] + due[:start]:
+            room = limit - len(jobs)
+            if room <= 0:
+                break
+            share = room if budget is None else min(room, budget(integration_id))
+            if share <= 0:
+                continue
+            rows = connection.execute(
+                _CLAIM_PENDING,
+                {**params, "claim_integration": integration_id, "claim_limit": share},
+            )
+            jobs.extend(ClaimedJob(*row) for row in rows)
     return sorted(jobs, key=lambda job: job.id)
 
 
@@ -321,8 +375,13 @@ def enqueue(
     idempotency_key: str,
     payload: dict[str, Any],
     now: float,
+    due: float | None = None,
+    priority: int = 1,
+    waits_for: str | None = None,
 ) -> bool:
-    """Add a pending job due `now`; a no-op (False) when a job with `idempotency_key` exists.
+    """Add a pending job due at `due` (default `now`); a no-op (False) when a job with
+    `idempotency_key` exists. `priority` 0 is claimed before 1; `waits_for` names the key
+    of a job that must finish first.
 
     Runs inside the caller's transaction, so the job is durable exactly when the caller's
     other work is. The check and the insert share a SAVEPOINT: a concurrent insert of the
@@ -342,8 +401,10 @@ def enqueue(
                     payload=payload,
                     status="pending",
                     attempts=0,
-                    next_attempt_at=now,
+                    next_attempt_at=now if due is None else due,
                     created_at=now,
+                    priority=priority,
+                    waits_for=waits_for,
                 )
             )
     except IntegrityError:
@@ -398,3 +459,33 @@ def get(session: Session, job_id: int, *, for_update: bool = False) -> OutboxJob
 def get_by_key(session: Session, idempotency_key: str) -> OutboxJob | None:
     """The job with this key (its kind, status, result), if any."""
     return session.scalar(select(OutboxJob).where(OutboxJob.idempotency_key == idempotency_key))
+
+
+def release_held(session: Session, integration_id: int, *, now: float) -> int:
+    """Make the integration's jobs that wait for authentication (A8) or for a reconnect
+    due now (it was just connected again); returns how many."""
+    result = session.execute(
+        update(_TABLE)
+        .where(
+            _T.integration_id == integration_id,
+            _T.status == "pending",
+            _T.next_attempt_at > now,
+            _T.last_error.like("waiting%"),
+        )
+        .values(next_attempt_at=now)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def statuses_of(session: Session, keys: Iterable[str]) -> dict[str, str]:
+    """The status of each job whose key is among `keys` (absent: no such job)."""
+    wanted = sorted(set(keys))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        rows = session.execute(
+            select(_T.idempotency_key, _T.status).where(
+                _T.idempotency_key.in_(wanted[start : start + 500])
+            )
+        )
+        found.update({str(key): str(status) for key, status in rows})
+    return found

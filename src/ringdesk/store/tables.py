@@ -20,8 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "AdminSession",
     "AdminToken",
     "AdminUser",
+    "AgentLink",
     "Base",
     "CallEventRow",
     "CallMatch",
@@ -29,10 +31,12 @@ __all__ = [
     "Extension",
     "HelpdeskUser",
     "Integration",
+    "LoginFailure",
     "OAuthState",
     "OutboxJob",
     "PhonebookEntry",
     "RequestLogEntry",
+    "SetupCode",
     "TemplateRow",
 ]
 
@@ -61,9 +65,11 @@ class TemplateRow(Base):
 
 
 class Integration(Base):
-    """A template plus connect values, options and token state (I1)."""
+    """A template plus connect values, options and token state (I1). Ids are never reused
+    (AUTOINCREMENT on SQLite), so nothing left of a deleted integration attaches to a new one."""
 
     __tablename__ = "integrations"
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012  (SQLAlchemy's hook)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     template_id: Mapped[str] = mapped_column(ForeignKey("templates.id"), index=True)
@@ -100,18 +106,73 @@ class OAuthState(Base):
     )
     expires_at: Mapped[float] = mapped_column(Float)
     used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # PKCE (RFC 7636): the code verifier sent with the code exchange; its S256 challenge
+    # went out with the authorize URL. Only set when the template enables PKCE.
+    code_verifier: Mapped[str | None] = mapped_column(String(128), nullable=True)
 
 
 class AdminToken(Base):
-    """An API token for the admin REST API; only its SHA-256 is kept."""
+    """An API token for the admin REST API; only its SHA-256 is kept. A named token may
+    expire, and is revoked (kept, marked) rather than deleted so listings show its history."""
 
     __tablename__ = "admin_tokens"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    label: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[float] = mapped_column(Float, default=_now)
     last_used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AdminSession(Base):
+    """A server-side admin-UI session: the cookie holds a random id, this row its SHA-256.
+
+    `username` is None before login (the row then only carries the CSRF token and flash
+    messages of a login or agent form). Deleting the row revokes the session.
+    """
+
+    __tablename__ = "admin_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[float] = mapped_column(Float, default=_now)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SetupCode(Base):
+    """A one-time code that opens first-run setup (`ringdesk serve` prints it); hashed."""
+
+    __tablename__ = "admin_setup_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[float] = mapped_column(Float, default=_now)
+    expires_at: Mapped[float] = mapped_column(Float)
+    used_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class LoginFailure(Base):
+    """A fixed-window counter of failed logins (per account or per client address),
+    shared by every ringdesk process through the database."""
+
+    __tablename__ = "login_failures"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class AgentLink(Base):
+    """The generation of an extension's agent links: raising it revokes every link made
+    before (an extension without a row is at generation 0)."""
+
+    __tablename__ = "agent_links"
+
+    extension: Mapped[str] = mapped_column(String(40), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    revoked_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AdminUser(Base):
@@ -194,7 +255,10 @@ class OutboxJob(Base):
     """Durable helpdesk work: create contact, call log, ticket (L3)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_claim", "integration_id", "status", "priority", "next_attempt_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(40))
@@ -204,6 +268,11 @@ class OutboxJob(Base):
     call_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # 0 = urgent (settling a ringing caller's contact), 1 = normal; claimed in this order.
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The idempotency key of a job that must finish first (a call's log waits for its
+    # contact to be settled, issue 13), or None.
+    waits_for: Mapped[str | None] = mapped_column(String(300), nullable=True)
     # pending | running | done | failed
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -241,7 +310,8 @@ class ConcurrencyLease(Base):
 
     __tablename__ = "concurrency_leases"
 
-    template_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # The cap's key: a template and the helpdesk account its integration points at (G3).
+    template_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     slot: Mapped[int] = mapped_column(Integer, primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(100), nullable=True)
     expires_at: Mapped[float] = mapped_column(Float, default=0.0)

@@ -68,12 +68,18 @@ def build_authentication(node: Node, r: Reader, path: str) -> m.Authentication:
 
 
 def build_connect_field(node: Node, r: Reader, path: str) -> m.ConnectField:
-    r.enter(node, path, attrs=("type", "name", "title", "options"))
+    r.enter(node, path, attrs=("type", "name", "title", "options", "secret"))
+    secret = None
+    if "secret" in node.attrib:
+        secret = r.bool_attr(node, "secret", path, False)
+        if f"{path}@secret" in r.invalid:
+            secret = None
     return m.ConnectField(
         type=r.attr(node, "type", "text"),
         name=r.attr(node, "name"),
         title=r.attr(node, "title"),
         options=r.attr(node, "options"),
+        secret_flag=secret,
     )
 
 
@@ -89,7 +95,7 @@ def build_oauth2(node: Node, r: Reader, path: str) -> m.OAuth2:
     r.enter(
         node,
         path,
-        attrs=("scheme",),
+        attrs=("scheme", "pkce"),
         children=(
             "AuthorizeUrl",
             "TokenUrl",
@@ -110,6 +116,7 @@ def build_oauth2(node: Node, r: Reader, path: str) -> m.OAuth2:
         scopes=r.text(node, "Scopes", path),
         extra_query=r.text(node, "ExtraQuery", path),
         refresh=None if refresh is None else build_refresh(refresh, r, f"{path}.Refresh"),
+        pkce=r.bool_attr(node, "pkce", path, False),
     )
 
 

@@ -122,6 +122,25 @@ def check_authentication(c: Ctx, t: m.Template) -> None:
             c.error(S, field, loc, "a select field needs options (comma-separated) (A2)")
         if not f.title:
             c.warning(S, field, loc, "the field has no title to show on the connect page")
+        raw_secret = t.invalid_values.get(f"{loc}@secret")
+        if raw_secret is not None:
+            c.error(S, f"{field}@secret", f"{loc}@secret", f"{raw_secret!r} is not true or false")
+        elif f.type in ("text", "url") and f.secret_flag is None and f.secret:
+            c.warning(
+                S,
+                field,
+                f"{loc}@name",
+                f"field name {f.name!r} looks secret, so its value is encrypted, shown only as "
+                'set/unset and masked in logs; declare type="password" (or secret="false" '
+                "if it is not a secret) (A9)",
+            )
+        elif f.type == "password" and f.secret_flag is False:
+            c.warning(
+                S,
+                field,
+                f"{loc}@secret",
+                'a password field is always secret; secret="false" is ignored',
+            )
     _check_auth_sections(c, a)
 
 

@@ -118,6 +118,7 @@ def write_authentication(w: Writer, a: m.Authentication, path: str) -> None:
                 name=f.name,
                 title=f.title,
                 options=f.options or None,
+                secret=None if f.secret_flag is None else str(f.secret_flag).lower(),
             )
         w.close("Fields")
     if a.basic is not None:
@@ -139,7 +140,7 @@ def _scheme(scheme: str) -> str | None:
 
 
 def write_oauth2(w: Writer, o: m.OAuth2, p: str) -> None:
-    w.open("OAuth2", p, scheme=_scheme(o.scheme))
+    w.open("OAuth2", p, scheme=_scheme(o.scheme), pkce="true" if o.pkce else None)
     w.leaf("AuthorizeUrl", f"{p}.AuthorizeUrl", o.authorize_url)
     w.leaf("TokenUrl", f"{p}.TokenUrl", o.token_url)
     w.leaf("TokenContentType", f"{p}.TokenContentType", o.token_content_type)

@@ -8,11 +8,52 @@ URL (`{{.base_url}}/REST/2.0/…`); every other value is escaped as data.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from urllib.parse import urlsplit
+
+import idna
 
 from ringdesk.templates.model import ConnectField
 
-__all__ = ["field_value_error", "normalise_url_value", "url_value_error"]
+__all__ = ["field_value_error", "host_error", "normalise_url_value", "url_value_error"]
+
+# A last label of digits (or 0x…) is an address, never a top-level domain: `127.1`,
+# `0177.0.0.1` and `2130706433` are loopback to some resolvers and garbage to others.
+_NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.I)
+_ASCII_LABEL = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+
+
+def host_error(host: str) -> str | None:
+    """Why `host` (from a URL, brackets stripped) is not a host every layer reads alike:
+    a dotted-quad IPv4 or an IPv6 address as `ipaddress` reads it, or a name `idna`
+    encodes."""
+    if not host:
+        return "must name a host (https://host…)"
+    if ":" in host:
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return f"host {host!r} is not an IPv6 address"
+        return None
+    labels = host.rstrip(".").split(".")
+    if _NUMERIC_LABEL.match(labels[-1]):
+        try:
+            ipaddress.IPv4Address(host.rstrip("."))
+        except ValueError:
+            return f"host {host!r} is not an IPv4 address (four decimal numbers, no leading zeros)"
+        return None
+    name = host.rstrip(".")
+    if name.isascii():
+        # Letters, digits, `-` and `_` (container and intranet names use it) per label.
+        if len(name) > 253 or not all(_ASCII_LABEL.match(label) for label in labels):
+            return f"host {host!r} is not a valid host name"
+        return None
+    try:
+        idna.encode(name, uts46=True)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return f"host {host!r} is not a valid host name"
+    return None
 
 
 def url_value_error(value: str) -> str | None:
@@ -33,6 +74,9 @@ def url_value_error(value: str) -> str | None:
         return "must not contain a user name or password (use a password field)"
     if not parts.hostname:
         return "must name a host (https://host…)"
+    bad_host = host_error(parts.hostname)
+    if bad_host:
+        return bad_host
     if port == 0:
         return "port 0 is not a usable port"
     if parts.query or parts.fragment or text.endswith(("?", "#")):

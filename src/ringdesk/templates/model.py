@@ -18,6 +18,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from ringdesk.redact import is_secret_name
 from ringdesk.templates._base import Span, _Node, split_list
 from ringdesk.templates.requests import (
     DuplicateCheck,
@@ -109,12 +110,16 @@ class General(_Node):
 
 
 class ConnectField(_Node):
-    """A2: one input on the connect page; its value becomes `{{.<name>}}`."""
+    """A2: one input on the connect page; its value becomes `{{.<name>}}`.
+
+    `secret_flag` is the XML `secret` attribute: None (absent) lets the type and the name
+    decide (`secret`), True or False says it outright."""
 
     type: Literal["text", "password", "select", "url"] | str = "text"
     name: str = ""
     title: str = ""
     options: str = ""  # comma-separated, select only
+    secret_flag: bool | None = None
 
     @property
     def option_list(self) -> list[str]:
@@ -122,7 +127,14 @@ class ConnectField(_Node):
 
     @property
     def secret(self) -> bool:
-        return self.type == "password"
+        """Encrypted at rest, shown as set/unset, masked in logs (A9): a `password` field,
+        one marked `secret="true"`, and a text or URL field whose name looks secret
+        (`client_secret`, `sid`…) unless marked `secret="false"`."""
+        if self.type == "password":
+            return True
+        if self.secret_flag is not None:
+            return self.secret_flag
+        return self.type != "select" and is_secret_name(self.name)
 
     @property
     def is_url(self) -> bool:
@@ -160,6 +172,9 @@ class OAuth2(_Node):
     scopes: str = ""  # comma-separated
     extra_query: str = ""
     refresh: Refresh | None = None
+    # RFC 7636 PKCE with S256: a code challenge on the authorize URL, its verifier on the
+    # code exchange.
+    pkce: bool = False
 
     @property
     def scope_list(self) -> list[str]:

@@ -40,20 +40,24 @@ SCENARIOS: dict[str, ScenarioDoc] = {
     ),
     "contact_search": ScenarioDoc(
         "Contact search",
-        "`<ContactType><Request>` and the GJSON paths of `<ContactType><Mapping>`",
+        "`<ContactType><Request>`, its `<ExtraRequests>`, and the GJSON paths of "
+        "`<ContactType><Mapping>`",
     ),
     "popup": ScenarioDoc("Screen-pop URL", '`<Popup mode="url">`'),
     "create_contact": ScenarioDoc(
         "Create contact",
-        '`<CreateContact><ContactType><Request>` and `<Variable from="value">`',
+        "`<CreateContact><ContactType>`: its `<ExtraRequests>`, `<DuplicateCheck>` and "
+        '`<Request>`, and `<Variable from="value">`',
     ),
     "call_log": ScenarioDoc(
         "Call log",
-        "`<CallLog><Request>` and the `<Subject>` / `<Description>` options",
+        "`<CallLog>`: its `<ExtraRequests>`, `<DuplicateCheck>` and `<Request>`, and the "
+        "`<Subject>` / `<Description>` options",
     ),
     "ticket": ScenarioDoc(
         "Ticket",
-        "`<Ticket><Request>` and the `<Subject>` / `<Description>` options",
+        "`<Ticket>`: its `<ExtraRequests>`, `<DuplicateCheck>` and `<Request>`, and the "
+        "`<Subject>` / `<Description>` options",
     ),
     "follow_up": ScenarioDoc(
         "Follow-up requests",
@@ -77,6 +81,14 @@ DYNAMIC_VARIABLES: dict[str, VariableDoc] = {
     "extra variables": VariableDoc(
         "Each `<CreateContact><ContactType><ExtraVariables><Variable name=…>`. Known in the "
         "create contact, call log and ticket scenarios.",
+    ),
+    "extra request outputs": VariableDoc(
+        "Each `<Output name=…>` of a scenario's `<ExtraRequests>`, read from that request's "
+        "answer. Known in the later extra requests of the same scenario and in the rest of "
+        "it: its duplicate check, its request, its options and (contact search) its popup "
+        "URL. Unset (empty) when the request was skipped or the output found nothing; an "
+        "output named like a variable replaces it.",
+        "42",
     ),
 }
 

@@ -7,31 +7,34 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
 
 from ringdesk.config import Settings
-from ringdesk.web.auth import CsrfMiddleware, LoginRequired, login_redirect, session_secret
+from ringdesk.web.auth import LoginRequired, login_redirect
+from ringdesk.web.sessions import ServerSessionMiddleware
 
 __all__ = ["mount"]
 
-SESSION_COOKIE = "ringdesk_session"
-SESSION_MAX_AGE = 12 * 3600
-
 
 def mount(app: FastAPI, settings: Settings) -> None:
-    """Add the UI routes, static assets, the session cookie and the CSRF guard to `app`."""
+    """Add the UI routes, static assets and the server-side session to `app` (the REST API
+    checks the CSRF token of cookie-authorised calls in `api.deps.require_admin`)."""
     from ringdesk.web import auth
-    from ringdesk.web.views import agent, integrations, pages, templates
+    from ringdesk.web.views import (
+        account,
+        agent,
+        dashboard,
+        integrations,
+        pages,
+        site,
+        template_editor,
+        templates,
+    )
+    from ringdesk.web.views import (
+        settings as settings_views,
+    )
 
-    # Middleware added last runs first: the session must be decoded before the CSRF check.
-    app.add_middleware(CsrfMiddleware)
     app.add_middleware(
-        SessionMiddleware,
-        secret_key=session_secret(settings),
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE,
-        same_site="lax",
-        https_only=settings.public_url.startswith("https://"),
+        ServerSessionMiddleware, https_only=settings.public_url.startswith("https://")
     )
 
     async def _to_login(request: Request, exc: Exception) -> Response:
@@ -41,5 +44,17 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     app.add_exception_handler(LoginRequired, _to_login)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for router in (auth.router, templates.router, integrations.router, pages.router, agent.router):
+    routers = (
+        site.router,
+        auth.router,
+        account.router,
+        templates.router,
+        template_editor.router,
+        integrations.router,
+        pages.router,
+        dashboard.router,
+        settings_views.router,
+        agent.router,
+    )
+    for router in routers:
         app.include_router(router)

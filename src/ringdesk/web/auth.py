@@ -1,51 +1,58 @@
-"""Admin UI accounts and sessions: argon2 password hashes, the signed session cookie,
-per-session CSRF tokens, first-run setup, login and logout (I5)."""
+"""Admin UI sign-in (I5): first-run setup with a one-time code, login with throttling,
+logout, and the change-password page; per-session CSRF tokens for every form.
+
+Accounts and password rules are `web.accounts`, sessions `web.sessions`, throttling
+`web.throttle`, setup codes `web.setup`. The REST API checks the CSRF token of requests that
+ride on the session cookie in `api.deps.require_admin`.
+"""
 
 from __future__ import annotations
 
-import functools
-import hashlib
+import asyncio
 import hmac
+import math
 import secrets
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ringdesk.config import Settings
+from ringdesk.services import Services
 from ringdesk.store import admin
-from ringdesk.store.db import Database, Session
+from ringdesk.store.db import Session
+from ringdesk.web.accounts import (
+    MIN_PASSWORD,
+    authenticate,
+    create_admin_user,
+    hash_password,
+    verify_password,
+)
+from ringdesk.web.sessions import USER_KEY, start_login
+from ringdesk.web.throttle import LoginThrottle
 
 __all__ = [
     "CSRF_FIELD",
     "CSRF_HEADER",
-    "CsrfMiddleware",
     "LoginRequired",
     "admin_count",
     "check_csrf",
     "create_admin_user",
+    "csrf_matches",
     "csrf_token",
     "current_admin",
     "hash_password",
+    "login_redirect",
     "router",
-    "session_secret",
     "verify_password",
 ]
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-SESSION_USER = "admin_user"
+SESSION_USER = USER_KEY
 SESSION_CSRF = "csrf"
-MIN_PASSWORD = 8
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-# OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): strong, and quick enough that a
-# login does not stall a small server.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 
 router = APIRouter(include_in_schema=False)
 
@@ -58,51 +65,8 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def session_secret(settings: Settings) -> str:
-    """The session-cookie signing key, derived from (never equal to) the secrets key."""
-    key = settings.resolved_secret_key().encode()
-    return hmac.new(key, b"ringdesk admin session v1", hashlib.sha256).hexdigest()
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
 def admin_count(session: Session) -> int:
     return admin.count_users(session)
-
-
-def create_admin_user(session: Session, username: str, password: str) -> None:
-    """Store a new admin; raises ValueError for a bad name, short password or duplicate."""
-    username = username.strip()
-    if not username or len(username) > 100:
-        raise ValueError("username is required (at most 100 characters)")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
-    if admin.get_user(session, username) is not None:
-        raise ValueError(f"user {username!r} already exists")
-    admin.add_user(session, username, hash_password(password))
-
-
-def _authenticate(session: Session, username: str, password: str) -> bool:
-    user = admin.get_user(session, username.strip())
-    if user is None:
-        # Spend the same time as a real check so usernames cannot be probed by timing.
-        verify_password(_dummy_hash(), password)
-        return False
-    return verify_password(user.password_hash, password)
-
-
-@functools.cache
-def _dummy_hash() -> str:
-    return _hasher.hash("not a real password")
 
 
 def csrf_token(request: Request) -> str:
@@ -115,8 +79,9 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def _token_matches(scope_session: MutableMapping[str, Any], supplied: str | None) -> bool:
-    expected = scope_session.get(SESSION_CSRF)
+def csrf_matches(session: MutableMapping[str, Any], supplied: str | None) -> bool:
+    """Whether `supplied` is the session's CSRF token (constant-time)."""
+    expected = session.get(SESSION_CSRF)
     return bool(expected and supplied and hmac.compare_digest(str(expected), supplied))
 
 
@@ -131,7 +96,7 @@ async def check_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD)
             supplied = value if isinstance(value, str) else None
-    if not _token_matches(request.session, supplied):
+    if not csrf_matches(request.session, supplied):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
 
 
@@ -144,10 +109,10 @@ def current_admin(request: Request) -> str:
     return user
 
 
-def _db(request: Request) -> Database:
+def _services(request: Request) -> Services:
     from ringdesk.web.render import services_of
 
-    return services_of(request).database
+    return services_of(request)
 
 
 def _safe_next(value: str | None) -> str:
@@ -163,59 +128,121 @@ def _page(request: Request, name: str, **context: Any) -> Response:
     return render(request, name, **context)
 
 
+# -- first-run setup --------------------------------------------------------------------------
+
+
+def _setup_state(services: Services, code: str) -> str:
+    """ "closed" (an admin exists), "no-code" (missing, wrong, used or expired) or "open"."""
+    now = services.clock.now()
+    with services.database.session() as session:
+        if not admin.setup_open(session, now=now):
+            return "closed"
+        if not code or not admin.setup_code_live(session, code, now=now):
+            return "no-code"
+    return "open"
+
+
+def _setup_refused(request: Request, state: str) -> Response:
+    return _page(request, "setup.html", state=state, status_code=403)
+
+
 @router.get("/admin/setup")
-def setup_page(request: Request) -> Response:
-    with _db(request).session() as session:
-        if admin_count(session):
-            return _page(request, "setup.html", closed=True, status_code=403)
-    return _page(request, "setup.html", closed=False)
+def setup_page(request: Request, code: str = "") -> Response:
+    state = _setup_state(_services(request), code)
+    if state != "open":
+        return _setup_refused(request, state)
+    return _page(request, "setup.html", state=state, code=code, min_password=MIN_PASSWORD)
+
+
+def _create_first_admin(services: Services, code: str, username: str, password: str) -> str:
+    """Create the first admin with a live code, atomically: the code is spent only with a
+    user created. Returns "" or the refusal state; raises ValueError for a bad input."""
+    now = services.clock.now()
+    with services.database.session() as session:
+        if not admin.setup_open(session, now=now):
+            return "closed"
+        if not code or not admin.use_setup_code(session, code, now=now):
+            return "no-code"
+        # A ValueError (bad name, weak password) rolls back the spent code with it.
+        create_admin_user(session, username, password)
+    return ""
 
 
 @router.post("/admin/setup")
 async def setup_submit(
     request: Request,
+    code: str = Form(""),
     username: str = Form(""),
     password: str = Form(""),
     password_again: str = Form(""),
 ) -> Response:
     await check_csrf(request)
-    with _db(request).session() as session:
-        if admin_count(session):
-            return _page(request, "setup.html", closed=True, status_code=403)
-        error = None
-        if password != password_again:
-            error = "the two passwords differ"
-        else:
-            try:
-                create_admin_user(session, username, password)
-            except ValueError as exc:
-                error = str(exc)
-        if error:
-            return _page(
-                request,
-                "setup.html",
-                closed=False,
-                error=error,
-                username=username,
-                status_code=422,
+    services = _services(request)
+    error = "the two passwords differ" if password != password_again else None
+    if error is None:
+        try:
+            refused = await asyncio.to_thread(
+                _create_first_admin, services, code, username, password
             )
-    _log_in(request, username.strip())
+        except ValueError as exc:
+            error = str(exc)
+        else:
+            if refused:
+                return _setup_refused(request, refused)
+    if error:
+        state = await asyncio.to_thread(_setup_state, services, code)
+        if state != "open":
+            return _setup_refused(request, state)
+        return _page(
+            request,
+            "setup.html",
+            state=state,
+            code=code,
+            min_password=MIN_PASSWORD,
+            error=error,
+            username=username,
+            status_code=422,
+        )
+    start_login(request, username.strip())
+    csrf_token(request)
     return RedirectResponse("/admin/", status_code=303)
 
 
-def _log_in(request: Request, username: str) -> None:
-    # A new session on login: drop anything (and any token) set before authentication.
-    request.session.clear()
-    request.session[SESSION_USER] = username
-    csrf_token(request)
+# -- login and logout -------------------------------------------------------------------------
+
+
+def _throttle(services: Services) -> LoginThrottle:
+    settings = services.settings
+    return LoginThrottle(
+        services.database,
+        services.clock,
+        per_account=settings.login_limits_account,
+        per_address=settings.login_limits_address,
+    )
 
 
 @router.get("/admin/login")
 def login_page(request: Request, next: str | None = None) -> Response:
-    with _db(request).session() as session:
-        if not admin_count(session):
+    services = _services(request)
+    with services.database.session() as session:
+        if admin.setup_open(session, now=services.clock.now()):
             return RedirectResponse("/admin/setup", status_code=303)
     return _page(request, "login.html", next=_safe_next(next))
+
+
+def _try_login(services: Services, username: str, password: str, address: str) -> float | bool:
+    """True (logged in), False (wrong), or the seconds to wait before trying again."""
+    throttle = _throttle(services)
+    wait = throttle.wait_seconds(username, address)
+    if wait > 0:
+        return wait
+    with services.database.session() as session:
+        ok = authenticate(session, username, password)
+    if ok:
+        throttle.succeeded(username)
+    else:
+        throttle.failed(username, address)
+    return ok
 
 
 @router.post("/admin/login")
@@ -226,72 +253,45 @@ async def login_submit(
     next: str = Form("/admin/"),
 ) -> Response:
     await check_csrf(request)
-    with _db(request).session() as session:
-        ok = _authenticate(session, username, password)
-    if not ok:
-        return _page(
-            request,
-            "login.html",
-            next=_safe_next(next),
-            username=username,
-            error="wrong username or password",
-            status_code=401,
+    address = request.client.host if request.client else ""
+    outcome = await asyncio.to_thread(_try_login, _services(request), username, password, address)
+    if outcome is True:
+        start_login(request, username.strip())
+        csrf_token(request)
+        return RedirectResponse(_safe_next(next), status_code=303)
+    if outcome is False:
+        error, status, headers = "wrong username or password", 401, {}
+    else:
+        seconds = max(1, math.ceil(float(outcome)))
+        error = (
+            "too many failed logins for this account or from this address; "
+            f"try again in {_duration(seconds)}"
         )
-    _log_in(request, username.strip())
-    return RedirectResponse(_safe_next(next), status_code=303)
+        status, headers = 429, {"Retry-After": str(seconds)}
+    response = _page(
+        request,
+        "login.html",
+        next=_safe_next(next),
+        username=username,
+        error=error,
+        status_code=status,
+    )
+    response.headers.update(headers)
+    return response
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 120:
+        return f"{seconds} seconds"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 @router.post("/admin/logout")
 async def logout(request: Request) -> Response:
     await check_csrf(request)
-    request.session.clear()
+    request.session.clear()  # the stored session is deleted with it
     return RedirectResponse("/admin/login", status_code=303)
 
 
 def login_redirect(next_url: str) -> RedirectResponse:
     return RedirectResponse(f"/admin/login?next={quote(next_url)}", status_code=303)
-
-
-ASGIApp = Callable[
-    [MutableMapping[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]],
-    Awaitable[None],
-]
-
-
-class CsrfMiddleware:
-    """Guard the REST API when it is authorised by the admin session cookie.
-
-    A bearer-token call is not forgeable by another site, so it passes; an unsafe request that
-    rides on the session cookie must carry the session's token in `X-CSRF-Token`. The UI's
-    own form routes check the form field themselves (`check_csrf`).
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(
-        self,
-        scope: MutableMapping[str, Any],
-        receive: Callable[[], Awaitable[Any]],
-        send: Callable[[Any], Awaitable[None]],
-    ) -> None:
-        if scope["type"] == "http" and scope["method"] in UNSAFE_METHODS:
-            path: str = scope["path"]
-            session = scope.get("session") or {}
-            headers = {
-                k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]
-            }
-            by_cookie = session.get(SESSION_USER) and not headers.get("authorization")
-            if (
-                path.startswith("/api/")
-                and by_cookie
-                and not _token_matches(session, headers.get(CSRF_HEADER))
-            ):
-                response = Response(
-                    '{"detail":"CSRF token missing or wrong"}',
-                    status_code=403,
-                    media_type="application/json",
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)

@@ -70,7 +70,7 @@ _NOT_INPUTS = frozenset({"locations", "positions", "invalid_values"})
 # every input is blank or at its default.
 _DROP_WHEN_BLANK = frozenset({"duplicate_check"})
 # Integer inputs where blank means "not set" (None) rather than "use the default".
-_BLANK_IS_NONE = frozenset({"max_concurrent_requests", "interval_minutes"})
+_BLANK_IS_NONE = frozenset({"max_concurrent_requests", "interval_minutes", "secret_flag"})
 
 
 @dataclass(frozen=True)
@@ -372,6 +372,10 @@ def to_template(raw: dict[str, Any]) -> tuple[Template | None, list[FieldProblem
 def from_template(template: Template) -> dict[str, Any]:
     """The raw form data of a template (what `nest` would give for its filled-in form)."""
     data = template.model_dump(exclude=set(_NOT_INPUTS))
+    for connect_field in data["authentication"]["fields"]:
+        # A three-way choice (blank: the name decides), not a checkbox.
+        flag = connect_field.get("secret_flag")
+        connect_field["secret_flag"] = "" if flag is None else str(flag).lower()
     logo = template.general.logo
     data["general"]["logo"] = (
         {"content_type": logo.content_type, "data": base64.b64encode(logo.data).decode()}

@@ -1,8 +1,10 @@
-"""REST resource: agents — the live screen-pop stream of an extension (C9).
+"""REST resource: agents — the live screen-pop stream of an extension (C9) and its link.
 
 `GET /agents/{extension}/events` is a server-sent event stream: `event: pop` with a JSON
 payload per pop, a comment line every 15 s as heartbeat. Readable with the admin token (or
 admin session) or with the extension's signed agent key (`?key=`).
+`GET /agents/{extension}/link` gives the agent page link; `DELETE` revokes every link of that
+extension made so far (the next GET gives a new one).
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.responses import StreamingResponse
 from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
 
-from ringdesk.api.deps import ServicesDep, require_admin
+from ringdesk.api.deps import AdminDep, ServicesDep, require_admin
 from ringdesk.metrics import Metrics
-from ringdesk.screenpop.agent_tokens import verify_agent_key
+from ringdesk.screenpop.agent_tokens import (
+    current_agent_url,
+    revoke_agent_links,
+    verify_agent_link,
+)
 from ringdesk.screenpop.hub import Subscription
 from ringdesk.services import Services
 
@@ -28,11 +35,11 @@ router = APIRouter(tags=["agents"])
 
 def _authorise(request: Request, services: Services, extension: str, key: str | None) -> None:
     secret = services.settings.resolved_secret_key()
-    if verify_agent_key(secret, extension, key):
+    if verify_agent_link(services.database, secret, extension, key):
         return
     if key is not None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad agent key")
-    require_admin(request, services.database)
+    require_admin(request, services)
 
 
 async def _stream(metrics: Metrics, sub: Subscription, heartbeat: float) -> AsyncIterator[str]:
@@ -57,7 +64,7 @@ async def agent_events(
     request: Request, services: ServicesDep, extension: str, key: str | None = None
 ) -> Any:
     """Stream the screen pops of `extension` (`text/event-stream`) until the client leaves."""
-    _authorise(request, services, extension, key)
+    await run_in_threadpool(_authorise, request, services, extension, key)
     # Subscribe before answering so a pop published right after the headers is not lost.
     sub = services.hub.subscribe(extension)
     heartbeat = services.settings.sse_heartbeat_seconds
@@ -67,3 +74,25 @@ async def agent_events(
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         background=BackgroundTask(sub.close),
     )
+
+
+def _link(services: Services, extension: str) -> dict[str, str]:
+    settings = services.settings
+    url = current_agent_url(
+        services.database, settings.public_url, settings.resolved_secret_key(), extension
+    )
+    return {"extension": extension, "url": url}
+
+
+@router.get("/agents/{extension}/link", dependencies=[AdminDep])
+def agent_link(services: ServicesDep, extension: str) -> dict[str, str]:
+    """The agent page link of `extension` (its key opens that extension's pops only)."""
+    return _link(services, extension)
+
+
+@router.delete("/agents/{extension}/link", status_code=204, dependencies=[AdminDep])
+def revoke_agent_link(services: ServicesDep, extension: str) -> Response:
+    """Revoke every agent link of `extension` made so far; other extensions keep theirs.
+    Pages already open stop receiving pops when their stream reconnects."""
+    revoke_agent_links(services.database, extension, now=services.clock.now())
+    return Response(status_code=204)

@@ -13,7 +13,12 @@ from pydantic import BaseModel, Field
 from ringdesk.api.deps import AdminDep, ServicesDep, SessionDep
 from ringdesk.errors import ConnectError, InputError
 from ringdesk.flows.connect import connect
-from ringdesk.integrations.service import create_integration, public_view, update_integration
+from ringdesk.integrations.service import (
+    check_connect_values,
+    create_integration,
+    public_view,
+    update_integration,
+)
 from ringdesk.store import integrations as repo
 from ringdesk.store import requestlog
 from ringdesk.store.db import Session
@@ -107,8 +112,14 @@ def delete(integration_id: int, services: ServicesDep, session: SessionDep) -> N
 
 @router.post("/integrations/{integration_id}/connect", response_model=None)
 async def connect_integration(integration_id: int, services: ServicesDep) -> Any:
+    """Connect (A3–A7). Connect values that cannot be used (a URL with an unreadable host,
+    a user:password, another scheme) get 422 naming the field; nothing changes then."""
     try:
+        ctx = await services.contexts.load(integration_id)
+        check_connect_values(ctx.template, ctx.variables)
         return await connect(services, integration_id)
+    except InputError as exc:
+        return problems_response(exc)
     except LookupError:
         raise HTTPException(status_code=404, detail="integration not found") from None
     except ConnectError as exc:

@@ -1,7 +1,8 @@
 """REST resource: metrics in Prometheus text format (I8).
 
-Served at `/api/v1/metrics` and at `/metrics` (`root_router`). Loopback clients (a local
-Prometheus or node agent) need no token; anyone else needs the admin token.
+Served at `/api/v1/metrics` and at `/metrics` (`root_router`). Every scrape needs the admin
+token, unless the client address is in a network of `RINGDESK_METRICS_ALLOW` (empty by
+default: loopback is no exception, since behind a reverse proxy every client is loopback).
 """
 
 from __future__ import annotations
@@ -22,12 +23,18 @@ router = APIRouter(tags=["metrics"])
 root_router = APIRouter(tags=["metrics"])
 
 
-def _is_loopback(request: Request) -> bool:
-    host = request.client.host if request.client else ""
+def _allowed(request: Request, services: Services) -> bool:
+    """Whether the client address is in a network of `RINGDESK_METRICS_ALLOW`."""
+    networks = services.settings.metrics_networks()
+    if not networks or request.client is None:
+        return False
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(request.client.host)
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
 
 
 def _refresh(services: Services) -> None:
@@ -37,8 +44,8 @@ def _refresh(services: Services) -> None:
 
 
 async def _scrape(request: Request, services: Services) -> Response:
-    if not _is_loopback(request):
-        require_admin(request, services.database)
+    if not _allowed(request, services):
+        require_admin(request, services)
     await run_in_threadpool(_refresh, services)
     return Response(services.metrics.render(), media_type=CONTENT_TYPE)
 

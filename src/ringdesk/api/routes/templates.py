@@ -249,7 +249,7 @@ def upload_logo(
     """Multipart logo upload (G1): really decoded; PNG/JPEG, ≤ 500 KB; 422 with the reason."""
     row = _writable(session, template_id)
     data = file.file.read(LOGO_MAX_BYTES + 1)
-    verdict = check_logo(data)
+    verdict = check_logo(data, size=file.size)
     if not verdict.ok or verdict.content_type is None:
         problems = [Problem("error", "General", "Logo", None, e) for e in verdict.errors]
         return _refused(problems)

@@ -1,7 +1,12 @@
 """The agent page (C9): `/agent/{extension}?key=…` shows live screen pops from the SSE
 stream; no admin login, the signed agent key is the credential. An unknown caller's pop
 links to `/agent/create-contact` (a durable create-contact job, N1) and `/agent/new-ticket`;
-the agent page adds its extension and key to those links."""
+the agent page adds its extension and key to those links.
+
+An agent acts only in the integrations its extension is tied to (a helpdesk user of that
+integration is associated with the extension, U5): a key for extension 1001 cannot create
+a contact in a helpdesk where nobody answers 1001. An extension tied to nothing can act
+nowhere."""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ from fastapi.responses import Response
 
 from ringdesk.errors import TemplateError
 from ringdesk.flows.createcontact import request_contact
-from ringdesk.screenpop.agent_tokens import verify_agent_key
+from ringdesk.screenpop.agent_tokens import verify_agent_link
+from ringdesk.store import users as users_repo
 from ringdesk.web.auth import check_csrf
 from ringdesk.web.render import render, services_of
 
@@ -43,8 +49,15 @@ class CallLink:
 
 
 def _key_ok(request: Request, extension: str, key: str) -> bool:
-    secret = services_of(request).settings.resolved_secret_key()
-    return bool(extension) and verify_agent_key(secret, extension, key)
+    services = services_of(request)
+    secret = services.settings.resolved_secret_key()
+    return bool(extension) and verify_agent_link(services.database, secret, extension, key)
+
+
+def _tied(request: Request, integration_id: int, extension: str) -> bool:
+    """Whether `extension` is tied to a helpdesk user of the integration (U5)."""
+    with services_of(request).database.session() as session:
+        return bool(users_repo.owner_of(session, integration_id, extension))
 
 
 def _denied(request: Request, action: str, context: dict[str, Any]) -> Response:
@@ -72,7 +85,9 @@ def create_contact_page(request: Request, link: Annotated[CallLink, Depends()]) 
     context = link.context()
     if not _key_ok(request, link.ext, link.key):
         return _denied(request, "Create contact", context)
-    found = _contact_types(request, int(link.integration)) if link.integration.isdigit() else None
+    found = None
+    if link.integration.isdigit() and _tied(request, int(link.integration), link.ext):
+        found = _contact_types(request, int(link.integration))
     return render(
         request, "agent_action.html", action="Create contact", key=link.key, found=found, **context
     )
@@ -91,6 +106,8 @@ async def create_contact(request: Request) -> Response:
     if not _key_ok(request, values["ext"], values["key"]) or not values["integration"].isdigit():
         return _denied(request, "Create contact", context)
     integration_id = int(values["integration"])
+    if not _tied(request, integration_id, values["ext"]):
+        return _denied(request, "Create contact", context)
     found = _contact_types(request, integration_id)
     if found is None or contact_type not in found[1] or not values["phone"]:
         return render(

@@ -9,7 +9,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from ringdesk.screenpop.agent_tokens import agent_key
+from ringdesk.screenpop.agent_tokens import agent_url
+from ringdesk.store import admin
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import users as users_repo
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
@@ -33,7 +34,9 @@ def extensions_page(request: Request) -> Response:
                 "number": e.number,
                 "name": e.name,
                 "email": e.email,
-                "agent_url": f"/agent/{quote(e.number, safe='')}?key={agent_key(secret, e.number)}",
+                "agent_url": agent_url(
+                    "", secret, e.number, admin.agent_generation(session, e.number)
+                ),
             }
             for e in users_repo.list_extensions(session)
         ]
