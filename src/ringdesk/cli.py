@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gc
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ringdesk import __version__
 from ringdesk.config import Settings
+
+if TYPE_CHECKING:
+    from ringdesk.templates.importing import Imported
 
 __all__ = ["main"]
 
@@ -259,7 +262,7 @@ def admin_yeastar_webhook_url() -> None:
 
 @main.group()
 def template() -> None:
-    """Integration templates: validate, run a scenario."""
+    """Integration templates: validate, import (also the PBX's format), export, run."""
 
 
 @template.command("validate")
@@ -282,6 +285,114 @@ def template_validate(files: tuple[str, ...]) -> None:
         failed = failed or errors > 0
         click.echo(f"{name}: {'invalid' if errors else 'valid'}", err=True)
     raise SystemExit(1 if failed else 0)
+
+
+@template.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write the ringdesk XML here instead of storing the template.",
+)
+def template_import(file: str, output: str | None) -> None:
+    """Import FILE: a ringdesk template as it is, or a PBX template (`<Information>` root)
+    converted, printing what could not be mapped as `FILE:LINE:COLUMN: unmapped|changed:
+    element: why`.
+
+    With -o, write the ringdesk XML to OUTPUT and validate it (problems name OUTPUT's lines);
+    without, store it on the configured database like the API's import (validated, at most
+    10 custom templates). Exit 0 when converted (and stored), 1 when not.
+    """
+    from pathlib import Path
+
+    from ringdesk.templates.codec import dump_xml, load_xml
+    from ringdesk.templates.importing import import_xml
+    from ringdesk.templates.report import format_problem
+    from ringdesk.templates.validate import has_errors, validate
+
+    data = Path(file).read_bytes()
+    if output is not None:
+        imported = import_xml(data)
+        _echo_conversion(file, imported)
+        if imported.template is None:
+            for problem in imported.problems:
+                click.echo(format_problem(file, problem))
+            raise SystemExit(1)
+        text = dump_xml(imported.template)
+        Path(output).write_text(text, encoding="utf-8")
+        problems = validate(load_xml(text))
+        for problem in problems:
+            click.echo(format_problem(output, problem))
+        failed = has_errors(problems)
+        click.echo(f"{output}: {'written, with errors' if failed else 'written'}", err=True)
+        raise SystemExit(1 if failed else 0)
+
+    from ringdesk.api.routes.templates import import_template_xml
+    from ringdesk.store.db import Database
+    from ringdesk.store.migrate import upgrade
+
+    settings = Settings()
+    upgrade(settings.database_url)
+    database = Database(settings.database_url)
+    try:
+        with database.session() as session:
+            outcome = import_template_xml(session, data)
+            stored = None if outcome.row is None else (outcome.row.id, outcome.row.name)
+    finally:
+        database.dispose()
+    _echo_conversion(file, outcome.imported)
+    name = file if outcome.imported.format == "ringdesk" else f"{file} (as ringdesk XML)"
+    for problem in outcome.problems:
+        click.echo(format_problem(name, problem))
+    if stored is None:
+        click.echo(f"{file}: not imported", err=True)
+        raise SystemExit(1)
+    click.echo(f"{file}: imported as template {stored[0]!r} ({stored[1]})", err=True)
+
+
+def _echo_conversion(file: str, imported: Imported) -> None:
+    """The conversion report of a PBX file (nothing for ringdesk's own format)."""
+    from ringdesk.templates.pbx_report import format_findings, summary_line
+
+    if imported.conversion is None:
+        return
+    for line in format_findings(file, imported.conversion.findings):
+        click.echo(line)
+    click.echo(f"{file}: PBX template: {summary_line(imported.conversion.statuses)}", err=True)
+
+
+@template.command("export-pbx")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the PBX template XML.",
+)
+def template_export_pbx(file: str, output: str) -> None:
+    """Write FILE (a ringdesk template) in the PBX's template format to OUTPUT, printing what
+    the PBX format cannot hold as `FILE:LINE:COLUMN: unmapped: element: why`. Exit 1 when
+    FILE does not load."""
+    from pathlib import Path
+
+    from ringdesk.templates.importing import export_xml
+    from ringdesk.templates.pbx_report import format_findings
+    from ringdesk.templates.report import format_problem
+
+    imported, exported = export_xml(Path(file).read_bytes())
+    if exported is None:
+        for problem in imported.problems:
+            click.echo(format_problem(file, problem))
+        raise SystemExit(1)
+    Path(output).write_text(exported.xml, encoding="utf-8")
+    for line in format_findings(file, exported.findings):
+        click.echo(line)
+    click.echo(
+        f"{output}: written; {len(exported.findings)} element(s) not in the PBX format", err=True
+    )
 
 
 @template.command("run")

@@ -7,7 +7,9 @@ The convention (stated on docs/template-reference/format.md):
   `api_token`) when the fragment has none: no error, no warning;
 - a block whose first line is `<!-- expect: problems -->` must produce problems, and when the
   next block is a `text` block starting `$ ringdesk template validate FILE`, the validator's
-  output for the block (as FILE) must be exactly the rest of that block.
+  output for the block (as FILE) must be exactly the rest of that block;
+- a block whose root is `<Information>` is a template in the PBX's own format: it must
+  convert (`ringdesk template import`) to a template with no validation error.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from defusedxml import ElementTree
 
 from ringdesk.errors import TemplateError
 from ringdesk.templates import load_xml, validate
+from ringdesk.templates.importing import import_xml
+from ringdesk.templates.pbx_read import is_pbx
 from ringdesk.templates.report import check_file
 from tests.docs.pages import CodeBlock, code_blocks, pages
 
@@ -81,6 +85,12 @@ def test_the_docs_have_xml_examples():
 
 @pytest.mark.parametrize(("block", "following"), BLOCKS, ids=[block.where for block, _ in BLOCKS])
 def test_xml_example(block: CodeBlock, following: CodeBlock | None):
+    if is_pbx(block.text):
+        imported = import_xml(block.text)
+        assert imported.template is not None, f"{block.where}: {imported.problems}"
+        errors = [str(p) for p in validate(imported.template) if p.severity == "error"]
+        assert errors == [], f"{block.where}: the converted template has errors"
+        return
     expects_problems = block.text.lstrip().startswith(EXPECT_PROBLEMS)
     document = block.text if expects_problems else as_template(block.text)
     if expects_problems:

@@ -3,26 +3,44 @@
 Bodies are template XML (`application/xml`), read with a size cap (413 past
 `settings.max_upload_bytes`). Refusals answer 422 `{problems: [...]}` with each problem's
 section, field and line. Built-in templates are read-only (403).
+
+Imports also take the PBX's own template format (`<Information Provider="helpdesk">`): it is
+converted (`templates.importing`) and the answer carries the conversion report under
+`conversion`, on success and on refusal. `import_template_xml` is the one import path, also
+used by `ringdesk template import`. `GET /templates/{id}/export?format=pbx` writes a template
+in the PBX format.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    HTTPException,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 from fastapi.responses import JSONResponse
 
 from ringdesk.api.deps import AdminDep, SessionDep, SettingsDep
-from ringdesk.errors import TemplateError
 from ringdesk.store import templates as repo
+from ringdesk.store.db import Session
 from ringdesk.store.tables import TemplateRow
 from ringdesk.templates.codec import load_xml
+from ringdesk.templates.importing import Imported, import_xml
 from ringdesk.templates.logo import LOGO_MAX_BYTES, check_logo
-from ringdesk.templates.model import Logo, Template
-from ringdesk.templates.report import load_problem
+from ringdesk.templates.model import Logo
+from ringdesk.templates.pbx_write import export_pbx
 from ringdesk.templates.validate import MAX_CUSTOM_TEMPLATES, Problem, has_errors, validate
 
-__all__ = ["router"]
+__all__ = ["ImportOutcome", "import_template_xml", "router"]
 
 router = APIRouter(tags=["templates"])
 # The logo is served without the admin token so <img> tags on any page can show it.
@@ -47,20 +65,45 @@ async def xml_body(request: Request, settings: SettingsDep) -> bytes:
 XmlBody = Annotated[bytes, Depends(xml_body)]
 
 
-def _parse(body: bytes, *, custom_count: int | None) -> tuple[Template | None, list[Problem]]:
-    try:
-        template = load_xml(body)
-    except TemplateError as exc:
-        return None, [load_problem(exc)]
-    return template, validate(template, custom_count=custom_count)
+@dataclass(frozen=True)
+class ImportOutcome:
+    """An import: what was read (and converted), every problem, the stored row (None when
+    refused)."""
+
+    imported: Imported
+    problems: list[Problem]
+    row: TemplateRow | None = None
 
 
-def _refused(problems: list[Problem], code: int = 422) -> JSONResponse:
+def _parse(body: bytes, *, custom_count: int | None) -> tuple[Imported, list[Problem]]:
+    """Read XML in either format (a PBX template is converted) and validate it."""
+    imported = import_xml(body)
+    if imported.template is None:
+        return imported, list(imported.problems)
+    return imported, validate(imported.template, custom_count=custom_count)
+
+
+def import_template_xml(session: Session, body: bytes) -> ImportOutcome:
+    """Store template XML (ringdesk's format, or the PBX's converted) as a new custom
+    template, validated and within the 10-template limit (E4, G5); refused with problems."""
+    imported, problems = _parse(body, custom_count=repo.count_custom_locked(session))
+    if imported.template is None or has_errors(problems):
+        return ImportOutcome(imported, problems)
+    return ImportOutcome(imported, problems, repo.create_custom(session, imported.template))
+
+
+def _with_report(out: dict[str, Any], imported: Imported) -> dict[str, Any]:
+    report = imported.report()
+    return out if report is None else {**out, "conversion": report}
+
+
+def _refused(
+    problems: list[Problem], code: int = 422, imported: Imported | None = None
+) -> JSONResponse:
     errors = [p for p in problems if p.severity == "error"]
     detail = "; ".join(f"{p.section}.{p.field}: {p.message}".lstrip(".") for p in errors[:3])
-    return JSONResponse(
-        {"detail": detail, "problems": [p.to_dict() for p in problems]}, status_code=code
-    )
+    out = {"detail": detail, "problems": [p.to_dict() for p in problems]}
+    return JSONResponse(_with_report(out, imported) if imported else out, status_code=code)
 
 
 def _summary(row: TemplateRow, problems: list[Problem] | None = None) -> dict[str, Any]:
@@ -108,22 +151,23 @@ def list_templates(session: SessionDep) -> dict[str, Any]:
 
 @admin_router.post("/templates", status_code=status.HTTP_201_CREATED, response_model=None)
 def create_template(body: XmlBody, session: SessionDep) -> dict[str, Any] | JSONResponse:
-    """Import template XML → 201 with warnings, or 422 with every problem (E4, G5)."""
-    template, problems = _parse(body, custom_count=repo.count_custom_locked(session))
-    if template is None or has_errors(problems):
-        return _refused(problems)
-    row = repo.create_custom(session, template)
-    return _summary(row, problems)
+    """Import template XML → 201 with warnings, or 422 with every problem (E4, G5). The PBX's
+    format is converted; its report is in `conversion` either way."""
+    outcome = import_template_xml(session, body)
+    if outcome.row is None:
+        return _refused(outcome.problems, imported=outcome.imported)
+    return _with_report(_summary(outcome.row, outcome.problems), outcome.imported)
 
 
 @admin_router.post("/templates/validate")
 def validate_template(body: XmlBody) -> dict[str, Any]:
     """Check XML without saving it (the UI editor): `{valid, problems}`."""
-    template, problems = _parse(body, custom_count=None)
-    return {
-        "valid": template is not None and not has_errors(problems),
+    imported, problems = _parse(body, custom_count=None)
+    out = {
+        "valid": imported.template is not None and not has_errors(problems),
         "problems": [p.to_dict() for p in problems],
     }
+    return _with_report(out, imported)
 
 
 @admin_router.get("/templates/{template_id}")
@@ -148,17 +192,40 @@ def export_template(template_id: str, session: SessionDep) -> Response:
     )
 
 
+@admin_router.get("/templates/{template_id}/export")
+def export_template_as(
+    template_id: str,
+    session: SessionDep,
+    kind: Annotated[Literal["ringdesk", "pbx"], Query(alias="format")] = "ringdesk",
+) -> Response:
+    """The template as a download: ringdesk's XML, or (`format=pbx`) the PBX's format, with
+    what it cannot hold listed in a comment at its top and counted in
+    `X-Ringdesk-Not-Exported`."""
+    row = _row_or_404(session, template_id)
+    if kind == "ringdesk":
+        return export_template(template_id, session)
+    exported = export_pbx(load_xml(row.xml))
+    return Response(
+        exported.xml,
+        media_type="application/xml",
+        headers={
+            "Content-Disposition": f'attachment; filename="{row.id}.pbx.xml"',
+            "X-Ringdesk-Not-Exported": str(len(exported.findings)),
+        },
+    )
+
+
 @admin_router.put("/templates/{template_id}/xml", response_model=None)
 def replace_template(
     template_id: str, body: XmlBody, session: SessionDep
 ) -> dict[str, Any] | JSONResponse:
     """Replace a custom template's XML; 403 for built-ins, 422 with problems."""
     row = _writable(session, template_id)
-    template, problems = _parse(body, custom_count=None)
-    if template is None or has_errors(problems):
-        return _refused(problems)
-    repo.replace_template(session, row, template)
-    return _summary(row, problems)
+    imported, problems = _parse(body, custom_count=None)
+    if imported.template is None or has_errors(problems):
+        return _refused(problems, imported=imported)
+    repo.replace_template(session, row, imported.template)
+    return _with_report(_summary(row, problems), imported)
 
 
 @admin_router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT)

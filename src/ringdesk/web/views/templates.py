@@ -2,7 +2,9 @@
 import, export, logo and delete. The editor's own actions are `template_editor`.
 
 Importing a file saves it at once when it is valid (the list then shows it); when it is not,
-the editor opens on it with every problem and a sentence saying it was not saved.
+the editor opens on it with every problem and a sentence saying it was not saved. A file in
+the PBX's own format goes the same way (the REST API converts it); the editor then opens on
+the converted template with the conversion report listed as warnings.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from ringdesk.errors import TemplateError
 from ringdesk.store import templates as templates_repo
 from ringdesk.store.tables import TemplateRow
 from ringdesk.templates import load_xml, validate
+from ringdesk.templates.importing import Imported, import_xml
+from ringdesk.templates.problem import Problem
 from ringdesk.templates.validate import MAX_CUSTOM_TEMPLATES
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text
@@ -134,20 +138,33 @@ async def import_template(request: Request) -> Response:
         flash(request, f"{name} is larger than {limit} bytes: not imported.", "error")
         return RedirectResponse("/admin/templates", status_code=303)
     text = data.decode("utf-8", errors="replace")
-    try:
-        template = load_xml(data)
-    except TemplateError as exc:
+    imported = import_xml(data)  # ringdesk's format, or the PBX's converted
+    template = imported.template
+    if template is None:
+        problem = imported.problems[0]
         return editor_page(
             request,
             xml=text,
             tab="xml",
-            xml_error=xml_error(exc),
+            xml_error=xml_error(
+                TemplateError(problem.message, line=problem.line, column=problem.column)
+            ),
             message=f"{name} was not imported: it is not a readable template. Fix the XML "
             "below and save.",
             checked=True,
             status_code=422,
         )
+    report = _report(imported)
     saved = await save_xml(request, text)
+    if isinstance(saved, str) and report:
+        return editor_page(
+            request,
+            raw=tf.from_template(template),
+            template_id=saved,
+            problems=report,
+            message=f"{name} was converted from the PBX's format and saved as "
+            f"“{template.general.name}”. What did not convert as it was is listed below.",
+        )
     if isinstance(saved, str):
         warnings = sum(1 for p in validate(template) if p.severity == "warning")
         note = f" with {warnings} warning{'s' if warnings != 1 else ''}" if warnings else ""
@@ -158,12 +175,28 @@ async def import_template(request: Request) -> Response:
     return editor_page(
         request,
         raw=tf.from_template(template),
-        problems=problems,
+        problems=[*report, *problems],
         message=f"{name} was not imported: {errors} problem{'s' if errors != 1 else ''} "
         "below must be fixed first. Fix them here and save.",
         checked=True,
         status_code=status_code,
     )
+
+
+def _report(imported: Imported) -> list[Problem]:
+    """The conversion report of a PBX file as warnings, placed in the PBX file."""
+    findings = imported.conversion.findings if imported.conversion else ()
+    return [
+        Problem(
+            "warning",
+            "PBX import",
+            f.element,
+            f.line,
+            f"{f.kind}: {f.element}: {f.message}",
+            f.column,
+        )
+        for f in findings
+    ]
 
 
 @router.post("/admin/templates/{template_id}/delete")
