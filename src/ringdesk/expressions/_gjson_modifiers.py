@@ -1,7 +1,7 @@
 """GJSON modifiers (`@reverse`, `@pretty`, `@join`, ...): each maps raw JSON text + arg to JSON.
 
 Ported from tidwall/gjson (and tidwall/pretty for `@pretty`/`@ugly`); registered into
-`_gjson_core.MODIFIERS` at import time.
+`_gjson_path.MODIFIERS` at import time.
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ from typing import Any
 from ringdesk.expressions import ExpressionError
 from ringdesk.expressions import _gjson_modifiers as _modifiers
 from ringdesk.expressions._gjson_path import MODIFIERS, parse_query
-from ringdesk.expressions._gjson_scan import exec_static, split_modifier
 from ringdesk.expressions._gjson_scan import get as _get
+from ringdesk.expressions._gjson_selectors import exec_static, split_modifier
 from ringdesk.expressions._gjson_text import Result
 
 __all__ = ["CompiledPath", "Result", "compile", "escape", "get", "split_alternatives"]
