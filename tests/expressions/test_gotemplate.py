@@ -175,10 +175,6 @@ def test_runaway_templates_stop_with_an_error(template, fragment):
         render(template, {})
 
 
-def test_printf_refuses_huge_widths():
-    assert render('{{printf "%99999999d" 1}}', {}) == "%!(BADWIDTH)"
-
-
 PRINTF = [
     ('"%-5s|" "ab"', "ab   |"),
     ('"%05d" -42', "-0042"),
