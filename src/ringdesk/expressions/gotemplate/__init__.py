@@ -3,6 +3,10 @@
 `render(template, data, escape=..., tz=...)` renders `{{…}}` templates over Mapping data;
 `compile(template)` validates once (TemplateSyntaxError with 1-based line/column) and returns a
 reusable `CompiledTemplate`; `referenced_variables(template)` lists the top-level `.Names` used.
+Every evaluation runs within a `Budget` (value and output size, steps, time, nesting; default
+`DEFAULT_BUDGET`, or `budget=` per call) and raises a located `BudgetExceeded` beyond it;
+`check_budget(template, variables)` tells validation whether a template exceeds it with long
+sample values.
 Functions: Go's `eq ne lt le gt ge and or not len index slice print printf println html js
 urlquery` plus `TimeFormat ToMillis Capitalize UrlEncode` (variables.md).
 
@@ -19,11 +23,23 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ringdesk.expressions import BudgetExceeded, ExpressionError
+from ringdesk.expressions.budget import DEFAULT_BUDGET, Budget
 from ringdesk.expressions.gotemplate import _parser as p
 from ringdesk.expressions.gotemplate._exec import Escape, execute
 from ringdesk.expressions.gotemplate.funcs import FUNCS
 
-__all__ = ["CompiledTemplate", "Escape", "compile", "referenced_variables", "render"]
+__all__ = [
+    "DEFAULT_BUDGET",
+    "Budget",
+    "BudgetExceeded",
+    "CompiledTemplate",
+    "Escape",
+    "check_budget",
+    "compile",
+    "referenced_variables",
+    "render",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,9 +49,17 @@ class CompiledTemplate:
     source: str
     nodes: tuple[p.Node, ...]
 
-    def render(self, data: Mapping[str, Any], *, escape: Escape = "text", tz: str = "UTC") -> str:
-        """Render over `data`; raises ExpressionError when execution fails."""
-        return execute(self.source, self.nodes, data, escape=escape, tz=tz)
+    def render(
+        self,
+        data: Mapping[str, Any],
+        *,
+        escape: Escape = "text",
+        tz: str = "UTC",
+        budget: Budget = DEFAULT_BUDGET,
+    ) -> str:
+        """Render over `data`; raises ExpressionError when execution fails and
+        BudgetExceeded (an ExpressionError) when it goes over `budget`."""
+        return execute(self.source, self.nodes, data, escape=escape, tz=tz, budget=budget)
 
     def referenced_variables(self) -> set[str]:
         """Top-level names used as `.Name` (or `$.Name`)."""
@@ -51,10 +75,53 @@ def compile(template: str) -> CompiledTemplate:
 
 
 def render(
-    template: str, data: Mapping[str, Any], *, escape: Escape = "text", tz: str = "UTC"
+    template: str,
+    data: Mapping[str, Any],
+    *,
+    escape: Escape = "text",
+    tz: str = "UTC",
+    budget: Budget = DEFAULT_BUDGET,
 ) -> str:
-    """Render `template` over `data`, escaping each inserted value for `escape`; unset → ""."""
-    return compile(template).render(data, escape=escape, tz=tz)
+    """Render `template` over `data`, escaping each inserted value for `escape`; unset → "".
+
+    Raises TemplateSyntaxError when it does not parse, ExpressionError when execution fails
+    and BudgetExceeded (naming the limit, line and column) when it goes over `budget`.
+    """
+    return compile(template).render(data, escape=escape, tz=tz, budget=budget)
+
+
+SAMPLE_RATIO = 1000  # sample values are max_value / SAMPLE_RATIO characters long
+
+
+def check_budget(
+    template: str,
+    variables: Iterable[str] = (),
+    *,
+    escape: Escape = "text",
+    budget: Budget = DEFAULT_BUDGET,
+) -> BudgetExceeded | None:
+    """Whether `template` goes over `budget` with long sample data: the BudgetExceeded, or None.
+
+    Every name in `variables` and every top-level `.Name` the template reads is set to a
+    string of `budget.max_value // 1000` characters (1,000 by default) and the template is
+    rendered with `escape`. A BudgetExceeded then proves the template breaks its budget for
+    plausible data: it loops past the step budget whatever the data, or amplifies its input
+    more than about a thousandfold (`{{$a = printf "%s%s" $a $a}}` repeated), or nests
+    `{{template}}` calls too deep. Other errors (a sample string where the template expects a
+    number or a list) prove nothing and give None; so does a template that stays within the
+    budget. Raises TemplateSyntaxError when the template does not parse. Meant for validating
+    templates when they are saved; real data can still go over the budget at run time.
+    """
+    compiled = compile(template)
+    sample = "x" * max(budget.max_value // SAMPLE_RATIO, 1)
+    names = set(variables) | compiled.referenced_variables()
+    try:
+        compiled.render(dict.fromkeys(names, sample), escape=escape, budget=budget)
+    except BudgetExceeded as exc:
+        return exc
+    except ExpressionError:
+        return None
+    return None
 
 
 def referenced_variables(template: str) -> set[str]:

@@ -16,7 +16,15 @@ from typing import Any
 from urllib.parse import quote, quote_plus
 
 from ringdesk.expressions import ExpressionError
-from ringdesk.expressions.gotemplate._fmt import format_value, go_type, sprint, sprintf, sprintln
+from ringdesk.expressions.gotemplate._fmt import (
+    NO_LIMIT,
+    ValueTooLong,
+    format_value,
+    go_type,
+    sprint,
+    sprintf,
+    sprintln,
+)
 from ringdesk.expressions.gotemplate.timeformat import format_unix, to_millis
 
 __all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth", "url_quote", "well_formed"]
@@ -24,9 +32,11 @@ __all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth", "url_quote", "well
 
 @dataclass(frozen=True, slots=True)
 class Env:
-    """What functions may see besides their arguments: the integration's time zone."""
+    """What functions may see besides their arguments: the integration's time zone and the
+    longest text a function may build (`Budget.max_value`; longer raises ValueTooLong)."""
 
     tz: str = "UTC"
+    max_value: int = NO_LIMIT
 
 
 class SafeStr(str):
@@ -197,21 +207,25 @@ def _slice(env: Env, item: Any, *indexes: Any) -> Any:
 def _printf(env: Env, fmt: Any, *args: Any) -> str:
     if not isinstance(fmt, str):
         raise ExpressionError(f"printf: format has type {go_type(fmt)}; should be string")
-    return sprintf(fmt, args)
+    return sprintf(fmt, args, env.max_value)
 
 
 def _print(env: Env, *args: Any) -> str:
-    return sprint(args)
+    return sprint(args, env.max_value)
 
 
 def _println(env: Env, *args: Any) -> str:
-    return sprintln(args)
+    return sprintln(args, env.max_value)
 
 
-def _text_arg(args: Sequence[Any]) -> str:
-    if len(args) == 1 and isinstance(args[0], str):
-        return args[0]
-    return sprint(args)
+def _text_arg(env: Env, args: Sequence[Any]) -> str:
+    """The arguments as one text (Go's evalArgs + fmt.Sprint). Escaping functions never make
+    text shorter, so input over the limit is refused before any work is done."""
+    single = len(args) == 1 and isinstance(args[0], str)
+    text = args[0] if single else sprint(args, env.max_value)
+    if len(text) > env.max_value:
+        raise ValueTooLong(env.max_value)
+    return text
 
 
 _HTML = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"}
@@ -220,12 +234,12 @@ _JS["="] = "\\u003D"
 
 
 def _html(env: Env, *args: Any) -> str:
-    return "".join(_HTML.get(c, c) for c in _text_arg(args))
+    return "".join(_HTML.get(c, c) for c in _text_arg(env, args))
 
 
 def _js(env: Env, *args: Any) -> str:
     out = []
-    for c in _text_arg(args):
+    for c in _text_arg(env, args):
         if c in _JS:
             out.append(_JS[c])
         elif ord(c) < 0x20 or not c.isprintable():
@@ -236,24 +250,27 @@ def _js(env: Env, *args: Any) -> str:
 
 
 def _urlquery(env: Env, *args: Any) -> str:
-    return quote_plus(well_formed(_text_arg(args)), safe="")
+    return quote_plus(well_formed(_text_arg(env, args)), safe="")
 
 
 # -- ringdesk / PBX helpers (variables.md) -----------------------------------------------------
 def _time_format(env: Env, unix: Any, pattern: Any, utc: Any = None) -> str:
-    return format_unix(unix, _str(pattern), utc, tz=env.tz)
+    return format_unix(unix, _str(env, pattern), utc, tz=env.tz)
 
 
 def _to_millis(env: Env, unix: Any) -> str:
     return to_millis(unix)
 
 
-def _str(value: Any) -> str:
-    return "" if value is None else format_value(value)
+def _str(env: Env, value: Any) -> str:
+    text = "" if value is None else format_value(value, env.max_value)
+    if len(text) > env.max_value:
+        raise ValueTooLong(env.max_value)
+    return text
 
 
 def _capitalize(env: Env, text: Any) -> str:
-    s = _str(text)
+    s = _str(env, text)
     return s[:1].upper() + s[1:]
 
 
@@ -275,7 +292,7 @@ def url_quote(text: str) -> str:
 
 
 def _url_encode(env: Env, text: Any) -> SafeStr:
-    return SafeStr(url_quote(_str(text)))
+    return SafeStr(url_quote(_str(env, text)))
 
 
 FUNCS: dict[str, Callable[..., Any]] = {
