@@ -111,7 +111,7 @@ ATTACKS = [
     ),
     (
         "range output",
-        '{{range 90000}}{{printf "%99s" "x"}}{{end}}',
+        '{{range 90000}}{{printf "%9999s" "x"}}{{end}}',
         {},
         DEFAULT_BUDGET,
         "max_output",
@@ -155,10 +155,10 @@ ATTACKS = [
 def test_attacks_stop_at_their_limit_fast_and_located(template, data, budget, limit, needle):
     """Each attack raises BudgetExceeded naming its limit and the line/column of the action
     that went over, in well under a second."""
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: the test machine is shared
     with pytest.raises(BudgetExceeded) as info:
         render(template, data, budget=budget)
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5
     error = info.value
     assert error.limit == limit
     assert template.startswith(needle, _offset(template, error.line, error.column))
@@ -326,12 +326,12 @@ def test_steps_are_bounded(outer, inner, max_steps):
     """A render does at most max_steps steps: nested loops beyond it always stop."""
     template = f"{{{{range {outer}}}}}{{{{range {inner}}}}}{{{{end}}}}{{{{end}}}}"
     outcome = _render_or_error(template, {}, Budget(max_steps=max_steps))
-    iterations = outer + outer * inner
-    if isinstance(outcome, BudgetExceeded):
+    steps = 1 + outer * (2 + inner)  # nodes and iterations: range, then per outer pass
+    if isinstance(outcome, BudgetExceeded):  # one iteration and the inner range node
         assert outcome.limit == "max_steps"
-        assert iterations > max_steps - 3  # the three nodes count as steps too
+        assert steps > max_steps
     else:
-        assert iterations <= max_steps
+        assert steps <= max_steps
 
 
 def _render_or_error(template: str, data: dict[str, str], budget: Budget) -> str | BudgetExceeded:

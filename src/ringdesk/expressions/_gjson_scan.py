@@ -10,7 +10,9 @@ split off by `_gjson_selectors`.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 
+from ringdesk.expressions import BudgetExceeded
 from ringdesk.expressions._gjson_fast import (
     MEMBER,
     array_fast,
@@ -54,8 +56,9 @@ from ringdesk.expressions._gjson_text import (
     unescape,
     valid,
 )
+from ringdesk.expressions.budget import DEFAULT_BUDGET, Budget, Meter, describe
 
-__all__ = ["get"]
+__all__ = ["METER", "current_meter", "evaluate", "get"]
 
 _KEY_OR_CLOSE = re.compile(r'["}]')
 _OBJ_VALUE = re.compile(r'["{\[ntf+\-0-9iIN]')
@@ -64,13 +67,14 @@ _FIRST_CONTAINER = re.compile(r"[{\[]")
 
 
 class _Ctx:
-    __slots__ = ("json", "pipe", "piped", "value")
+    __slots__ = ("json", "meter", "pipe", "piped", "value")
 
-    def __init__(self, s: str) -> None:
+    def __init__(self, s: str, meter: Meter) -> None:
         self.json = s
         self.value = Result()
         self.pipe = ""
         self.piped = False
+        self.meter = meter
 
 
 def _parse_object(c: _Ctx, i: int, path: str) -> tuple[int, bool]:
@@ -123,7 +127,9 @@ def _parse_object(c: _Ctx, i: int, path: str) -> tuple[int, bool]:
                 return i, True
         elif ch == "{":
             if pmatch and not hit:
+                c.meter.enter()
                 i, hit = _parse_object(c, i + 1, rp.path)
+                c.meter.leave()
                 if hit:
                     return i, True
             else:
@@ -133,7 +139,9 @@ def _parse_object(c: _Ctx, i: int, path: str) -> tuple[int, bool]:
                     return i, True
         elif ch == "[":
             if pmatch and not hit:
+                c.meter.enter()
                 i, hit = _parse_array(c, i + 1, rp.path)
+                c.meter.leave()
                 if hit:
                     return i, True
             else:
@@ -247,9 +255,13 @@ def _parse_array(
             elif ch in "{[":
                 if pmatch and not hit:
                     if ch == "{":
+                        c.meter.enter()
                         i, hit = _parse_object(c, i + 1, rp.path)
+                        c.meter.leave()
                     else:
+                        c.meter.enter()
                         i, hit = _parse_array(c, i + 1, rp.path)
+                        c.meter.leave()
                     if hit:
                         if rp.alogok:
                             break
@@ -351,9 +363,13 @@ def _parse_array_index(c: _Ctx, i: int, path: str, more: bool, idx: int) -> tupl
         elif ch in "{[":
             if target and more:
                 if ch == "{":
+                    c.meter.enter()
                     i, hit = _parse_object(c, i + 1, path)
+                    c.meter.leave()
                 else:
+                    c.meter.enter()
                     i, hit = _parse_array(c, i + 1, path)
+                    c.meter.leave()
                 if hit:
                     return i, True
             else:
@@ -408,8 +424,43 @@ def _alog_result(c: _Ctx, rp: ArrayPath, alog: list[int], raws: list[str]) -> No
     c.value = Result(JSON, "[" + ",".join(parts) + "]")
 
 
-def get(s: str, path: str) -> Result:  # a faithful port of one Go function
-    """GJSON `Get` over the raw text `s`."""
+METER: ContextVar[Meter | None] = ContextVar("ringdesk_gjson_meter", default=None)
+
+
+def evaluate(s: str, path: str, budget: Budget) -> Result:
+    """`get` with a fresh meter for `budget` (raises BudgetExceeded beyond it)."""
+    token = METER.set(Meter(budget))
+    try:
+        return get(s, path)
+    except RecursionError:  # a last resort: the meter bounds every recursion we know of
+        raise BudgetExceeded(describe(budget, "max_depth"), limit="max_depth") from None
+    finally:
+        METER.reset(token)
+
+
+def current_meter() -> Meter:
+    """The meter of the evaluation running now (a fresh default one outside any)."""
+    return METER.get() or Meter(DEFAULT_BUDGET)
+
+
+def get(s: str, path: str) -> Result:
+    """GJSON `Get` over the raw text `s`, within the running evaluation's budget (a default
+    budget when called on its own): each nested `get` is one level deeper."""
+    meter = METER.get()
+    if meter is None:
+        return evaluate(s, path, DEFAULT_BUDGET)
+    meter.enter()
+    if len(s) > 4096:
+        meter.check_time()  # a scan of this much text is worth a look at the clock
+    else:
+        meter.poll()
+    try:
+        return _get(s, path, meter)
+    finally:
+        meter.leave()
+
+
+def _get(s: str, path: str, meter: Meter) -> Result:  # a faithful port of one Go function
     if len(path) > 1:
         p0 = path[0]
         if p0 in "@!":
@@ -449,7 +500,7 @@ def get(s: str, path: str) -> Result:  # a faithful port of one Go function
                     return result
                 # Go quirk: a selector list followed by anything else leaves only the rest
                 path = rest
-    c = _Ctx(s)
+    c = _Ctx(s, meter)
     if path[:2] == "..":
         _parse_array(c, 0, path[2:])
     else:
