@@ -264,3 +264,34 @@ def test_arity_check_agrees_with_the_functions_signatures(name):
                 check_arity(name, args)
         else:
             check_arity(name, args)
+
+
+# covers E1: numbers from JSON compare by value, whether written 3 or 3.0 (Go would refuse)
+NUMBERS = {"count": 3, "score": 3.5, "i": 2, "f": 2.0, "neg": -1, "big": 2**53 + 1}
+COMPARISONS = [
+    ("eq .count 3.0", "true"),
+    ("eq 3 3.0", "true"),
+    ("eq .f .i", "true"),
+    ("eq .count 3.5", "false"),
+    ("eq .count 1.0 2.0 3.0", "true"),
+    ("ne .i .f", "false"),
+    ("lt .score 4", "true"),
+    ("lt .count .score", "true"),
+    ("le .i .f", "true"),
+    ("gt 4 .score", "true"),
+    ("ge .f .i", "true"),
+    ("gt .neg -1.5", "true"),
+    ("eq .big 9007199254740992.0", "false"),  # exact: no rounding of the int to a float
+    ("lt 9007199254740992.0 .big", "true"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), COMPARISONS, ids=[c[0] for c in COMPARISONS])
+def test_int_and_float_compare_by_value(expr, expected):
+    assert render("{{" + expr + "}}", NUMBERS) == expected
+
+
+@pytest.mark.parametrize("expr", ["eq .count .s", "lt .score .s", "eq 1 true", "lt 1.5 nil"])
+def test_numbers_still_do_not_compare_with_other_types(expr):
+    with pytest.raises(ExpressionError, match="incompatible types|invalid type"):
+        render("{{" + expr + "}}", {**NUMBERS, "s": "3"})

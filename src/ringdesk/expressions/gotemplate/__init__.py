@@ -11,9 +11,11 @@ Functions: Go's `eq ne lt le gt ge and or not len index slice print printf print
 urlquery` plus `TimeFormat ToMillis Capitalize UrlEncode` (variables.md).
 
 Where ringdesk differs from Go on purpose: unset values render "" (Go: `<no value>`) and compare
-equal to ""; `'…'` is a string literal (Go: a rune); assigning to an undeclared `$x` is a parse
-error; `define`/`template`/`block`, `call`, methods and complex numbers do not exist. With
-`escape="url"` an action whose value comes straight from `UrlEncode` is inserted unencoded.
+equal to ""; an int and a float compare by value in `eq ne lt le gt ge` (JSON data has no
+int/float distinction; Go reports incompatible types); `'…'` is a string literal (Go: a rune);
+assigning to an undeclared `$x` is a parse error; `call`, methods and complex numbers do not
+exist. With `escape="url"` an action whose value comes straight from `UrlEncode` is inserted
+unencoded.
 """
 
 from __future__ import annotations

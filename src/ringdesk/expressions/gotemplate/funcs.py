@@ -71,13 +71,21 @@ def _kind(value: Any) -> str:
     return "other"
 
 
+_NUMBERS = ("int", "float")
+
+
 def _comparable(a: Any, b: Any, op: str) -> tuple[Any, Any]:
-    """Operands coerced as Go would allow; unset (nil) counts as "" next to a string (ringdesk)."""
+    """Operands coerced as Go would allow, plus two ringdesk rules: unset (nil) counts as ""
+    next to a string, and an int and a float compare by value. JSON has no int/float
+    distinction (`3` and `3.0` are one number), so `eq .count 3.0` and `lt .score 4` compare
+    numbers; Go refuses them ("incompatible types for comparison")."""
     ka, kb = _kind(a), _kind(b)
     if ka == "nil" and kb == "string":
         return "", b
     if kb == "nil" and ka == "string":
         return a, ""
+    if ka in _NUMBERS and kb in _NUMBERS:
+        return a, b  # Python compares int and float exactly
     if ka == "other" or kb == "other":
         raise ExpressionError(
             f"{op}: invalid type for comparison: {go_type(a if ka == 'other' else b)}"
