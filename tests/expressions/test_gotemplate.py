@@ -293,5 +293,5 @@ def test_int_and_float_compare_by_value(expr, expected):
 
 @pytest.mark.parametrize("expr", ["eq .count .s", "lt .score .s", "eq 1 true", "lt 1.5 nil"])
 def test_numbers_still_do_not_compare_with_other_types(expr):
-    with pytest.raises(ExpressionError, match="incompatible types|invalid type"):
+    with pytest.raises(ExpressionError, match=r"incompatible types|invalid type"):
         render("{{" + expr + "}}", {**NUMBERS, "s": "3"})
