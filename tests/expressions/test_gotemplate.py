@@ -295,3 +295,41 @@ def test_int_and_float_compare_by_value(expr, expected):
 def test_numbers_still_do_not_compare_with_other_types(expr):
     with pytest.raises(ExpressionError, match=r"incompatible types|invalid type"):
         render("{{" + expr + "}}", {**NUMBERS, "s": "3"})
+
+
+# covers E1: named templates
+def test_referenced_variables_follow_templates_called_with_the_top_level_dot():
+    tpl = (
+        '{{define "T"}}{{.A}}{{$.B}}{{end}}{{template "T" .}}'
+        '{{define "U"}}{{.C}}{{$.D}}{{end}}{{template "U" .x}}'
+        '{{block "V" $}}{{.E}}{{end}}{{with .y}}{{template "W" .}}{{end}}'
+        '{{define "W"}}{{.F}}{{end}}'
+    )
+    assert referenced_variables(tpl) == {"A", "B", "x", "E", "y"}
+
+
+def test_referenced_variables_of_recursive_templates_terminate():
+    tpl = '{{define "T"}}{{.A}}{{template "T" .}}{{end}}{{template "T" .}}'
+    assert referenced_variables(tpl) == {"A"}
+
+
+def test_values_inside_called_templates_are_escaped_for_the_mode():
+    tpl = '{{define "name"}}{{.first}} {{.last}}{{end}}{"name":"{{template "name" .}}"}'
+    body = render(tpl, {"first": 'Jo "Q"', "last": "\\x"}, escape="json")
+    assert json.loads(body) == {"name": 'Jo "Q" \\x'}
+
+
+def test_runaway_recursion_stops_at_the_depth_budget_where_it_calls():
+    tpl = '{{define "T"}}x{{template "T" .}}{{end}}\n{{template "T" .}}'
+    with pytest.raises(ExpressionError) as info:
+        render(tpl, {})
+    assert "max_depth" in str(info.value)
+    assert str(info.value).startswith("line 1, column 27: ")
+
+
+def test_break_inside_a_called_template_ends_only_its_own_range():
+    tpl = (
+        '{{define "T"}}{{range .}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}};{{end}}'
+        '{{range .outer}}{{template "T" $.inner}}{{end}}'
+    )
+    assert render(tpl, {"outer": [1, 2], "inner": [1, 2, 3]}) == "1;1;"

@@ -58,6 +58,10 @@ SINGLE_QUOTED_STRINGS = {  # ringdesk: 'x' is a string (PBX templates), not a Go
 ASSIGN_CHECKED_AT_PARSE = {  # `$x = …` to an undeclared variable is refused when saving (E4)
     "parse bug2b",
 }
+TEMPLATES_CHECKED_AT_PARSE = {  # `{{template "x"}}` without a `{{define "x"}}` is refused (E4)
+    "parse template",
+    "parse template with arg",
+}
 NUMBERS_COMPARE_BY_VALUE = {  # JSON has no int/float distinction; Go refuses `eq 2 2.0`
     "cmp eq 2 2.0",
 }
@@ -68,6 +72,7 @@ KNOWN_DEVIATIONS = (
     | NO_TYPED_ZERO_VALUES
     | SINGLE_QUOTED_STRINGS
     | ASSIGN_CHECKED_AT_PARSE
+    | TEMPLATES_CHECKED_AT_PARSE
 )
 
 
@@ -116,7 +121,6 @@ def test_no_case_leaks_a_python_exception(case):
         pass
 
 
-_NOT_YET = "define/template/block are not implemented yet"
 _NUMBERS = "an int and a float compare by value (JSON has no int/float distinction); Go errors"
 # Recorded cases where ringdesk answers differently from Go on purpose, with the reason.
 GO_DEVIATIONS: dict[str, str] = {
@@ -137,39 +141,8 @@ GO_DEVIATIONS: dict[str, str] = {
             "gt negative int float",
         )
     },
-    **{
-        name: _NOT_YET
-        for name in (
-            "define and template",
-            "template dot",
-            "template field",
-            "text around define",
-            "define only",
-            "dollar in define",
-            "template without pipeline",
-            "template without pipeline if",
-            "template pipeline call",
-            "template pipeline parens",
-            "template pipeline chain",
-            "template declares variable",
-            "define range",
-            "define break",
-            "template inside range",
-            "template chain",
-            "recursive template",
-            "block",
-            "block then template",
-            "block in range",
-            "block pipeline",
-            "define name with space",
-            "define raw string name",
-            "define trim markers",
-            "define after comment",
-            "empty redefinition kept",
-            "redefinition of empty",
-            "undefined template unexecuted",
-        )
-    },
+    "template without pipeline": 'unset renders as "" where Go prints <no value>',
+    "undefined template unexecuted": "calling an undefined template is a parse error (E4)",
 }
 
 

@@ -87,3 +87,29 @@ def test_numbers_compare_like_numbers(a, b):
     )
     expected = [a == b, a != b, a < b, a <= b, a > b, a >= b]
     assert out == " ".join("true" if x else "false" for x in expected)
+
+
+SAFE_PARTS = st.sampled_from(
+    [
+        "{{.a}}",
+        "{{.b}}",
+        "{{$.a}}",
+        '{{printf "%q" .a}}',
+        "{{range .l}}{{.}},{{end}}",
+        "x",
+        "/",
+        '"',
+    ]
+)
+
+
+# covers E1: a named template renders what its body would render in place
+@given(
+    st.lists(SAFE_PARTS, max_size=8).map("".join),
+    st.text(max_size=8),
+    st.sampled_from(["text", "json", "url", "gjson"]),
+)
+def test_a_body_moved_into_a_define_renders_the_same(body, value, mode):
+    data = {"a": value, "b": 1.5, "l": [value, 2]}
+    moved = '{{define "body"}}' + body + '{{end}}{{template "body" .}}'
+    assert render(moved, data, escape=mode) == render(body, data, escape=mode)

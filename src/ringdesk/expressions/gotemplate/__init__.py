@@ -8,20 +8,22 @@ Every evaluation runs within a `Budget` (value and output size, steps, time, nes
 `check_budget(template, variables)` tells validation whether a template exceeds it with long
 sample values.
 Functions: Go's `eq ne lt le gt ge and or not len index slice print printf println html js
-urlquery` plus `TimeFormat ToMillis Capitalize UrlEncode` (variables.md).
+urlquery` plus `TimeFormat ToMillis Capitalize UrlEncode` (variables.md). Named templates work
+as in Go: `{{define "n"}}…{{end}}` at the top level, `{{template "n" pipeline}}` and
+`{{block "n" pipeline}}…{{end}}`; values inside them are escaped like any other.
 
 Where ringdesk differs from Go on purpose: unset values render "" (Go: `<no value>`) and compare
 equal to ""; an int and a float compare by value in `eq ne lt le gt ge` (JSON data has no
 int/float distinction; Go reports incompatible types); `'…'` is a string literal (Go: a rune);
-assigning to an undeclared `$x` is a parse error; `call`, methods and complex numbers do not
-exist. With `escape="url"` an action whose value comes straight from `UrlEncode` is inserted
-unencoded.
+assigning to an undeclared `$x` and calling a template the source does not define are parse
+errors; `call`, methods and complex numbers do not exist. With `escape="url"` an action whose
+value comes straight from `UrlEncode` is inserted unencoded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -46,10 +48,12 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class CompiledTemplate:
-    """A parsed template; `render` may be called any number of times."""
+    """A parsed template; `render` may be called any number of times. `defines` holds the
+    templates it names with `{{define}}`/`{{block}}`."""
 
     source: str
     nodes: tuple[p.Node, ...]
+    defines: Mapping[str, tuple[p.Node, ...]] = field(default_factory=dict, compare=False)
 
     def render(
         self,
@@ -61,19 +65,23 @@ class CompiledTemplate:
     ) -> str:
         """Render over `data`; raises ExpressionError when execution fails and
         BudgetExceeded (an ExpressionError) when it goes over `budget`."""
-        return execute(self.source, self.nodes, data, escape=escape, tz=tz, budget=budget)
+        return execute(
+            self.source, self.nodes, data, escape=escape, tz=tz, budget=budget, defines=self.defines
+        )
 
     def referenced_variables(self) -> set[str]:
-        """Top-level names used as `.Name` (or `$.Name`)."""
+        """Top-level names used as `.Name` (or `$.Name`), also inside templates it calls
+        with the top-level dot (`{{template "x" .}}`)."""
         names: set[str] = set()
-        _collect(self.nodes, names, dot_is_root=True)
+        _Collector(self.defines, names).nodes(self.nodes, dot_is_root=True)
         return names
 
 
 @lru_cache(maxsize=1024)
 def compile(template: str) -> CompiledTemplate:
     """Parse `template`; raises TemplateSyntaxError (line/column 1-based) if it does not parse."""
-    return CompiledTemplate(template, p.parse(template, FUNCS))
+    tree = p.parse(template, FUNCS)
+    return CompiledTemplate(template, tree.nodes, tree.defines)
 
 
 def render(
@@ -131,30 +139,53 @@ def referenced_variables(template: str) -> set[str]:
     return compile(template).referenced_variables()
 
 
-def _collect_operand(node: p.Operand, names: set[str], dot_is_root: bool) -> None:
-    if isinstance(node, p.Field):
-        if dot_is_root:
-            names.add(node.names[0])
-    elif isinstance(node, p.Variable):
-        if node.name == "$" and node.names:
-            names.add(node.names[0])
-    elif isinstance(node, p.Chain):
-        _collect_operand(node.node, names, dot_is_root)
-    elif isinstance(node, p.Pipe):
-        _collect_pipe(node, names, dot_is_root)
+class _Collector:
+    """Walks a template for the top-level names it reads."""
 
+    def __init__(self, defines: Mapping[str, tuple[p.Node, ...]], names: set[str]) -> None:
+        self.defines = defines
+        self.names = names
+        self.visited: set[str] = set()
 
-def _collect_pipe(pipe: p.Pipe, names: set[str], dot_is_root: bool) -> None:
-    for cmd in pipe.cmds:
-        for arg in cmd.args:
-            _collect_operand(arg, names, dot_is_root)
+    def operand(self, node: p.Operand, dot_is_root: bool) -> None:
+        if isinstance(node, p.Field):
+            if dot_is_root:
+                self.names.add(node.names[0])
+        elif isinstance(node, p.Variable):
+            if node.name == "$" and node.names:
+                self.names.add(node.names[0])
+        elif isinstance(node, p.Chain):
+            self.operand(node.node, dot_is_root)
+        elif isinstance(node, p.Pipe):
+            self.pipe(node, dot_is_root)
 
+    def pipe(self, pipe: p.Pipe, dot_is_root: bool) -> None:
+        for cmd in pipe.cmds:
+            for arg in cmd.args:
+                self.operand(arg, dot_is_root)
 
-def _collect(nodes: Iterable[p.Node], names: set[str], *, dot_is_root: bool) -> None:
-    for node in nodes:
-        if isinstance(node, p.Action):
-            _collect_pipe(node.pipe, names, dot_is_root)
-        elif isinstance(node, (p.If, p.With, p.Range)):
-            _collect_pipe(node.pipe, names, dot_is_root)
-            _collect(node.body, names, dot_is_root=dot_is_root and isinstance(node, p.If))
-            _collect(node.orelse, names, dot_is_root=dot_is_root)
+    def nodes(self, nodes: Iterable[p.Node], *, dot_is_root: bool) -> None:
+        for node in nodes:
+            if isinstance(node, p.Action):
+                self.pipe(node.pipe, dot_is_root)
+            elif isinstance(node, (p.If, p.With, p.Range)):
+                self.pipe(node.pipe, dot_is_root)
+                self.nodes(node.body, dot_is_root=dot_is_root and isinstance(node, p.If))
+                self.nodes(node.orelse, dot_is_root=dot_is_root)
+            elif isinstance(node, p.TemplateCall):
+                self.call(node, dot_is_root)
+
+    def call(self, node: p.TemplateCall, dot_is_root: bool) -> None:
+        if node.pipe is None:
+            return
+        self.pipe(node.pipe, dot_is_root)
+        # Inside the called template dot and $ are the value passed: the top-level data only
+        # when the call passes `.` (at the top level) or `$`.
+        args = node.pipe.cmds[0].args if len(node.pipe.cmds) == 1 else ()
+        passes_root = len(args) == 1 and (
+            (isinstance(args[0], p.Dot) and dot_is_root)
+            or (isinstance(args[0], p.Variable) and args[0].name == "$" and not args[0].names)
+        )
+        if passes_root and node.name not in self.visited:
+            self.visited.add(node.name)
+            self.nodes(self.defines[node.name], dot_is_root=True)

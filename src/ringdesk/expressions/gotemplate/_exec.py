@@ -97,14 +97,23 @@ _ESCAPERS: dict[str, Callable[[str], str]] = {
 
 
 def execute(
-    source: str, nodes: Sequence[p.Node], data: Any, *, escape: Escape, tz: str, budget: Budget
+    source: str,
+    nodes: Sequence[p.Node],
+    data: Any,
+    *,
+    escape: Escape,
+    tz: str,
+    budget: Budget,
+    defines: Mapping[str, tuple[p.Node, ...]],
 ) -> str:
-    """Render parsed `nodes` (from `source`) against `data` within `budget`."""
+    """Render parsed `nodes` (from `source`) against `data` within `budget`; `defines` are
+    the named templates `{{template}}` calls."""
     try:
         escaper = _ESCAPERS[escape]
     except KeyError:
         raise ValueError(f"unknown escape mode {escape!r}") from None
     state = _State(source, escaper, _env(tz, budget.max_value), data, budget)
+    state.defines = defines
     if escape == "url":
         url = _UrlContext()
         state.escaper = url.escape
@@ -141,6 +150,7 @@ class _State:
         self.max_output = budget.max_output
         self.deadline = time.monotonic() + budget.max_seconds
         self.vars: list[tuple[str, Any]] = [("$", root)]
+        self.defines: Mapping[str, tuple[p.Node, ...]] = {}
         self.on_text: Callable[[str], None] = lambda _text: None
 
     def fail(self, pos: int, message: str) -> ExpressionError:
@@ -212,6 +222,8 @@ class _State:
                 self.conditional(dot, node)
             elif isinstance(node, p.Range):
                 self.range(dot, node)
+            elif isinstance(node, p.TemplateCall):
+                self.call_template(dot, node)
             elif isinstance(node, p.Break):
                 raise _Break
             else:
@@ -276,6 +288,17 @@ class _State:
         finally:
             self.depth -= 1
         del self.vars[mark:]
+
+    def call_template(self, dot: Any, node: p.TemplateCall) -> None:
+        """Run a named template with the pipeline's value as its dot and its `$`."""
+        value = None if node.pipe is None else self.pipeline(dot, node.pipe)
+        self.enter(node.pos)
+        saved, self.vars = self.vars, [("$", value)]
+        try:
+            self.walk(value, self.defines[node.name])
+        finally:
+            self.vars = saved
+            self.depth -= 1
 
     def bind(self, name: str, value: Any, is_assign: bool, pos: int) -> None:
         if isinstance(value, str) and len(value) > self.max_value:
