@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ringdesk.expressions import ExpressionError, TemplateSyntaxError
-from ringdesk.expressions.gotemplate import compile, referenced_variables, render
+from ringdesk.expressions.gotemplate import SafeURL, compile, referenced_variables, render
 from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, check_arity
 
 DATA = {
@@ -228,9 +228,13 @@ def test_lone_surrogates_never_break_a_request():
 @pytest.mark.parametrize(
     ("template", "data", "expected"),
     [
-        # covers E2: a base URL from a connect field stays a URL
-        ("{{.b}}/api", {"b": "http://127.0.0.1:8090"}, "http://127.0.0.1:8090/api"),
-        ("{{.b}}/api", {"b": "https://x.test/base?tenant=1"}, "https://x.test/base?tenant=1/api"),
+        # covers E2: a trusted base URL (a connect field of type url) stays a URL
+        ("{{.b}}/api", {"b": SafeURL("http://127.0.0.1:8090")}, "http://127.0.0.1:8090/api"),
+        (
+            "{{.b}}/api",
+            {"b": SafeURL("https://x.test/base?tenant=1")},
+            "https://x.test/base?tenant=1/api",
+        ),
         # a path value cannot open a query or a fragment
         ("https://x.test/c/{{.id}}", {"id": "a?b#c d"}, "https://x.test/c/a%3Fb%23c%20d"),
         ("https://{{.sub}}.x.test/", {"sub": "acme"}, "https://acme.x.test/"),
@@ -238,7 +242,7 @@ def test_lone_surrogates_never_break_a_request():
         ("https://x.test/?q={{.v}}", {"v": "a&b=c+d"}, "https://x.test/?q=a%26b%3Dc%2Bd"),
         (
             "{{.b}}&q={{.v}}",
-            {"b": "https://x.test/?t=1", "v": "a/b"},
+            {"b": SafeURL("https://x.test/?t=1"), "v": "a/b"},
             "https://x.test/?t=1&q=a%2Fb",
         ),
         # UrlEncode output is inserted once, never encoded again

@@ -16,8 +16,16 @@ Where ringdesk differs from Go on purpose: unset values render "" (Go: `<no valu
 equal to ""; an int and a float compare by value in `eq ne lt le gt ge` (JSON data has no
 int/float distinction; Go reports incompatible types); `'…'` is a string literal (Go: a rune);
 assigning to an undeclared `$x` and calling a template the source does not define are parse
-errors; `call`, methods and complex numbers do not exist. With `escape="url"` an action whose
-value comes straight from `UrlEncode` is inserted unencoded.
+errors; `call`, methods and complex numbers do not exist.
+
+Escaping (`escape=`): `text` inserts values as they are, `json` escapes them for the inside of
+a JSON string, `url` for the part of the URL they land in and `gjson` for where they land in a
+GJSON path (see `_escape` and `_url`). In `url` mode only a `SafeURL` value (wrap the values of
+connect fields declared `type="url"`) may form the scheme, host and path prefix; any other value
+at the start of the URL is escaped so it cannot bring `/ ? # @ :`, in the path it is one
+segment (`/`, `?`, `#`, `%`, backslash encoded; `.` and `..` written `%2E`, `%2E%2E`), in the query
+or fragment fully encoded. `UrlEncode` output is inserted as is; `RawPath` output keeps its `/`
+(see funcs).
 """
 
 from __future__ import annotations
@@ -30,7 +38,9 @@ from typing import Any
 from ringdesk.expressions import BudgetExceeded, ExpressionError
 from ringdesk.expressions.budget import DEFAULT_BUDGET, Budget
 from ringdesk.expressions.gotemplate import _parser as p
-from ringdesk.expressions.gotemplate._exec import Escape, execute
+from ringdesk.expressions.gotemplate._escape import Escape
+from ringdesk.expressions.gotemplate._exec import execute
+from ringdesk.expressions.gotemplate._url import SafeURL
 from ringdesk.expressions.gotemplate.funcs import FUNCS
 
 __all__ = [
@@ -39,6 +49,7 @@ __all__ = [
     "BudgetExceeded",
     "CompiledTemplate",
     "Escape",
+    "SafeURL",
     "check_budget",
     "compile",
     "referenced_variables",

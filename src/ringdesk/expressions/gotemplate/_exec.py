@@ -1,6 +1,7 @@
 """Executor for parsed templates: walks the node tree over Mapping data and escapes each action.
 
-Only the output of actions is escaped (`json`, `url`, `gjson`); template text is copied as is.
+Only the output of actions is escaped (`json`, `url`, `gjson`, see `_escape`); template text is
+copied as is, and shown to the escaper so it knows where the next value lands.
 Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Errors raise
 `ExpressionError` with the line and column of the offending action; going over the
 `Budget` (value and output size, steps, time, nesting) raises `BudgetExceeded`, located too.
@@ -8,31 +9,20 @@ Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Error
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, Literal
-from urllib.parse import quote
+from typing import Any
 
 from ringdesk.expressions import BudgetExceeded, ExpressionError
 from ringdesk.expressions.budget import Budget, describe
 from ringdesk.expressions.gotemplate import _parser as p
+from ringdesk.expressions.gotemplate._escape import Escape, escaper
 from ringdesk.expressions.gotemplate._fmt import ValueTooLong, format_value, go_type
 from ringdesk.expressions.gotemplate._lexer import locate
-from ringdesk.expressions.gotemplate.funcs import (
-    FUNCS,
-    Env,
-    SafeStr,
-    check_arity,
-    truth,
-    url_quote,
-    well_formed,
-)
+from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, check_arity, truth
 
 __all__ = ["Escape", "execute"]
-
-Escape = Literal["text", "json", "url", "gjson"]
 
 
 class _Break(Exception):
@@ -41,59 +31,6 @@ class _Break(Exception):
 
 class _Continue(Exception):
     pass
-
-
-def _escape_json(text: str) -> str:
-    # Lone surrogates cannot be sent as UTF-8; as \u escapes they still make valid JSON.
-    return json.dumps(text, ensure_ascii=well_formed(text) is not text)[1:-1]
-
-
-def _escape_url(text: str) -> str:
-    return text if isinstance(text, SafeStr) else url_quote(text)
-
-
-# Where in a URL an inserted value lands decides how it is encoded (like Go's html/template):
-# before the scheme's "://" it is the base of the URL ({{.base_url}}/api) and only normalised;
-# in the path it is one segment's text, so "?" and "#" cannot start a query; in the query or
-# fragment it is fully percent-encoded.
-_BASE_SAFE = "/:@!$&'()*+,;=-._~%[]?#"
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-
-
-class _UrlContext:
-    """Tracks the URL rendered so far, to escape each value for the part it lands in."""
-
-    def __init__(self) -> None:
-        self.seen_scheme = False
-        self.in_query = False
-
-    def text(self, literal: str) -> None:
-        self.seen_scheme = self.seen_scheme or "://" in literal
-        self.in_query = self.in_query or "?" in literal or "#" in literal
-
-    def escape(self, value: str) -> str:
-        if isinstance(value, SafeStr):
-            escaped: str = value
-        elif self.in_query:
-            escaped = url_quote(value)
-        else:
-            escaped = quote(well_formed(value), safe=_PATH_SAFE if self.seen_scheme else _BASE_SAFE)
-        self.text(escaped)
-        return escaped
-
-
-def _escape_gjson(text: str) -> str:
-    from ringdesk.expressions import gjson  # owned by another module; imported when needed
-
-    return gjson.escape(text)
-
-
-_ESCAPERS: dict[str, Callable[[str], str]] = {
-    "text": lambda s: s,
-    "json": _escape_json,
-    "url": _escape_url,
-    "gjson": _escape_gjson,
-}
 
 
 def execute(
@@ -108,16 +45,10 @@ def execute(
 ) -> str:
     """Render parsed `nodes` (from `source`) against `data` within `budget`; `defines` are
     the named templates `{{template}}` calls."""
-    try:
-        escaper = _ESCAPERS[escape]
-    except KeyError:
-        raise ValueError(f"unknown escape mode {escape!r}") from None
-    state = _State(source, escaper, _env(tz, budget.max_value), data, budget)
+    esc = escaper(escape)
+    state = _State(source, esc.escape, _env(tz, budget.max_value), data, budget)
+    state.on_text = esc.text
     state.defines = defines
-    if escape == "url":
-        url = _UrlContext()
-        state.escaper = url.escape
-        state.on_text = url.text
     try:
         state.walk(data, nodes)
     except (_Break, _Continue):  # pragma: no cover - the parser only allows them inside range

@@ -1,19 +1,34 @@
-"""Functions callable from templates: Go's built-ins and the ringdesk/PBX helpers.
+r"""Functions callable from templates: Go's built-ins and the ringdesk/PBX helpers.
 
 Each function takes the evaluation environment first, then the template arguments. They raise
-`ExpressionError` for bad arguments (Go reports those at execution time too). `and`/`or` are
-evaluated lazily by the executor; their entries here serve the name table and eager calls.
+`ExpressionError` for bad arguments (Go reports those at execution time too) and `ValueTooLong`
+instead of building text longer than the budget's `max_value`. `and`/`or` are evaluated lazily
+by the executor; their entries here serve the name table and eager calls.
+
+Go's built-ins: `and or not eq ne lt le gt ge len index slice print printf println html js
+urlquery`. ringdesk's (variables.md):
+
+* `TimeFormat unix pattern [utc]`, `ToMillis unix` — PBX time stamps;
+* `Capitalize text` — the first letter upper-cased;
+* `UrlEncode text` — every byte outside A–Z a–z 0–9 `-._~` percent-encoded; with
+  `escape="url"` its result is inserted as is wherever it lands;
+* `RawPath text` — for a template author who means a value as a path of several segments
+  (`{{.base_url}}/files/{{RawPath .folder}}`): with `escape="url"` its `/` are kept, while `?`,
+  `#`, `\`, a `%` that does not start a valid `%XX` escape and anything a path segment may
+  not hold are percent-encoded and a `.` or `..` segment becomes `%2E` / `%2E%2E`, so the
+  value cannot add a query or climb out of the path. Without RawPath a value in a path is
+  one segment (its `/` encoded as `%2F`). In a query or fragment RawPath's text is encoded
+  like any query value.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote_plus
 
 from ringdesk.expressions import ExpressionError
 from ringdesk.expressions.gotemplate._fmt import (
@@ -24,6 +39,13 @@ from ringdesk.expressions.gotemplate._fmt import (
     sprint,
     sprintf,
     sprintln,
+)
+from ringdesk.expressions.gotemplate._url import (
+    EncodedPath,
+    SafeStr,
+    raw_path,
+    url_quote,
+    well_formed,
 )
 from ringdesk.expressions.gotemplate.timeformat import format_unix, to_millis
 
@@ -37,12 +59,6 @@ class Env:
 
     tz: str = "UTC"
     max_value: int = NO_LIMIT
-
-
-class SafeStr(str):
-    """Text that is already URL-encoded (`UrlEncode` output): URL escaping leaves it alone."""
-
-    __slots__ = ()
 
 
 def truth(value: Any) -> bool:
@@ -282,25 +298,12 @@ def _capitalize(env: Env, text: Any) -> str:
     return s[:1].upper() + s[1:]
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def well_formed(text: str) -> str:
-    """`text` with lone surrogates (e.g. from a `\ud800` JSON escape) replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def url_quote(text: str) -> str:
-    """Percent-encode every byte outside A–Z a–z 0–9 - _ . ~ (RFC 3986 unreserved)."""
-    return quote(well_formed(text), safe="")
-
-
 def _url_encode(env: Env, text: Any) -> SafeStr:
     return SafeStr(url_quote(_str(env, text)))
+
+
+def _raw_path(env: Env, text: Any) -> EncodedPath:
+    return raw_path(_str(env, text))
 
 
 FUNCS: dict[str, Callable[..., Any]] = {
@@ -326,6 +329,7 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "ToMillis": _to_millis,
     "Capitalize": _capitalize,
     "UrlEncode": _url_encode,
+    "RawPath": _raw_path,
 }
 
 
