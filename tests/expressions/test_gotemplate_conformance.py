@@ -143,6 +143,9 @@ GO_DEVIATIONS: dict[str, str] = {
     },
     "template without pipeline": 'unset renders as "" where Go prints <no value>',
     "undefined template unexecuted": "calling an undefined template is a parse error (E4)",
+    "octal escape at the limit": (
+        "\\377 and \\xff are bytes in Go; ringdesk strings are text, so the code point U+00FF"
+    ),
 }
 
 

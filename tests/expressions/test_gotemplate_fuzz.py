@@ -31,6 +31,18 @@ LITERALS = st.sampled_from(
         "false", "nil", ".", "$", "'%d-%s-%v'", '"%[2]*[1]d|%-8.3q|%#v|%x|%U"',
     ]
 )  # fmt: skip
+# number and string literals of every form the lexer reads, including out-of-range ones
+NUMBER_LITERALS = st.from_regex(
+    r"[+-]?(0[xX][0-9a-fA-F_]{0,4}(\.[0-9a-fA-F_]{0,3})?([pP][+-]?[0-9]{1,6})?"
+    r"|0[bBoO][0-9_]{0,6}|[0-9_]{0,6}\.?[0-9_]{0,4}([eE][+-]?[0-9]{1,6})?)i?",
+    fullmatch=True,
+)
+STRING_LITERALS = st.from_regex(
+    r'"(\\[abfnrtv\\"\']|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\U[0-9a-fA-F]{8}'
+    r'|\\[0-7]{3}|\\.|[^"\\\n]){0,6}"',
+    fullmatch=True,
+)
+LITERALS = LITERALS | NUMBER_LITERALS | STRING_LITERALS
 FIELDS = st.builds(
     lambda names: "." + ".".join(names), st.lists(st.sampled_from(NAMES), min_size=1, max_size=2)
 )

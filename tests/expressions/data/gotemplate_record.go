@@ -150,6 +150,14 @@ var cases = []tcase{
 	{"print spacing", `{{print 1 2 "a" 3 .nil .nil "b" true}}`, vals},
 	{"println spacing", `{{println 1 "a" .nil 2.5}}`, vals},
 	{"print containers", `{{print .list .map}}`, vals},
+	// -- number and string literals at their limits ----------------------------------------------
+	{"float literal overflow", `{{1e99999}}`, ""},
+	{"negative float literal overflow", `{{-1e400}}`, ""},
+	{"hex float literal overflow", `{{0x1p99999}}`, ""},
+	{"float literal underflow", `{{1e-400}} {{0x1p-2000}}`, ""},
+	{"int literal overflow", `{{9223372036854775808}}`, ""},
+	{"octal escape too large", `{{"\777"}}`, ""},
+	{"octal escape at the limit", `{{len "\377"}}`, ""},
 	// -- comparisons between integers and floats ------------------------------------------------
 	{"eq int float equal", `{{eq .count 3.0}}`, nums},
 	{"eq int float literal", `{{eq 3 3.0}}`, ""},

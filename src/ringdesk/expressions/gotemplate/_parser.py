@@ -9,6 +9,7 @@ naming a template the source does not define (Go reports it only when the call r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import Any
 
@@ -411,8 +412,12 @@ class _Parser:
                 value = int(text)
         except ValueError:
             raise self.error(tok, f"bad number syntax: {tok.text!r}") from None
+        except OverflowError:  # float.fromhex beyond float64; Go: "illegal number syntax"
+            value = math.inf
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             raise self.error(tok, f"number overflows int64: {tok.text}")
+        if isinstance(value, float) and math.isinf(value):
+            raise self.error(tok, f"number overflows float64: {tok.text}")
         return value
 
 
