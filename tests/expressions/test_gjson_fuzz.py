@@ -85,6 +85,11 @@ MODIFIERS = st.sampled_from(
         "@dig:#",
     ]
 )
+MODIFIERS = MODIFIERS | st.builds(
+    lambda name, arg: f"@{name}:{json.dumps(arg)}",
+    st.sampled_from(["pretty", "flatten", "join", "dig", "this", "valid", "tostr", "keys"]),
+    VALUES,
+)
 LITERALS = st.sampled_from(["!true", "!null", '!"x"', "!1.5", '!{"a":[1]}', "![1,2]"])
 
 
