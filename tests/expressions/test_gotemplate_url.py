@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ringdesk.expressions import ExpressionError
 from ringdesk.expressions.gotemplate import SafeURL, render
 
 BASE = SafeURL("https://helpdesk.test/api")
@@ -157,6 +158,7 @@ CASES = [
     ("RawPath at the start", "{{RawPath .p}}", {"p": "//evil.test/x"}, "/%2Fevil.test/x"),
     ("RawPath after a slash", "/{{RawPath .p}}", {"p": "/evil.test/x"}, "/%2Fevil.test/x"),
     ("RawPath scheme", "{{RawPath .p}}", {"p": "javascript:x/y"}, "javascript%3Ax/y"),
+    ("RawPath completing a scheme", "java{{RawPath .p}}", {"p": "script:x/y"}, "javascript%3Ax/y"),
     ("RawPath in a query", "https://h/?p={{RawPath .p}}", {"p": "a/b c"}, "https://h/?p=a%2Fb%20c"),
     ("RawPath in a host", "https://{{RawPath .p}}/x", {"p": "evil.test"}, "https://evil.test/x"),
     (
@@ -173,6 +175,29 @@ CASES = [
 )
 def test_values_are_escaped_for_where_they_land(template, data, expected):
     assert render(template, data, escape="url") == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "value", "rendered"),
+    [
+        ("/{{.x}}/notes", "", None),
+        ("/{{.x}}{{.y}}/notes", "", None),
+        ("/{{.x}}", "", "/"),
+        ("/{{.x}}?q=1", "", "/?q=1"),
+        ("/{{.x}}x/notes", "", "/x/notes"),
+        ("https://h/{{.x}}/notes", "", "https://h//notes"),
+        ("/{{.x}}/notes", "n", "/n/notes"),
+    ],
+)
+def test_an_empty_value_cannot_make_a_relative_url_start_with_two_slashes(
+    template, value, rendered
+):
+    """`//notes` would be a host named notes: refused, with the line and column."""
+    if rendered is None:
+        with pytest.raises(ExpressionError, match=r"line 1, column \d+: .*start with //"):
+            url(template, x=value, y="")
+    else:
+        assert url(template, x=value, y="") == rendered
 
 
 def test_httpx_sends_the_path_the_template_wrote():
@@ -236,9 +261,15 @@ def test_segments_survive_a_trusted_base_and_httpx(a, b):
     assert unquote(segments[3], errors="strict") == a + b
 
 
-@given(value=VALUES)
-def test_a_plain_value_at_the_start_cannot_pick_scheme_or_host(value):
-    parts = urlsplit(url("{{.u}}/x?y=1", u=value))
+@given(value=VALUES, raw=st.booleans(), lead=st.sampled_from(["", "a", "/"]))
+def test_a_value_at_the_start_cannot_pick_scheme_or_host(value, raw, lead):
+    """Neither a plain value nor a RawPath one at the start makes a scheme or a host."""
+    action = "{{RawPath .u}}" if raw else "{{.u}}"
+    if lead == "/" and not value:
+        with pytest.raises(ExpressionError, match="start with //"):
+            url(lead + action + "/x?y=1", u=value)
+        return
+    parts = urlsplit(url(lead + action + "/x?y=1", u=value))
     assert (parts.scheme, parts.netloc, parts.query) == ("", "", "y=1")
     assert parts.path.endswith("/x")
 

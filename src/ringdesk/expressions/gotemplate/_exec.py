@@ -129,7 +129,10 @@ class _State:
             if not self.steps & 63 and time.monotonic() > self.deadline:
                 raise self.over(node.pos, "max_seconds")
             if isinstance(node, p.Text):
-                self.on_text(node.text)
+                try:
+                    self.on_text(node.text)
+                except ExpressionError as exc:  # the escaper refuses what the text would make
+                    raise self.fail(node.pos, exc.message) from None
                 self.emit(node.text, node.pos)
             elif isinstance(node, p.Action):
                 pipe = node.pipe

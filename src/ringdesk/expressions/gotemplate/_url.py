@@ -11,6 +11,9 @@ parts, like Go's html/template does, and escapes each inserted value for its par
   of the path the template wrote (`../../admin` stays inside its segment);
 * in the query or the fragment every byte outside A–Z a–z 0–9 `-._~` is encoded.
 
+A root-relative template whose first segment is a value (`/{{.x}}/notes`) would start with
+`//` (a host) when the value is empty: rendering it raises ExpressionError instead.
+
 Trust is marked by type. `SafeURL` (the values of connect fields declared `type="url"`)
 may form the scheme, host and path prefix: it is inserted as written, spaces and non-ASCII
 percent-encoded; in the query it is encoded as any query value. `SafeStr` (what `UrlEncode`
@@ -22,6 +25,8 @@ from __future__ import annotations
 
 import re
 from urllib.parse import quote
+
+from ringdesk.expressions import ExpressionError
 
 __all__ = [
     "EncodedPath",
@@ -110,13 +115,14 @@ _PATH_DELIM = re.compile(r"[/?#]")
 class UrlContext:
     """Tracks the URL rendered so far, to escape each value for the part it lands in."""
 
-    __slots__ = ("dots", "scheme", "started", "state")
+    __slots__ = ("dots", "hollow", "scheme", "started", "state")
 
     def __init__(self) -> None:
         self.state = _START
         self.started = False  # anything written in _START yet
         self.scheme = True  # all written in _START could be a scheme
         self.dots = 0  # dots in the current path segment when it is all dots, else -1
+        self.hollow = False  # an empty value right after the URL's leading "/"
 
     # -- following the text ----------------------------------------------------------------
     def text(self, text: str) -> None:
@@ -157,6 +163,9 @@ class UrlContext:
                     self.started = True
                     self._segment_text(ch)
             elif ch == "/" and state in (_COLON_SLASH, _SLASH):
+                if self.hollow:
+                    # "/{{.x}}/…" with x empty would be "//…", a network-path reference: a host
+                    raise ExpressionError("an empty value makes this URL start with //")
                 self.state = _HOST
             elif ch == "/" and state == _COLON:
                 self.state = _COLON_SLASH
@@ -165,6 +174,7 @@ class UrlContext:
                 i -= 1
 
     def _delimiter(self, ch: str) -> None:
+        self.hollow = False
         if ch == "?":
             self.state = _QUERY
         elif ch == "#":
@@ -175,6 +185,7 @@ class UrlContext:
     def _new_segment(self, state: int) -> None:
         self.state = state
         self.dots = 0
+        self.hollow = False
 
     def _segment_text(self, text: str) -> None:
         if self.dots >= 0:
@@ -187,6 +198,9 @@ class UrlContext:
         """`value` encoded for where it lands; the context moves past it."""
         before = self.state
         if before in (_COLON, _COLON_SLASH, _SLASH):
+            if not value:  # nothing written: the next character decides, as for text
+                self.hollow = True
+                return ""
             self._new_segment(_PATH)  # a value here is the path's first segment
         state = self.state
         if state >= _QUERY:
@@ -222,8 +236,8 @@ class UrlContext:
         """A RawPath value cannot make the URL open a host (`//`) or a scheme."""
         if before in (_SLASH, _COLON_SLASH) and text.startswith("/"):
             text = "%2F" + text[1:]
-        elif before == _START and not self.started:
-            if text.startswith("//"):
+        elif before == _START:  # the first segment of the URL: no scheme, no host
+            if text.startswith("//") and not self.started:
                 text = "/%2F" + text[2:]
             first, slash, rest = text.partition("/")
             text = first.replace(":", "%3A") + slash + rest
