@@ -223,6 +223,8 @@ class UrlContext:
         else:
             out = self._guard_dots(quote(well_formed(value), safe=_SEGMENT_SAFE))
         self.text(out)
+        if self.state == _SLASH:  # the value left the URL at its leading "/": as if empty
+            self.hollow = True
         return out
 
     def _guard_dots(self, text: str) -> str:
