@@ -93,8 +93,8 @@ def test_fast_path_answers_as_go_loop(doc: str, path: str) -> None:
     fast = _answer(doc, path)
     # the reference is the same engine with the fast path switched off (Go's own loop)
     with (
-        mock.patch.object(_gjson_scan, "_array_fast", return_value=None),
-        mock.patch.object(_gjson_scan, "_skip_elements", side_effect=lambda s, i, n: (i, 0, -1)),
+        mock.patch.object(_gjson_scan, "array_fast", return_value=None),
+        mock.patch.object(_gjson_scan, "skip_elements", side_effect=lambda s, i, n: (i, 0, -1)),
     ):
         slow = _answer(doc, path)
     assert fast == slow, (doc, path)

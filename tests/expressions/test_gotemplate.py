@@ -8,7 +8,7 @@ import json
 import pytest
 
 from ringdesk.expressions import ExpressionError, TemplateSyntaxError
-from ringdesk.expressions.gotemplate import compile, referenced_variables, render
+from ringdesk.expressions.gotemplate import SafeURL, compile, referenced_variables, render
 from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, check_arity
 
 DATA = {
@@ -175,10 +175,6 @@ def test_runaway_templates_stop_with_an_error(template, fragment):
         render(template, {})
 
 
-def test_printf_refuses_huge_widths():
-    assert render('{{printf "%99999999d" 1}}', {}) == "%!(BADWIDTH)"
-
-
 PRINTF = [
     ('"%-5s|" "ab"', "ab   |"),
     ('"%05d" -42', "-0042"),
@@ -232,9 +228,13 @@ def test_lone_surrogates_never_break_a_request():
 @pytest.mark.parametrize(
     ("template", "data", "expected"),
     [
-        # covers E2: a base URL from a connect field stays a URL
-        ("{{.b}}/api", {"b": "http://127.0.0.1:8090"}, "http://127.0.0.1:8090/api"),
-        ("{{.b}}/api", {"b": "https://x.test/base?tenant=1"}, "https://x.test/base?tenant=1/api"),
+        # covers E2: a trusted base URL (a connect field of type url) stays a URL
+        ("{{.b}}/api", {"b": SafeURL("http://127.0.0.1:8090")}, "http://127.0.0.1:8090/api"),
+        (
+            "{{.b}}/api",
+            {"b": SafeURL("https://x.test/base?tenant=1")},
+            "https://x.test/base?tenant=1/api",
+        ),
         # a path value cannot open a query or a fragment
         ("https://x.test/c/{{.id}}", {"id": "a?b#c d"}, "https://x.test/c/a%3Fb%23c%20d"),
         ("https://{{.sub}}.x.test/", {"sub": "acme"}, "https://acme.x.test/"),
@@ -242,7 +242,7 @@ def test_lone_surrogates_never_break_a_request():
         ("https://x.test/?q={{.v}}", {"v": "a&b=c+d"}, "https://x.test/?q=a%26b%3Dc%2Bd"),
         (
             "{{.b}}&q={{.v}}",
-            {"b": "https://x.test/?t=1", "v": "a/b"},
+            {"b": SafeURL("https://x.test/?t=1"), "v": "a/b"},
             "https://x.test/?t=1&q=a%2Fb",
         ),
         # UrlEncode output is inserted once, never encoded again
@@ -268,3 +268,72 @@ def test_arity_check_agrees_with_the_functions_signatures(name):
                 check_arity(name, args)
         else:
             check_arity(name, args)
+
+
+# covers E1: numbers from JSON compare by value, whether written 3 or 3.0 (Go would refuse)
+NUMBERS = {"count": 3, "score": 3.5, "i": 2, "f": 2.0, "neg": -1, "big": 2**53 + 1}
+COMPARISONS = [
+    ("eq .count 3.0", "true"),
+    ("eq 3 3.0", "true"),
+    ("eq .f .i", "true"),
+    ("eq .count 3.5", "false"),
+    ("eq .count 1.0 2.0 3.0", "true"),
+    ("ne .i .f", "false"),
+    ("lt .score 4", "true"),
+    ("lt .count .score", "true"),
+    ("le .i .f", "true"),
+    ("gt 4 .score", "true"),
+    ("ge .f .i", "true"),
+    ("gt .neg -1.5", "true"),
+    ("eq .big 9007199254740992.0", "false"),  # exact: no rounding of the int to a float
+    ("lt 9007199254740992.0 .big", "true"),
+]
+
+
+@pytest.mark.parametrize(("expr", "expected"), COMPARISONS, ids=[c[0] for c in COMPARISONS])
+def test_int_and_float_compare_by_value(expr, expected):
+    assert render("{{" + expr + "}}", NUMBERS) == expected
+
+
+@pytest.mark.parametrize("expr", ["eq .count .s", "lt .score .s", "eq 1 true", "lt 1.5 nil"])
+def test_numbers_still_do_not_compare_with_other_types(expr):
+    with pytest.raises(ExpressionError, match=r"incompatible types|invalid type"):
+        render("{{" + expr + "}}", {**NUMBERS, "s": "3"})
+
+
+# covers E1: named templates
+def test_referenced_variables_follow_templates_called_with_the_top_level_dot():
+    tpl = (
+        '{{define "T"}}{{.A}}{{$.B}}{{end}}{{template "T" .}}'
+        '{{define "U"}}{{.C}}{{$.D}}{{end}}{{template "U" .x}}'
+        '{{block "V" $}}{{.E}}{{end}}{{with .y}}{{template "W" .}}{{end}}'
+        '{{define "W"}}{{.F}}{{end}}'
+    )
+    assert referenced_variables(tpl) == {"A", "B", "x", "E", "y"}
+
+
+def test_referenced_variables_of_recursive_templates_terminate():
+    tpl = '{{define "T"}}{{.A}}{{template "T" .}}{{end}}{{template "T" .}}'
+    assert referenced_variables(tpl) == {"A"}
+
+
+def test_values_inside_called_templates_are_escaped_for_the_mode():
+    tpl = '{{define "name"}}{{.first}} {{.last}}{{end}}{"name":"{{template "name" .}}"}'
+    body = render(tpl, {"first": 'Jo "Q"', "last": "\\x"}, escape="json")
+    assert json.loads(body) == {"name": 'Jo "Q" \\x'}
+
+
+def test_runaway_recursion_stops_at_the_depth_budget_where_it_calls():
+    tpl = '{{define "T"}}x{{template "T" .}}{{end}}\n{{template "T" .}}'
+    with pytest.raises(ExpressionError) as info:
+        render(tpl, {})
+    assert "max_depth" in str(info.value)
+    assert str(info.value).startswith("line 1, column 27: ")
+
+
+def test_break_inside_a_called_template_ends_only_its_own_range():
+    tpl = (
+        '{{define "T"}}{{range .}}{{if eq . 2}}{{break}}{{end}}{{.}}{{end}};{{end}}'
+        '{{range .outer}}{{template "T" $.inner}}{{end}}'
+    )
+    assert render(tpl, {"outer": [1, 2], "inner": [1, 2, 3]}) == "1;1;"

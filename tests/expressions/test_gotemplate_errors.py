@@ -43,7 +43,25 @@ BAD = [
     ("adjacent args", "{{printf 3`x`}}", 1, 11, "unexpected string"),
     ("field on raw string", "{{printf `x`.a}}", 1, 10, "unexpected . after term"),
     ("break outside range", "{{break}}", 1, 3, "{{break}} outside {{range}}"),
-    ("define unsupported", '{{define "x"}}{{end}}', 1, 3, "not supported"),
+    (
+        "define inside if",
+        '{{if .x}}\n  {{define "a"}}x{{end}}{{end}}',
+        2,
+        5,
+        "only allowed at the top",
+    ),
+    ("undefined template", 'a\n{{template "nope" .}}', 2, 12, "no such template 'nope'"),
+    (
+        "multiple definition",
+        '{{define "a"}}1{{end}}\n{{define "a"}}2{{end}}',
+        2,
+        10,
+        "multiple definition of template 'a'",
+    ),
+    ("define unclosed", 'x\n{{define "a"}}body', 2, 1, "missing {{end}} for {{define}}"),
+    ("template name not a string", "{{template .x}}", 1, 12, "unexpected field '.x' in template"),
+    ("block without pipeline", '{{block "b"}}x{{end}}', 1, 12, "missing value for block clause"),
+    ("else in define", '{{define "a"}}x{{else}}y{{end}}', 1, 18, "unexpected {{else}} in define"),
     ("missing := value", "{{$x := }}", 1, 9, "missing value for command"),
 ]
 

@@ -73,3 +73,43 @@ def test_any_json_value_renders_in_every_mode(value, mode):
         "[{{.v}}]{{range .l}}{{.}}{{end}}{{len .l}}", {"v": value, "l": [value]}, escape=mode
     )
     assert out.startswith("[")
+
+
+NUMBER = st.one_of(st.integers(-(2**63), 2**63 - 1), st.floats(allow_nan=False))
+
+
+# covers E1: JSON numbers compare by value whether they arrive as int or float
+@given(NUMBER, NUMBER)
+def test_numbers_compare_like_numbers(a, b):
+    out = render(
+        "{{eq .a .b}} {{ne .a .b}} {{lt .a .b}} {{le .a .b}} {{gt .a .b}} {{ge .a .b}}",
+        {"a": a, "b": b},
+    )
+    expected = [a == b, a != b, a < b, a <= b, a > b, a >= b]
+    assert out == " ".join("true" if x else "false" for x in expected)
+
+
+SAFE_PARTS = st.sampled_from(
+    [
+        "{{.a}}",
+        "{{.b}}",
+        "{{$.a}}",
+        '{{printf "%q" .a}}',
+        "{{range .l}}{{.}},{{end}}",
+        "x",
+        "/",
+        '"',
+    ]
+)
+
+
+# covers E1: a named template renders what its body would render in place
+@given(
+    st.lists(SAFE_PARTS, max_size=8).map("".join),
+    st.text(max_size=8),
+    st.sampled_from(["text", "json", "url", "gjson"]),
+)
+def test_a_body_moved_into_a_define_renders_the_same(body, value, mode):
+    data = {"a": value, "b": 1.5, "l": [value, 2]}
+    moved = '{{define "body"}}' + body + '{{end}}{{template "body" .}}'
+    assert render(moved, data, escape=mode) == render(body, data, escape=mode)

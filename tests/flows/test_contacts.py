@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from ringdesk.expressions.gotemplate import SafeURL
 from ringdesk.flows.contacts import (
     Contact,
     field_values,
@@ -221,7 +222,7 @@ def test_search_request_url_escapes_the_phone():
     [
         (
             "{{.base_url}}/api/search?phone={{.Phone}}",
-            {"base_url": "http://127.0.0.1:8090", "Phone": "+49 30/1&x"},
+            {"base_url": SafeURL("http://127.0.0.1:8090"), "Phone": "+49 30/1&x"},
             "http://127.0.0.1:8090/api/search?phone=%2B49%2030%2F1%26x",
         ),
         (
@@ -231,7 +232,7 @@ def test_search_request_url_escapes_the_phone():
         ),
         (
             "{{.base}}&phone={{.Phone}}",
-            {"base": "https://h/x?k=1", "Phone": "+1"},
+            {"base": SafeURL("https://h/x?k=1"), "Phone": "+1"},
             "https://h/x?k=1&phone=%2B1",
         ),
         ("https://h/plain", {}, "https://h/plain"),
@@ -239,7 +240,9 @@ def test_search_request_url_escapes_the_phone():
     ids=["base-url-then-query", "host-path-fragment", "query-in-value", "no-action"],
 )
 def test_render_url_escapes_by_url_part(template, data, expected):
-    """covers C2/C3: values before the query stay URL parts; query values are encoded."""
+    """covers C2/C3: values before the query stay URL parts; query values are encoded.
+
+    A URL base is a `url` connect field, which the context passes as SafeURL."""
     assert render_url(template, data) == expected
 
 

@@ -261,3 +261,32 @@ def test_bad_numbers_in_contact_type_pagination_are_located():
     problem = next(p for p in validate(load_xml(text)) if p.severity == "error")
     assert problem.field == "ContactType[0].Pagination@pageSize"
     assert _spot(text, problem.line, problem.column).startswith('ten"')
+
+
+_DOUBLING = (
+    "{{$a := .Subject}}"
+    + '{{$a = printf "%s%s%s%s%s%s%s%s%s%s" $a $a $a $a $a $a $a $a $a $a}}' * 4
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        (_DOUBLING + "{{$a}}", True),
+        ("{{range $i := .Subject}}{{range $j := .Subject}}{{$i}}{{end}}{{end}}", False),
+        ('{"subject":"{{.Subject}}","text":"{{printf "%s %s" .Subject .Subject}}"}', False),
+    ],
+    ids=["printf-amplifies-tenfold-4-times", "plain-loops", "ordinary-body"],
+)
+def test_templates_that_blow_the_evaluation_budget_are_refused_when_saved(body, refused):
+    """covers E1 (issue 14): a body that multiplies its input past the value limit with
+    plausible data is an error at validation, located at the action that exceeds it, so it
+    never runs for every call in the worker."""
+    text = _with_call_log(body)
+    problems = [p for p in validate(load_xml(text)) if p.field == "Request.Body"]
+    costly = [p for p in problems if "too costly" in p.message and p.severity == "error"]
+    assert bool(costly) is refused, problems
+    if refused:
+        assert costly[0].line is not None
+        assert costly[0].column is not None
+        assert _spot(text, costly[0].line, costly[0].column).startswith("printf")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ExpressionError", "TemplateSyntaxError"]
+__all__ = ["BudgetExceeded", "ExpressionError", "TemplateSyntaxError"]
 
 
 class ExpressionError(ValueError):
@@ -35,3 +35,34 @@ class TemplateSyntaxError(ExpressionError):
 
     def __str__(self) -> str:
         return f"line {self.line}, column {self.column}: {self.message}"
+
+
+class BudgetExceeded(ExpressionError):
+    """An evaluation went over one limit of its `budget.Budget`.
+
+    `limit` names the Budget field that was exceeded (`max_value`, `max_output`, `max_steps`,
+    `max_seconds` or `max_depth`). For templates `line` and `column` (1-based) locate the
+    action that was running; for GJSON paths they are None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: str,
+        line: int | None = None,
+        column: int | None = None,
+        position: int | None = None,
+        expression: str = "",
+    ):
+        self.limit = limit
+        self.line = line
+        self.column = column
+        super().__init__(message, position=position, expression=expression)
+        if line is not None:
+            self.args = (str(self),)
+
+    def __str__(self) -> str:
+        if self.line is not None:
+            return f"line {self.line}, column {self.column}: {self.message}"
+        return super().__str__()

@@ -1,19 +1,23 @@
 """GJSON modifiers (`@reverse`, `@pretty`, `@join`, ...): each maps raw JSON text + arg to JSON.
 
 Ported from tidwall/gjson (and tidwall/pretty for `@pretty`/`@ugly`); registered into
-`_gjson_core.MODIFIERS` at import time.
+`_gjson_path.MODIFIERS` at import time. Modifiers walk the document they are given, so each
+JSON value they visit is a step and each level they recurse into is a level of the running
+evaluation's budget (`@dig` and `@flatten:{"deep":true}` over deep data took >20 s before).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from ringdesk.expressions._gjson_path import MODIFIERS
-from ringdesk.expressions._gjson_scan import get
+from ringdesk.expressions._gjson_scan import current_meter, get
 from ringdesk.expressions._gjson_text import (
     Result,
     append_json_string,
+    deeper_than,
     for_each,
     parse,
     parse_float,
@@ -22,6 +26,23 @@ from ringdesk.expressions._gjson_text import (
 )
 
 __all__ = ["pretty", "ugly"]
+
+
+def _no_deeper(s: str) -> None:
+    """Refuse at once a document nested deeper than the budget has levels left: a modifier
+    recursing into it would re-read the rest of the text at every level (quadratic)."""
+    meter = current_meter()
+    if deeper_than(s, meter.budget.max_depth - meter.depth):
+        raise meter.exceeded("max_depth")
+
+
+def _each(t: Result) -> Iterator[tuple[Result, Result]]:
+    """`for_each`, counting each element as a step of the running evaluation."""
+    meter = current_meter()
+    for pair in for_each(t):
+        meter.step()
+        yield pair
+
 
 _UGLY = re.compile(r'"(?:[^"\\]|\\.)*"?|[\x00-\x20]+', re.DOTALL)
 
@@ -43,6 +64,7 @@ class _PrettyOpts:
 
 def pretty(s: str, opts: _PrettyOpts | None = None) -> str:
     """tidwall/pretty `PrettyOptions`: indented JSON, short scalar arrays kept on one line."""
+    _no_deeper(s)
     o = opts or _PrettyOpts()
     buf: list[str] = list(o.prefix)
     _Pretty(s, o).any(buf, 0, True, o.sort_keys, 0, 0, -1)
@@ -86,6 +108,7 @@ class _Pretty:
     def __init__(self, s: str, o: _PrettyOpts) -> None:
         self.s = s
         self.o = o
+        self.meter = current_meter()
 
     def any(  # mirrors the Go signature
         self, buf: list[str], i: int, pretty: bool, sort_keys: bool, tabs: int, nl: int, mx: int
@@ -112,7 +135,10 @@ class _Pretty:
                 buf.extend(m.group())
                 return m.end(), nl, True
             if c in "{[":
-                return self.obj(buf, i, c, pretty, sort_keys, tabs, nl, mx)
+                self.meter.enter()
+                out = self.obj(buf, i, c, pretty, sort_keys, tabs, nl, mx)
+                self.meter.leave()
+                return out
             lit = {"t": "true", "f": "false", "n": "null"}.get(c)
             if lit is not None:
                 buf.extend(lit)
@@ -177,6 +203,7 @@ class _Pretty:
                 buf.append(close)
                 return i + 1, nl, open_ != "{"
             if open_ == "[" or c == '"':
+                self.meter.step()
                 if count > 0:
                     buf.append(",")
                     if o.width != -1 and open_ == "[":
@@ -246,7 +273,7 @@ def _clean_ws(s: str) -> str:
 def _mod_pretty(s: str, arg: str) -> str:
     if arg:
         o = _PrettyOpts()
-        for k, v in for_each(parse(arg)):
+        for k, v in _each(parse(arg)):
             name = k.text
             if name == "sortKeys":
                 o.sort_keys = v.bool()
@@ -263,23 +290,35 @@ def _mod_pretty(s: str, arg: str) -> str:
 def _mod_reverse(s: str, arg: str) -> str:
     res = parse(s)
     if res.is_array():
-        vals = [v.raw for _, v in for_each(res)]
+        vals = [v.raw for _, v in _each(res)]
         return "[" + ",".join(reversed(vals)) + "]"
     if res.is_object():
-        kvs = [k.raw + ":" + v.raw for k, v in for_each(res)]
+        kvs = [k.raw + ":" + v.raw for k, v in _each(res)]
         return "{" + ",".join(reversed(kvs)) + "}"
     return s
 
 
 def _mod_flatten(s: str, arg: str) -> str:
+    deep = any(k.text == "deep" and v.bool() for k, v in for_each(parse(arg))) if arg else False
+    if deep:
+        _no_deeper(s)
+    return _flatten(s, deep)
+
+
+def _flatten(s: str, deep: bool) -> str:
     res = parse(s)
     if not res.is_array():
         return s
-    deep = any(k.text == "deep" and v.bool() for k, v in for_each(parse(arg))) if arg else False
     out: list[str] = []
-    for _, v in for_each(res):
+    meter = current_meter()
+    for _, v in _each(res):
         if v.is_array():
-            raw = unwrap(_mod_flatten(v.raw, arg)) if deep else unwrap(v.raw)
+            if deep:
+                meter.enter()
+                raw = unwrap(_flatten(v.raw, deep))
+                meter.leave()
+            else:
+                raw = unwrap(v.raw)
         else:
             raw = v.raw
         raw = raw.strip()
@@ -293,7 +332,7 @@ def _mod_keys(s: str, arg: str) -> str:
     if not v.exists:
         return "[]"
     obj = v.is_object()
-    return "[" + ",".join(k.raw if obj else "null" for k, _ in for_each(v)) + "]"
+    return "[" + ",".join(k.raw if obj else "null" for k, _ in _each(v)) + "]"
 
 
 def _mod_values(s: str, arg: str) -> str:
@@ -302,7 +341,7 @@ def _mod_values(s: str, arg: str) -> str:
         return "[]"
     if v.is_array():
         return s
-    return "[" + ",".join(val.raw for _, val in for_each(v)) + "]"
+    return "[" + ",".join(val.raw for _, val in _each(v)) + "]"
 
 
 def _mod_join(s: str, arg: str) -> str:
@@ -313,14 +352,14 @@ def _mod_join(s: str, arg: str) -> str:
         any(k.text == "preserve" and v.bool() for k, v in for_each(parse(arg))) if arg else False
     )
     if preserve:
-        parts = [unwrap(v.raw) for _, v in for_each(res) if v.is_object()]
+        parts = [unwrap(v.raw) for _, v in _each(res) if v.is_object()]
         return "{" + ",".join(parts) + "}"
     keys: list[Result] = []
     kvals: dict[str, Result] = {}
-    for _, obj in for_each(res):
+    for _, obj in _each(res):
         if not obj.is_object():
             continue
-        for k, v in for_each(obj):
+        for k, v in _each(obj):
             if k.text not in kvals:
                 keys.append(k)
             kvals[k.text] = v
@@ -346,10 +385,10 @@ def _mod_group(s: str, arg: str) -> str:
     if not res.is_object():
         return ""
     groups: list[list[str]] = []
-    for k, v in for_each(res):
+    for k, v in _each(res):
         if not v.is_array():
             continue
-        for idx, (_, item) in enumerate(for_each(v)):
+        for idx, (_, item) in enumerate(_each(v)):
             if idx == len(groups):
                 groups.append([])
             groups[idx].append(k.raw + ":" + item.raw)
@@ -357,15 +396,20 @@ def _mod_group(s: str, arg: str) -> str:
 
 
 def _dig(out: list[str], parent: Result, path: str) -> None:
+    current_meter().step()  # the `get` below, besides the visit `_each` counts
     res = get(parent.raw, path)
     if res.exists:
         out.append(res.raw)
     if parent.is_array() or parent.is_object():
-        for _, v in for_each(parent):
+        meter = current_meter()
+        meter.enter()
+        for _, v in _each(parent):
             _dig(out, v, path)
+        meter.leave()
 
 
 def _mod_dig(s: str, arg: str) -> str:
+    _no_deeper(s)
     out: list[str] = []
     _dig(out, parse(s), arg)
     return "[" + ",".join(out) + "]"

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from ringdesk.expressions import BudgetExceeded
+from ringdesk.expressions.budget import DEFAULT_BUDGET, describe
+
 __all__ = [
     "FALSE",
     "JSON",
@@ -23,6 +26,7 @@ __all__ = [
     "TRUE",
     "Result",
     "append_json_string",
+    "deeper_than",
     "for_each",
     "format_float",
     "parse",
@@ -99,7 +103,10 @@ class Result:
 
     @property
     def value(self) -> Any:
-        """The Python value: str, int/float, bool, None, list or dict (first key wins)."""
+        """The Python value: str, int/float, bool, None, list or dict (first key wins).
+
+        Raises BudgetExceeded for text `json` cannot read (lenient JSON, or nesting deeper
+        than it recurses) that is nested deeper than the default budget's `max_depth`."""
         t = self.type
         if t == STRING:
             return self.str
@@ -170,23 +177,35 @@ def _first_key_wins(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _json_value(raw: str) -> Any:
+def _json_value(raw: str, depth: int = 0) -> Any:
     try:
         return json.loads(raw, object_pairs_hook=_first_key_wins)
     except (ValueError, RecursionError):
-        return _lenient_value(raw)
+        if depth == 0 and deeper_than(raw, DEFAULT_BUDGET.max_depth):
+            raise _too_deep() from None
+        return _lenient_value(raw, depth)
 
 
-def _lenient_value(raw: str) -> Any:
-    """Port of GJSON's arrayOrMap(valueize) for JSON that `json.loads` refuses."""
+def _too_deep() -> BudgetExceeded:
+    return BudgetExceeded(describe(DEFAULT_BUDGET, "max_depth"), limit="max_depth")
+
+
+def _lenient_value(raw: str, depth: int) -> Any:
+    """Port of GJSON's arrayOrMap(valueize) for JSON that `json.loads` refuses (lenient or
+    nested too deep for it); nesting beyond the default budget raises BudgetExceeded."""
+    if depth >= DEFAULT_BUDGET.max_depth:
+        raise _too_deep()
     r = parse(raw)
     if r.is_object():
         out: dict[str, Any] = {}
         for k, v in for_each(r):
-            out.setdefault(k.str, v.value)
+            if k.str not in out:
+                out[k.str] = _json_value(v.raw, depth + 1) if v.type == JSON else v.value
         return out
     if r.is_array():
-        return [v.value for _, v in for_each(r)]
+        return [
+            _json_value(v.raw, depth + 1) if v.type == JSON else v.value for _, v in for_each(r)
+        ]
     return None
 
 
@@ -278,6 +297,26 @@ def _squash_tokens(s: str, j: int, start: int) -> tuple[int, str]:
                 end = m.end()
                 return end, s[start:end]
     return len(s), s[start:]
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"?', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]++")
+_AS_PARENS = str.maketrans("[{]}", "(())")
+
+
+def deeper_than(s: str, limit: int) -> bool:
+    """True when the brackets of the JSON text `s` (outside strings) nest deeper than
+    `limit`. Runs at C speed: strings and everything but brackets are dropped, then each
+    pass removes the innermost pairs; a deep document is told after `limit` passes."""
+    if s.count("[") + s.count("{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", s)).translate(_AS_PARENS)
+    for _ in range(limit):
+        inner = brackets.replace("()", "")
+        if inner == brackets:
+            return False
+        brackets = inner
+    return "()" in brackets
 
 
 def squash(s: str) -> str:

@@ -17,6 +17,13 @@ but we refuse paths that are clearly malformed, raising ExpressionError with a 0
 * an unknown modifier name (`@nope`): a key that starts with `@` must be escaped (`\\@type`),
   which `escape()` does. Custom modifiers (Go's AddModifier) are not supported.
 
+* a path nested deeper than 100 levels (queries and multipaths inside each other).
+
+Evaluation runs within a `Budget` (`get(..., budget=...)`, default `DEFAULT_BUDGET`): nested
+paths, pipes and queries and the data modifiers recurse into count against `max_depth`, the
+values modifiers visit (`@dig`, `@flatten`, ...) against `max_steps`, and the wall time
+against `max_seconds`; going over raises `BudgetExceeded` (an ExpressionError).
+
 Conformance: tests/expressions/test_gjson_conformance.py replays the calls of tidwall/gjson's
 own test suite (99 % identical; the rest are the two rules above) and random paths answered by
 the Go code.
@@ -25,20 +32,33 @@ the Go code.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
-from ringdesk.expressions import ExpressionError
+from ringdesk.expressions import BudgetExceeded, ExpressionError
 from ringdesk.expressions import _gjson_modifiers as _modifiers
 from ringdesk.expressions._gjson_path import MODIFIERS, parse_query
-from ringdesk.expressions._gjson_scan import exec_static, split_modifier
-from ringdesk.expressions._gjson_scan import get as _get
+from ringdesk.expressions._gjson_scan import evaluate
+from ringdesk.expressions._gjson_selectors import exec_static, split_modifier
 from ringdesk.expressions._gjson_text import Result
+from ringdesk.expressions.budget import DEFAULT_BUDGET, Budget
 
-__all__ = ["CompiledPath", "Result", "compile", "escape", "get", "split_alternatives"]
+__all__ = [
+    "MAX_NESTING",
+    "Budget",
+    "BudgetExceeded",
+    "CompiledPath",
+    "Result",
+    "compile",
+    "escape",
+    "get",
+    "split_alternatives",
+]
 
 del _modifiers  # imported for its side effect: registering the modifiers
 
 _OPS = frozenset({"=", "==", "!=", "<", "<=", ">", ">=", "%", "!%"})
+MAX_NESTING = 100  # queries and multipaths inside each other; deeper paths are refused
 
 
 class CompiledPath:
@@ -49,11 +69,13 @@ class CompiledPath:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def get(self, document: str | bytes) -> Result:
-        """Evaluate against JSON text; a missing match has `exists` False and `raw` ""."""
+    def get(self, document: str | bytes, *, budget: Budget = DEFAULT_BUDGET) -> Result:
+        """Evaluate against JSON text; a missing match has `exists` False and `raw` "".
+
+        Raises BudgetExceeded when the evaluation goes over `budget`."""
         if isinstance(document, bytes | bytearray | memoryview):
             document = bytes(document).decode("utf-8", errors="replace")
-        return _get(document, self.path)
+        return evaluate(document, self.path, budget)
 
     def __repr__(self) -> str:
         return f"CompiledPath({self.path!r})"
@@ -62,13 +84,15 @@ class CompiledPath:
 @functools.lru_cache(maxsize=2048)
 def compile(path: str) -> CompiledPath:  # shadows the builtin: the contract names it so
     """Validate `path` (raises ExpressionError with `.position`) and return a CompiledPath."""
+    _check_nesting(path)
     _validate(path, 0, path)
     return CompiledPath(path)
 
 
-def get(document: str | bytes, path: str) -> Result:
-    """Evaluate the GJSON `path` against the JSON text `document` (raises ExpressionError)."""
-    return compile(path).get(document)
+def get(document: str | bytes, path: str, *, budget: Budget = DEFAULT_BUDGET) -> Result:
+    """Evaluate the GJSON `path` against the JSON text `document`; raises ExpressionError for
+    a malformed path and BudgetExceeded when the evaluation goes over `budget`."""
+    return compile(path).get(document, budget=budget)
 
 
 def _is_safe_key_char(c: str) -> bool:
@@ -115,7 +139,25 @@ def _fail(message: str, position: int, expression: str) -> Any:
     raise ExpressionError(message, position=position, expression=expression)
 
 
-def _validate(path: str, base: int, whole: str) -> None:  # one grammar walk
+_NEST = re.compile(r'\\.|"(?:[^"\\]|\\.)*+"?|[\[\](){}]', re.DOTALL)
+
+
+def _check_nesting(path: str) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING before the (recursive) grammar walk."""
+    depth = 0
+    for m in _NEST.finditer(path):
+        c = m.group()[0]
+        if c in "[({":
+            depth += 1
+            if depth > MAX_NESTING:
+                _fail(f"path nested deeper than {MAX_NESTING} levels", m.start(), path)
+        elif c in "])}":
+            depth -= 1
+
+
+def _validate(path: str, base: int, whole: str, nesting: int = 0) -> None:  # one grammar walk
+    if nesting > MAX_NESTING:
+        _fail(f"path nested deeper than {MAX_NESTING} levels", base, whole)
     n = len(path)
     i = 0
     at_start = True
@@ -143,7 +185,7 @@ def _validate(path: str, base: int, whole: str) -> None:  # one grammar walk
                 if run not in _OPS:
                     _fail(f"bad query operator {run!r}", base + start, whole)
             if qpath:
-                _validate(qpath, base + path.find(qpath, i + 2), whole)
+                _validate(qpath, base + path.find(qpath, i + 2), whole, nesting + 1)
             i += end
             at_start = False
             continue
@@ -161,7 +203,7 @@ def _validate(path: str, base: int, whole: str) -> None:  # one grammar walk
                 at_start = False
                 continue
         if at_start and c in "[{" and (i == 0 or path[i - 1] in ".|"):
-            i = _validate_multipath(path, i, base, whole)
+            i = _validate_multipath(path, i, base, whole, nesting)
             at_start = False
             continue
         at_start = False
@@ -187,7 +229,7 @@ def _skip_string(path: str, i: int) -> int:
     return i
 
 
-def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
+def _validate_multipath(path: str, i: int, base: int, whole: str, nesting: int) -> int:
     """Validate `[a,b]` / `{k:a,b}` starting at `path[i]`; returns the index after it."""
     n = len(path)
     depth = 0
@@ -210,10 +252,10 @@ def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
         elif c in "])}":
             depth -= 1
             if depth == 0:
-                _validate_selector(path, start, j, colon, base, whole)
+                _validate_selector(path, start, j, colon, base, whole, nesting)
                 return j + 1
         elif c == "," and depth == 1:
-            _validate_selector(path, start, j, colon, base, whole)
+            _validate_selector(path, start, j, colon, base, whole, nesting)
             start, colon, modifier = j + 1, -1, False
         elif c == ":" and depth == 1 and colon < 0 and not modifier and path[i] == "{":
             colon = j
@@ -221,9 +263,11 @@ def _validate_multipath(path: str, i: int, base: int, whole: str) -> int:
     return _fail(f"unbalanced '{path[i]}' in multipath", base + i, whole)  # type: ignore[no-any-return]
 
 
-def _validate_selector(path: str, start: int, end: int, colon: int, base: int, whole: str) -> None:
+def _validate_selector(
+    path: str, start: int, end: int, colon: int, base: int, whole: str, nesting: int
+) -> None:
     s = colon + 1 if colon >= 0 else start
     sub = path[s:end]
     lead = len(sub) - len(sub.lstrip())
     if sub.strip():
-        _validate(sub.strip(), base + s + lead, whole)
+        _validate(sub.strip(), base + s + lead, whole, nesting + 1)

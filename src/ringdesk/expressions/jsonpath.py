@@ -48,6 +48,8 @@ def _parse(document: Any) -> Any:
             return json.loads(document)
         except ValueError as exc:
             raise ExpressionError(f"document is not JSON: {exc}") from None
+        except RecursionError:
+            raise ExpressionError("document is not JSON: nested too deep") from None
     return document
 
 

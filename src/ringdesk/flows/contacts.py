@@ -203,45 +203,16 @@ def _split(path_text: str) -> tuple[str, ...]:
     return tuple(split_paths(path_text))
 
 
-_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
-_CONTROL = re.compile(r"\{\{-?\s*(if|else|end|range|with|define|template|block)\b")
-
-
 def render_path(path_text: str, phone: str) -> str:
     """Render `{{.Phone}}` (and any other action) into a GJSON path (C4).
 
-    Outside quotes the value is GJSON-escaped so it stays one path component; inside a
-    quoted query value (`#(phone=="{{.Phone}}")`) it is JSON-escaped instead, because GJSON
-    unescapes quoted values as JSON strings (a `\\+` there would end the string).
+    The renderer escapes each value for where it lands: GJSON-escaped outside quotes, so it
+    stays one path component, JSON-escaped inside a quoted query value
+    (`#(phone=="{{.Phone}}")`), with or without control actions around it.
     """
     if "{{" not in path_text:
         return path_text
-    data = {"Phone": phone}
-    if _CONTROL.search(path_text):
-        return gotemplate.render(path_text, data, escape="gjson")
-    out: list[str] = []
-    quoted = False
-    position = 0
-    for match in _ACTION.finditer(path_text):
-        literal = path_text[position : match.start()]
-        out.append(literal)
-        quoted = _quote_state(literal, quoted)
-        out.append(gotemplate.render(match.group(0), data, escape="json" if quoted else "gjson"))
-        position = match.end()
-    out.append(path_text[position:])
-    return "".join(out)
-
-
-def _quote_state(literal: str, quoted: bool) -> bool:
-    escaped = False
-    for char in literal:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-    return quoted
+    return gotemplate.render(path_text, {"Phone": phone}, escape="gjson")
 
 
 def field_values(body: str | bytes, path_text: str, phone: str, count: int) -> list[str]:

@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import Any
 
 from ringdesk.expressions import gotemplate
+from ringdesk.expressions.gotemplate import SafeURL
 from ringdesk.integrations.headers import custom_headers
 from ringdesk.integrations.options import Options, effective_options
 from ringdesk.redact import Redactor, is_secret_name, protect_http_logs
@@ -124,7 +125,12 @@ def build_context(
     variables: dict[str, str] = {}
     for source in (fields, persisted, secrets):
         variables.update({k: "" if v is None else str(v) for k, v in source.items()})
-    variables["redirect_uri"] = callback_url(public_url)
+    # Only url connect fields and ringdesk's own callback may form a URL's scheme and host
+    # (validation enforces it); the renderer escapes every other value by its position.
+    for field_name in template.url_field_names():
+        if variables.get(field_name):
+            variables[field_name] = SafeURL(variables[field_name])
+    variables["redirect_uri"] = SafeURL(callback_url(public_url))
     secret_values = {str(v) for v in secrets.values() if v}
     # Values stored in clear under a secret-looking name (before that name was treated as
     # secret) are still masked wherever they would be logged.

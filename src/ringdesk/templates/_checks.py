@@ -7,13 +7,14 @@ is not installed yet, so validation degrades to structural checks instead of fai
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 __all__ = [
     "SyntaxProblem",
+    "budget_error",
     "engine",
     "gjson_error",
     "jsonpath_error",
@@ -57,6 +58,25 @@ def template_error(text: str) -> SyntaxProblem | None:
     except ExpressionError as exc:
         return SyntaxProblem(exc.message)
     return None
+
+
+def budget_error(text: str, variables: Iterable[str] = ()) -> SyntaxProblem | None:
+    """A template that goes over the evaluation budget with plausible (long) data, or None.
+
+    Catches templates that loop past the step limit or multiply their input (a `printf`
+    doubling a variable again and again) before they are saved and run for every call."""
+    gotemplate = engine("gotemplate")
+    if gotemplate is None or not hasattr(gotemplate, "check_budget"):
+        return None
+    from ringdesk.expressions import ExpressionError
+
+    try:
+        exceeded = gotemplate.check_budget(text, variables)
+    except ExpressionError:
+        return None  # a syntax error is reported by template_error
+    if exceeded is None:
+        return None
+    return SyntaxProblem(exceeded.message, exceeded.line, exceeded.column, exceeded.position)
 
 
 def referenced_variables(text: str) -> set[str] | None:

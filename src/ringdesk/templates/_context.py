@@ -134,6 +134,16 @@ class Ctx:
                 offset=_offset_of(text, problem),
             )
             return
+        problem = _checks.budget_error(text)
+        if problem is not None:
+            self.error(
+                section,
+                field,
+                key,
+                f"template too costly: {problem.message}",
+                offset=_offset_of(text, problem),
+            )
+            return
         used = _checks.referenced_variables(text)
         known = self.known(scenario, extra)
         unknown = sorted((used or set()) - set(known))

@@ -1,37 +1,28 @@
 """Executor for parsed templates: walks the node tree over Mapping data and escapes each action.
 
-Only the output of actions is escaped (`json`, `url`, `gjson`); template text is copied as is.
+Only the output of actions is escaped (`json`, `url`, `gjson`, see `_escape`); template text is
+copied as is, and shown to the escaper so it knows where the next value lands.
 Unset values render as "" (ringdesk's rule, where Go prints `<no value>`). Errors raise
-`ExpressionError` with the line and column of the offending action.
+`ExpressionError` with the line and column of the offending action; going over the
+`Budget` (value and output size, steps, time, nesting) raises `BudgetExceeded`, located too.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Literal
-from urllib.parse import quote
+from functools import lru_cache
+from typing import Any
 
-from ringdesk.expressions import ExpressionError
+from ringdesk.expressions import BudgetExceeded, ExpressionError
+from ringdesk.expressions.budget import Budget, describe
 from ringdesk.expressions.gotemplate import _parser as p
-from ringdesk.expressions.gotemplate._fmt import format_value, go_type
+from ringdesk.expressions.gotemplate._escape import Escape, escaper
+from ringdesk.expressions.gotemplate._fmt import ValueTooLong, format_value, go_type
 from ringdesk.expressions.gotemplate._lexer import locate
-from ringdesk.expressions.gotemplate.funcs import (
-    FUNCS,
-    Env,
-    SafeStr,
-    check_arity,
-    truth,
-    url_quote,
-    well_formed,
-)
+from ringdesk.expressions.gotemplate.funcs import FUNCS, Env, check_arity, truth
 
 __all__ = ["Escape", "execute"]
-
-Escape = Literal["text", "json", "url", "gjson"]
-
-_MAX_OUTPUT = 1_000_000  # characters; a template looping over big data must not eat memory
-_MAX_STEPS = 100_000
 
 
 class _Break(Exception):
@@ -42,70 +33,22 @@ class _Continue(Exception):
     pass
 
 
-def _escape_json(text: str) -> str:
-    # Lone surrogates cannot be sent as UTF-8; as \u escapes they still make valid JSON.
-    return json.dumps(text, ensure_ascii=well_formed(text) is not text)[1:-1]
-
-
-def _escape_url(text: str) -> str:
-    return text if isinstance(text, SafeStr) else url_quote(text)
-
-
-# Where in a URL an inserted value lands decides how it is encoded (like Go's html/template):
-# before the scheme's "://" it is the base of the URL ({{.base_url}}/api) and only normalised;
-# in the path it is one segment's text, so "?" and "#" cannot start a query; in the query or
-# fragment it is fully percent-encoded.
-_BASE_SAFE = "/:@!$&'()*+,;=-._~%[]?#"
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
-
-
-class _UrlContext:
-    """Tracks the URL rendered so far, to escape each value for the part it lands in."""
-
-    def __init__(self) -> None:
-        self.seen_scheme = False
-        self.in_query = False
-
-    def text(self, literal: str) -> None:
-        self.seen_scheme = self.seen_scheme or "://" in literal
-        self.in_query = self.in_query or "?" in literal or "#" in literal
-
-    def escape(self, value: str) -> str:
-        if isinstance(value, SafeStr):
-            escaped: str = value
-        elif self.in_query:
-            escaped = url_quote(value)
-        else:
-            escaped = quote(well_formed(value), safe=_PATH_SAFE if self.seen_scheme else _BASE_SAFE)
-        self.text(escaped)
-        return escaped
-
-
-def _escape_gjson(text: str) -> str:
-    from ringdesk.expressions import gjson  # owned by another module; imported when needed
-
-    return gjson.escape(text)
-
-
-_ESCAPERS: dict[str, Callable[[str], str]] = {
-    "text": lambda s: s,
-    "json": _escape_json,
-    "url": _escape_url,
-    "gjson": _escape_gjson,
-}
-
-
-def execute(source: str, nodes: Sequence[p.Node], data: Any, *, escape: Escape, tz: str) -> str:
-    """Render parsed `nodes` (from `source`) against `data`."""
-    try:
-        escaper = _ESCAPERS[escape]
-    except KeyError:
-        raise ValueError(f"unknown escape mode {escape!r}") from None
-    state = _State(source, escaper, Env(tz=tz), data)
-    if escape == "url":
-        url = _UrlContext()
-        state.escaper = url.escape
-        state.on_text = url.text
+def execute(
+    source: str,
+    nodes: Sequence[p.Node],
+    data: Any,
+    *,
+    escape: Escape,
+    tz: str,
+    budget: Budget,
+    defines: Mapping[str, tuple[p.Node, ...]],
+) -> str:
+    """Render parsed `nodes` (from `source`) against `data` within `budget`; `defines` are
+    the named templates `{{template}}` calls."""
+    esc = escaper(escape)
+    state = _State(source, esc.escape, _env(tz, budget.max_value), data, budget)
+    state.on_text = esc.text
+    state.defines = defines
     try:
         state.walk(data, nodes)
     except (_Break, _Continue):  # pragma: no cover - the parser only allows them inside range
@@ -115,36 +58,82 @@ def execute(source: str, nodes: Sequence[p.Node], data: Any, *, escape: Escape, 
     return "".join(state.out)
 
 
+@lru_cache(maxsize=64)
+def _env(tz: str, max_value: int) -> Env:
+    # building a frozen dataclass costs more than rendering `{{.Field}}`: share them
+    return Env(tz=tz, max_value=max_value)
+
+
 class _State:
-    def __init__(self, source: str, escaper: Callable[[str], str], env: Env, root: Any) -> None:
+    def __init__(
+        self, source: str, escaper: Callable[[str], str], env: Env, root: Any, budget: Budget
+    ) -> None:
         self.source = source
         self.escaper = escaper
         self.env = env
         self.out: list[str] = []
         self.size = 0
         self.steps = 0
+        self.depth = 0
+        self.budget = budget
+        self.max_steps = budget.max_steps
+        self.max_value = budget.max_value
+        self.max_output = budget.max_output
+        self.deadline = time.monotonic() + budget.max_seconds
         self.vars: list[tuple[str, Any]] = [("$", root)]
+        self.defines: Mapping[str, tuple[p.Node, ...]] = {}
         self.on_text: Callable[[str], None] = lambda _text: None
 
     def fail(self, pos: int, message: str) -> ExpressionError:
         line, column = locate(self.source, pos)
         return ExpressionError(f"line {line}, column {column}: {message}", expression=self.source)
 
-    def emit(self, text: str) -> None:
-        self.size += len(text)
-        if self.size > _MAX_OUTPUT:
-            raise ExpressionError(f"template output exceeds {_MAX_OUTPUT} characters")
+    def over(self, pos: int, limit: str) -> BudgetExceeded:
+        """The located error for going over `limit` of the budget at `pos`."""
+        line, column = locate(self.source, pos)
+        return BudgetExceeded(
+            describe(self.budget, limit),
+            limit=limit,
+            line=line,
+            column=column,
+            position=pos,
+            expression=self.source,
+        )
+
+    def tick(self, pos: int) -> None:
+        """Count one step (a function call, a range iteration) and watch the clock."""
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise self.over(pos, "max_steps")
+        if not self.steps & 63 and time.monotonic() > self.deadline:
+            raise self.over(pos, "max_seconds")
+
+    def enter(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > self.budget.max_depth:
+            raise self.over(pos, "max_depth")
+
+    def emit(self, text: str, pos: int) -> None:
+        size = self.size + len(text)
+        if size > self.max_output:
+            raise self.over(pos, "max_output")
+        self.size = size
         self.out.append(text)
 
     # -- nodes ----------------------------------------------------------------------------------
     def walk(self, dot: Any, nodes: Sequence[p.Node]) -> None:
         for node in nodes:
             self.steps += 1
-            if self.steps > _MAX_STEPS:
-                raise self.fail(node.pos, f"template exceeds {_MAX_STEPS} steps")
+            if self.steps > self.max_steps:
+                raise self.over(node.pos, "max_steps")
+            if not self.steps & 63 and time.monotonic() > self.deadline:
+                raise self.over(node.pos, "max_seconds")
             if isinstance(node, p.Text):
-                self.on_text(node.text)
-                self.emit(node.text)
+                try:
+                    self.on_text(node.text)
+                except ExpressionError as exc:  # the escaper refuses what the text would make
+                    raise self.fail(node.pos, exc.message) from None
+                self.emit(node.text, node.pos)
             elif isinstance(node, p.Action):
                 pipe = node.pipe
                 args = pipe.cmds[0].args if len(pipe.cmds) == 1 else ()
@@ -159,24 +148,38 @@ class _State:
                     elif type(value) is str:
                         text = value
                     else:
-                        text = format_value(value)
-                    self.emit(self.escaper(text))
+                        text = self.formatted(node.pos, value)
+                    if self.size + len(text) > self.max_output:  # escaping only adds
+                        raise self.over(node.pos, "max_output")
+                    self.emit(self.escaper(text), node.pos)
             elif isinstance(node, (p.If, p.With)):
                 self.conditional(dot, node)
             elif isinstance(node, p.Range):
                 self.range(dot, node)
+            elif isinstance(node, p.TemplateCall):
+                self.call_template(dot, node)
             elif isinstance(node, p.Break):
                 raise _Break
             else:
                 raise _Continue
 
+    def formatted(self, pos: int, value: Any) -> str:
+        try:
+            return format_value(value, self.max_value)
+        except ValueTooLong:
+            raise self.over(pos, "max_value") from None
+
     def conditional(self, dot: Any, node: p.If | p.With) -> None:
         mark = len(self.vars)
         value = self.pipeline(dot, node.pipe)
-        if truth(value):
-            self.walk(value if isinstance(node, p.With) else dot, node.body)
-        else:
-            self.walk(dot, node.orelse)
+        self.enter(node.pos)
+        try:
+            if truth(value):
+                self.walk(value if isinstance(node, p.With) else dot, node.body)
+            else:
+                self.walk(dot, node.orelse)
+        finally:
+            self.depth -= 1
         del self.vars[mark:]
 
     def range(self, dot: Any, node: p.Range) -> None:
@@ -190,33 +193,50 @@ class _State:
         elif isinstance(value, (list, tuple)):
             items = list(enumerate(value))
         elif isinstance(value, int) and not isinstance(value, bool):
-            if value > _MAX_STEPS:
-                raise self.fail(node.pos, f"range over {value} exceeds {_MAX_STEPS} steps")
+            if value > self.max_steps:
+                raise self.over(node.pos, "max_steps")
             items = [(i, i) for i in range(max(value, 0))]
         else:
             # Type only: values may be secrets, and errors end up in logs and API output.
             raise self.fail(node.pos, f"range can't iterate over a {go_type(value)}")
         decls = node.pipe.decls
-        for key, elem in items:
-            self.steps += 1
-            if len(decls) == 1:
-                self.bind(decls[0], elem, node.pipe.is_assign)
-            elif len(decls) == 2:
-                self.bind(decls[0], key, node.pipe.is_assign)
-                self.bind(decls[1], elem, node.pipe.is_assign)
-            try:
-                self.walk(elem, node.body)
-            except _Break:
-                break
-            except _Continue:
-                pass
-            finally:
-                del self.vars[mark + (0 if node.pipe.is_assign else len(decls)) :]
-        if not items:
-            self.walk(dot, node.orelse)
+        self.enter(node.pos)
+        try:
+            for key, elem in items:
+                self.tick(node.pos)
+                if len(decls) == 1:
+                    self.bind(decls[0], elem, node.pipe.is_assign, node.pos)
+                elif len(decls) == 2:
+                    self.bind(decls[0], key, node.pipe.is_assign, node.pos)
+                    self.bind(decls[1], elem, node.pipe.is_assign, node.pos)
+                try:
+                    self.walk(elem, node.body)
+                except _Break:
+                    break
+                except _Continue:
+                    pass
+                finally:
+                    del self.vars[mark + (0 if node.pipe.is_assign else len(decls)) :]
+            if not items:
+                self.walk(dot, node.orelse)
+        finally:
+            self.depth -= 1
         del self.vars[mark:]
 
-    def bind(self, name: str, value: Any, is_assign: bool) -> None:
+    def call_template(self, dot: Any, node: p.TemplateCall) -> None:
+        """Run a named template with the pipeline's value as its dot and its `$`."""
+        value = None if node.pipe is None else self.pipeline(dot, node.pipe)
+        self.enter(node.pos)
+        saved, self.vars = self.vars, [("$", value)]
+        try:
+            self.walk(value, self.defines[node.name])
+        finally:
+            self.vars = saved
+            self.depth -= 1
+
+    def bind(self, name: str, value: Any, is_assign: bool, pos: int) -> None:
+        if isinstance(value, str) and len(value) > self.max_value:
+            raise self.over(pos, "max_value")
         if not is_assign:
             self.vars.append((name, value))
             return
@@ -239,7 +259,7 @@ class _State:
             value = self.command(dot, cmd, (value,) if i else ())
         if declare:
             for name in pipe.decls:
-                self.bind(name, value, pipe.is_assign)
+                self.bind(name, value, pipe.is_assign, pipe.pos)
         return value
 
     def command(self, dot: Any, cmd: p.Command, final: tuple[Any, ...]) -> Any:
@@ -256,17 +276,23 @@ class _State:
         self, dot: Any, ident: p.Identifier, arg_nodes: Sequence[p.Operand], final: tuple[Any, ...]
     ) -> Any:
         name = ident.name
+        self.tick(ident.pos)
         if name in ("and", "or"):
             return self.short_circuit(dot, ident, arg_nodes, final)
         args = [self.arg(dot, node) for node in arg_nodes]
         args.extend(final)
         try:
             check_arity(name, args)
-            return FUNCS[name](self.env, *args)
+            result = FUNCS[name](self.env, *args)
+        except ValueTooLong:
+            raise self.over(ident.pos, "max_value") from None
         except ExpressionError as exc:
             raise self.fail(ident.pos, f"error calling {name}: {exc.message}") from None
         except (ValueError, TypeError, OverflowError, ArithmeticError) as exc:
             raise self.fail(ident.pos, f"error calling {name}: {exc}") from None
+        if isinstance(result, str) and len(result) > self.max_value:
+            raise self.over(ident.pos, "max_value")
+        return result
 
     def short_circuit(
         self, dot: Any, ident: p.Identifier, arg_nodes: Sequence[p.Operand], final: tuple[Any, ...]
@@ -299,7 +325,11 @@ class _State:
         if isinstance(node, p.Chain):
             return self.fields(node.pos, self.arg(dot, node.node), node.names)
         if isinstance(node, p.Pipe):
-            return self.pipeline(dot, node)
+            self.enter(node.pos)
+            try:
+                return self.pipeline(dot, node)
+            finally:
+                self.depth -= 1
         # An identifier as an argument is a call with no arguments, as in Go.
         return self.call(dot, node, (), ())
 

@@ -1,40 +1,48 @@
-"""Go `fmt` formatting for template values: `%v` printing and a `printf` verb subset.
+"""Go `fmt` printing for template values: `%v`, `print`, `println` and `printf`.
 
-Values are JSON-like Python values (str, int, float, bool, None, list, dict). Output follows Go:
-floats print in shortest `%g` form (`1e+06`), lists as `[a b]`, maps as `map[k:v]` with sorted
-keys, `nil` as `<nil>`; bad verbs print `%!d(string=x)` instead of failing, like Go.
+A port of Go's `fmt` (print.go `doPrintf`, `doPrint`, `doPrintln`) for JSON-like values as Go
+sees them in a `map[string]interface{}`: argument indexes (`%[2]s`), `*` widths and
+precisions, every flag, and Go's error forms (`%!(EXTRA …)`, `%!s(MISSING)`,
+`%!(BADINDEX)`, `%!(NOVERB)`); `_printer.Printer` formats each value.
+tests/expressions/data/gotemplate_go_recorded.json holds the answers of real Go this port is
+tested against.
+
+Every function takes a `limit`: building text longer than that many characters stops with
+`ValueTooLong` before the text exists, so a template cannot make a huge string (the
+executor turns it into a located `BudgetExceeded`).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["format_value", "go_quote", "go_type", "sprint", "sprintf", "sprintln"]
+from ringdesk.expressions.gotemplate._printer import NO_LIMIT, Printer, ValueTooLong, go_type
+from ringdesk.expressions.gotemplate._strconv import format_float
+
+__all__ = [
+    "NO_LIMIT",
+    "ValueTooLong",
+    "format_float_g",
+    "format_value",
+    "go_type",
+    "sprint",
+    "sprintf",
+    "sprintln",
+]
+
+_TOO_LARGE = 1_000_000  # Go's limit for widths and precisions (fmt.tooLarge)
 
 
-def go_type(value: Any) -> str:
-    """The Go type name a JSON-like value would have in a `map[string]any`."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float64"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, Mapping):
-        return "map[string]interface {}"
-    return "[]interface {}"
+def format_float_g(value: float, prec: int) -> str:
+    """strconv.FormatFloat(value, 'g', prec, 64)."""
+    return format_float(value, "g", prec)
 
 
-def format_value(value: Any) -> str:
+def format_value(value: Any, limit: int = NO_LIMIT) -> str:
     """Go's `%v` for `value` (`<nil>` for None)."""
+    if isinstance(value, str):
+        return value
     if value is None:
         return "<nil>"
     if isinstance(value, bool):
@@ -42,209 +50,175 @@ def format_value(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return format_float_g(value, -1)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        items = sorted(value.items(), key=lambda kv: _sort_key(kv[0]))
-        return "map[" + " ".join(f"{format_value(k)}:{format_value(v)}" for k, v in items) + "]"
-    if isinstance(value, Sequence):
-        return "[" + " ".join(format_value(v) for v in value) + "]"
-    return str(value)
+        return format_float(value, "g", -1)
+    p = Printer(limit)
+    p.print_arg(value, "v")
+    return p.text()
 
 
-def _sort_key(key: Any) -> tuple[int, Any]:
-    if isinstance(key, (int, float)) and not isinstance(key, bool):
-        return (0, key)
-    return (1, str(key))
-
-
-def _digits(value: float) -> tuple[str, int]:
-    """Shortest decimal digits of a finite non-zero |value| and the decimal point position."""
-    dec = Decimal(repr(abs(value))).normalize()
-    _, digits, exponent = dec.as_tuple()
-    exponent = int(exponent)  # finite by contract
-    text = "".join(map(str, digits))
-    return text, len(text) + exponent
-
-
-def format_float_g(value: float, prec: int) -> str:
-    """strconv.FormatFloat(value, 'g', prec, 64)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    if value == 0:
-        return "-0" if math.copysign(1, value) < 0 else "0"
-    sign = "-" if value < 0 else ""
-    if prec < 0:
-        digits, dp = _digits(value)
-        eprec = 6
-    else:
-        prec = max(prec, 1)
-        mantissa, _, exp = f"{abs(value):.{prec - 1}e}".partition("e")
-        digits = mantissa.replace(".", "").rstrip("0") or "0"
-        dp = int(exp) + 1
-        eprec = prec
-        if eprec > len(digits) and len(digits) >= dp:
-            eprec = len(digits)
-    exp10 = dp - 1
-    if exp10 < -4 or exp10 >= eprec:
-        frac = digits[1:]
-        mant = digits[0] + ("." + frac if frac else "")
-        esign = "-" if exp10 < 0 else "+"
-        return f"{sign}{mant}e{esign}{abs(exp10):02d}"
-    if dp <= 0:
-        return f"{sign}0.{'0' * -dp}{digits}"
-    if dp >= len(digits):
-        return f"{sign}{digits}{'0' * (dp - len(digits))}"
-    return f"{sign}{digits[:dp]}.{digits[dp:]}"
-
-
-_GO_ESCAPES = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    "\\": "\\\\",
-    '"': '\\"',
-}
-
-
-def go_quote(text: str) -> str:
-    """strconv.Quote: a double-quoted Go string literal."""
-    out = ['"']
-    for ch in text:
-        if ch in _GO_ESCAPES:
-            out.append(_GO_ESCAPES[ch])
-        elif ch.isprintable():
-            out.append(ch)
-        elif ord(ch) < 0x80:
-            out.append(f"\\x{ord(ch):02x}")
-        elif ord(ch) <= 0xFFFF:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(f"\\U{ord(ch):08x}")
-    out.append('"')
-    return "".join(out)
-
-
-def sprint(args: Sequence[Any]) -> str:
+def sprint(args: Sequence[Any], limit: int = NO_LIMIT) -> str:
     """fmt.Sprint: a space between operands when neither is a string."""
-    out: list[str] = []
+    p = Printer(limit)
     for i, arg in enumerate(args):
         if i > 0 and not isinstance(arg, str) and not isinstance(args[i - 1], str):
-            out.append(" ")
-        out.append(format_value(arg))
-    return "".join(out)
+            p.write(" ")
+        p.print_arg(arg, "v")
+    return p.text()
 
 
-def sprintln(args: Sequence[Any]) -> str:
+def sprintln(args: Sequence[Any], limit: int = NO_LIMIT) -> str:
     """fmt.Sprintln: operands separated by spaces, then a newline."""
-    return " ".join(format_value(a) for a in args) + "\n"
+    p = Printer(limit)
+    for i, arg in enumerate(args):
+        if i > 0:
+            p.write(" ")
+        p.print_arg(arg, "v")
+    p.write("\n")
+    return p.text()
 
 
-_SPEC = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d*))?([a-zA-Z%])")
+def sprintf(fmt: str, args: Sequence[Any], limit: int = NO_LIMIT) -> str:
+    """fmt.Sprintf, verbs and flags as in Go."""
+    p = Printer(limit)
+    _do_printf(p, fmt, args)
+    return p.text()
 
 
-def sprintf(fmt: str, args: Sequence[Any]) -> str:
-    """fmt.Sprintf for verbs %v %s %d %q %x %X %o %b %c %t %f %e %g %T and %%."""
-    out: list[str] = []
-    pos = 0
-    argi = 0
-    for m in _SPEC.finditer(fmt):
-        out.append(fmt[pos : m.start()])
-        pos = m.end()
-        flags, width, prec, verb = m.group(1), m.group(2), m.group(3), m.group(4)
-        if verb == "%":
-            out.append("%")
-            continue
-        if argi >= len(args):
-            out.append(f"%!{verb}(MISSING)")
-            continue
-        arg = args[argi]
-        argi += 1
-        if (width and len(width) > 4) or (prec and len(prec) > 4):
-            # Go prints %!(BADWIDTH) past 1e6; ringdesk caps lower so no template builds huge text.
-            out.append("%!(BADWIDTH)" if width and len(width) > 4 else "%!(BADPREC)")
-            continue
-        precision = None if prec is None else int(prec or "0")
-        body = _format_one(verb, arg, flags, precision)
-        out.append(_pad(body, flags, int(width) if width else 0, verb, arg))
-    out.append(fmt[pos:])
-    if argi < len(args):
-        extra = ", ".join(f"{go_type(a)}={format_value(a)}" for a in args[argi:])
-        out.append(f"%!(EXTRA {extra})")
-    return "".join(out)
+def _parsenum(s: str, start: int, end: int) -> tuple[int, bool, int]:
+    """(number, found, index after it); an overflowing number consumes the rest, as in Go."""
+    num = 0
+    found = False
+    i = start
+    while i < end and "0" <= s[i] <= "9":
+        if num > _TOO_LARGE:
+            return 0, False, end  # crazy long number: Go gives up on the format
+        num = num * 10 + ord(s[i]) - 48
+        found = True
+        i += 1
+    return num, found, i
 
 
-def _pad(body: str, flags: str, width: int, verb: str, arg: Any) -> str:
-    if len(body) >= width:
-        return body
-    if "-" in flags:
-        return body.ljust(width)
-    numeric = isinstance(arg, (int, float)) and not isinstance(arg, bool)
-    if "0" in flags and numeric and verb not in "sqvT":
-        sign = body[0] if body[:1] in "+- " else ""
-        return sign + body[len(sign) :].rjust(width - len(sign), "0")
-    if "0" in flags and verb in "sqv" and not numeric:
-        return body.rjust(width, "0")
-    return body.rjust(width)
+def _arg_number(p: Printer, arg_num: int, fmt: str, i: int, num_args: int) -> tuple[int, int, bool]:
+    """An explicit `[n]` argument index at `fmt[i]`: (argument, index after, found)."""
+    if i >= len(fmt) or fmt[i] != "[":
+        return arg_num, i, False
+    p.reordered = True
+    close = fmt.find("]", i + 1)
+    if len(fmt) - i < 3 or close < 0:
+        p.good_arg_num = False
+        return arg_num, i + 1, False
+    width, ok, newi = _parsenum(fmt, i + 1, close)
+    if not ok or newi != close:
+        p.good_arg_num = False
+        return arg_num, close + 1, False
+    if 0 <= width - 1 < num_args:
+        return width - 1, close + 1, True
+    p.good_arg_num = False
+    return arg_num, close + 1, True
 
 
-def _sign(value: float, flags: str) -> str:
-    if value < 0 or (value == 0 and math.copysign(1, value) < 0):
-        return "-"
-    return "+" if "+" in flags else (" " if " " in flags else "")
+def _int_from_arg(args: Sequence[Any], arg_num: int) -> tuple[int, bool, int]:
+    if arg_num >= len(args):
+        return 0, False, arg_num
+    value = args[arg_num]
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _TOO_LARGE:
+        return 0, False, arg_num + 1
+    return value, True, arg_num + 1
 
 
-def _format_one(verb: str, arg: Any, flags: str, prec: int | None) -> str:
-    is_int = isinstance(arg, int) and not isinstance(arg, bool)
-    if verb == "T":
-        return go_type(arg)
-    if verb == "v":
-        if isinstance(arg, float) and prec is not None:
-            return _sign(arg, flags) + format_float_g(abs(arg), prec)
-        if is_int and "+" in flags and arg >= 0:
-            return "+" + str(arg)
-        return format_value(arg)
-    if verb == "t" and isinstance(arg, bool):
-        return "true" if arg else "false"
-    if verb == "s" and isinstance(arg, str):
-        return arg if prec is None else arg[:prec]
-    if verb == "s" and not isinstance(arg, (int, float)):
-        return format_value(arg)
-    if verb == "q" and isinstance(arg, str):
-        if "#" in flags and "`" not in arg and arg.isprintable():
-            return f"`{arg}`"
-        return go_quote(arg)
-    if verb == "q" and is_int:
-        return "'" + go_quote(chr(arg))[1:-1].replace('\\"', '"') + "'"
-    if verb == "c" and is_int:
-        return chr(arg)
-    if is_int and verb in "dxXob":
-        base = {"d": "d", "x": "x", "X": "X", "o": "o", "b": "b"}[verb]
-        digits = format(abs(arg), base)
-        if prec is not None:
-            digits = digits.rjust(prec, "0")
-        prefix = ""
-        if "#" in flags:
-            prefix = {"x": "0x", "X": "0X", "o": "0", "b": ""}.get(verb, "")
-        return _sign(arg, flags) + prefix + digits
-    if verb in "xX" and isinstance(arg, str):
-        hexed = arg.encode().hex()
-        return hexed.upper() if verb == "X" else hexed
-    if isinstance(arg, float) or (is_int and verb in "feEgG"):
-        number = float(arg)
-        if verb in "fF":
-            return _sign(number, flags) + f"{abs(number):.{6 if prec is None else prec}f}"
-        if verb in "eE":
-            text = f"{abs(number):.{6 if prec is None else prec}e}"
-            return _sign(number, flags) + (text.upper() if verb == "E" else text)
-        if verb in "gG" and isinstance(arg, float):
-            text = format_float_g(abs(number), -1 if prec is None else prec)
-            return _sign(number, flags) + (text.upper() if verb == "G" else text)
-    return f"%!{verb}({go_type(arg)}={format_value(arg)})"
+def _do_printf(p: Printer, fmt: str, args: Sequence[Any]) -> None:  # a port of one Go function
+    end = len(fmt)
+    arg_num = 0
+    after_index = False
+    i = 0
+    while i < end:
+        p.good_arg_num = True
+        pct = fmt.find("%", i)
+        if pct < 0:
+            p.write(fmt[i:])
+            break
+        if pct > i:
+            p.write(fmt[i:pct])
+        i = pct + 1
+        p.clear_flags()
+        while i < end:
+            c = fmt[i]
+            if c == "#":
+                p.sharp = True
+            elif c == "0":
+                p.zero = not p.minus  # only pad with zeros to the left
+            elif c == "+":
+                p.plus = True
+            elif c == "-":
+                p.minus = True
+                p.zero = False
+            elif c == " ":
+                p.space = True
+            else:
+                break
+            i += 1
+        arg_num, i, after_index = _arg_number(p, arg_num, fmt, i, len(args))
+        if i < end and fmt[i] == "*":
+            i += 1
+            p.wid, p.wid_present, arg_num = _int_from_arg(args, arg_num)
+            if not p.wid_present:
+                p.write("%!(BADWIDTH)")
+            if p.wid < 0:
+                p.wid = -p.wid
+                p.minus = True
+                p.zero = False
+            after_index = False
+        else:
+            p.wid, p.wid_present, i = _parsenum(fmt, i, end)
+            if after_index and p.wid_present:  # "%[3]2d"
+                p.good_arg_num = False
+        if i + 1 < end and fmt[i] == ".":
+            i += 1
+            if after_index:  # "%[3].2d"
+                p.good_arg_num = False
+            arg_num, i, after_index = _arg_number(p, arg_num, fmt, i, len(args))
+            if i < end and fmt[i] == "*":
+                i += 1
+                p.prec, p.prec_present, arg_num = _int_from_arg(args, arg_num)
+                if p.prec < 0:
+                    p.prec = 0
+                    p.prec_present = False
+                if not p.prec_present:
+                    p.write("%!(BADPREC)")
+                after_index = False
+            else:
+                p.prec, p.prec_present, i = _parsenum(fmt, i, end)
+                if not p.prec_present:
+                    p.prec = 0
+                    p.prec_present = True
+        if not after_index:
+            arg_num, i, after_index = _arg_number(p, arg_num, fmt, i, len(args))
+        if i >= end:
+            p.write("%!(NOVERB)")
+            break
+        verb = fmt[i]
+        i += 1
+        if verb == "%":  # absorbs no operand and ignores width and precision
+            p.write("%")
+        elif not p.good_arg_num:
+            p.write("%!" + verb + "(BADINDEX)")
+        elif arg_num >= len(args):
+            p.write("%!" + verb + "(MISSING)")
+        else:
+            if verb == "v":
+                p.sharp_v, p.sharp = p.sharp, False
+                p.plus_v, p.plus = p.plus, False
+            p.print_arg(args[arg_num], verb)
+            arg_num += 1
+    if not p.reordered and arg_num < len(args):
+        p.clear_flags()
+        p.write("%!(EXTRA ")
+        for k, arg in enumerate(args[arg_num:]):
+            if k:
+                p.write(", ")
+            if arg is None:
+                p.write("<nil>")
+            else:
+                p.write(go_type(arg) + "=")
+                p.print_arg(arg, "v")
+        p.write(")")

@@ -269,7 +269,7 @@ def _lex_quote(source: str, pos: int, quote: str, space: bool) -> tuple[Token, i
             i += 2 + width
         elif esc in "01234567":
             digits = source[i + 1 : i + 4]
-            if len(digits) != 3 or not all(c in "01234567" for c in digits):
+            if len(digits) != 3 or not all(c in "01234567" for c in digits) or digits > "377":
                 raise syntax_error(source, i, "invalid octal escape in quoted string")
             chars.append(chr(int(digits, 8)))
             i += 4

@@ -1,18 +1,44 @@
 """Parser for the Go text/template dialect: tokens → an immutable node tree.
 
 Mirrors Go's `text/template/parse` (actions, `if`/`else if`/`range`/`with`/`break`/`continue`,
-declarations, pipelines, parenthesised pipelines, field chains). Unknown functions and undefined
-variables are parse errors, as in Go. `define`/`template`/`block` are not part of the dialect.
+declarations, pipelines, parenthesised pipelines, field chains, `define`/`template`/`block`).
+Unknown functions and undefined variables are parse errors, as in Go; so is a `{{template}}`
+naming a template the source does not define (Go reports it only when the call runs).
+`parse` returns a `Tree`: the main template's nodes and the named templates.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import Any
 
 from ringdesk.expressions import TemplateSyntaxError
 from ringdesk.expressions.gotemplate._lexer import Kind, Token, syntax_error, tokenize
+from ringdesk.expressions.gotemplate._nodes import (
+    Action,
+    Bool,
+    Break,
+    Chain,
+    Command,
+    Continue,
+    Dot,
+    Field,
+    Identifier,
+    If,
+    Nil,
+    Node,
+    Number,
+    Operand,
+    Pipe,
+    Range,
+    String,
+    TemplateCall,
+    Text,
+    Tree,
+    Variable,
+    With,
+)
 
 __all__ = [
     "Action",
@@ -28,141 +54,18 @@ __all__ = [
     "Nil",
     "Node",
     "Number",
+    "Operand",
     "Pipe",
     "Range",
     "String",
+    "TemplateCall",
     "Text",
+    "Tree",
     "Variable",
     "With",
     "parse",
 ]
 
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    pos: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Dot:
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Nil:
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Bool:
-    pos: int
-    value: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    pos: int
-    value: int | float
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class String:
-    pos: int
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """`.a.b` — field chain on dot."""
-
-    pos: int
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """`$x.a.b` — a variable and an optional field chain."""
-
-    pos: int
-    name: str
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Identifier:
-    """A function name."""
-
-    pos: int
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Chain:
-    """`(pipeline).a.b` — fields on a parenthesised value."""
-
-    pos: int
-    node: Operand
-    names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    pos: int
-    args: tuple[Operand, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Pipe:
-    pos: int
-    decls: tuple[str, ...]
-    is_assign: bool
-    cmds: tuple[Command, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Action:
-    pos: int
-    pipe: Pipe
-
-
-@dataclass(frozen=True, slots=True)
-class If:
-    pos: int
-    pipe: Pipe
-    body: tuple[Node, ...]
-    orelse: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class With:
-    pos: int
-    pipe: Pipe
-    body: tuple[Node, ...]
-    orelse: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Range:
-    pos: int
-    pipe: Pipe
-    body: tuple[Node, ...]
-    orelse: tuple[Node, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Break:
-    pos: int
-
-
-@dataclass(frozen=True, slots=True)
-class Continue:
-    pos: int
-
-
-Operand = Dot | Nil | Bool | Number | String | Field | Variable | Identifier | Chain | Pipe
-Node = Text | Action | If | With | Range | Break | Continue
 
 _CONTROL = frozenset({"if", "with", "range"})
 _LITERALS = (Bool, Dot, Nil, Number, String)
@@ -172,11 +75,16 @@ MAX_SOURCE = 200_000  # characters; templates are request bodies and URLs, not d
 MAX_DEPTH = 100  # nested control structures plus parentheses (Go allows 10,000)
 
 
-def parse(source: str, functions: Collection[str]) -> tuple[Node, ...]:
+def parse(source: str, functions: Collection[str]) -> Tree:
     """Parse `source`; raises TemplateSyntaxError (1-based line/column) when it does not parse."""
     if len(source) > MAX_SOURCE:
         raise syntax_error(source, MAX_SOURCE, f"template longer than {MAX_SOURCE} characters")
     return _Parser(source, functions).parse()
+
+
+def _is_empty(nodes: tuple[Node, ...]) -> bool:
+    """Go's IsEmptyTree: nothing but white space (such a definition may be replaced)."""
+    return all(isinstance(node, Text) and not node.text.strip() for node in nodes)
 
 
 class _Parser:
@@ -188,6 +96,9 @@ class _Parser:
         self.vars: list[str] = ["$"]
         self.range_depth = 0
         self.depth = 0
+        self.defining = False
+        self.defines: dict[str, tuple[Node, ...]] = {}
+        self.calls: list[tuple[str, int]] = []
 
     def enter(self, tok: Token | int) -> None:
         """Count one level of nesting; deep nesting is refused rather than overflowing the stack."""
@@ -216,11 +127,14 @@ class _Parser:
         return tok
 
     # -- lists and control structures --------------------------------------------------------
-    def parse(self) -> tuple[Node, ...]:
+    def parse(self) -> Tree:
         nodes, term, tok = self.parse_list()
         if term != "EOF":
             raise self.error(tok, f"unexpected {{{{{term}}}}}")
-        return nodes
+        for name, pos in self.calls:
+            if name not in self.defines:
+                raise self.error(pos, f"no such template {name!r}")
+        return Tree(nodes, self.defines)
 
     def parse_list(self) -> tuple[tuple[Node, ...], str, Token]:
         """Parse nodes until EOF, `{{end}}`, `{{else}}` or `{{else if|with …`."""
@@ -246,6 +160,9 @@ class _Parser:
                         return tuple(nodes), f"else {follow.value}", head
                     self.expect(Kind.RIGHT, "else")
                     return tuple(nodes), "else", head
+                if word == "define":
+                    self.parse_define(head, tok.pos)
+                    continue
                 nodes.append(self.parse_keyword(head, tok.pos))
                 continue
             nodes.append(self.parse_action(tok))
@@ -259,7 +176,67 @@ class _Parser:
                 raise self.error(head, f"{{{{{word}}}}} outside {{{{range}}}}")
             self.expect(Kind.RIGHT, word)
             return Break(head.pos) if word == "break" else Continue(head.pos)
-        raise self.error(head, f"{{{{{word}}}}} is not supported in ringdesk templates")
+        if word == "template":
+            return self.parse_template(head)
+        return self.parse_block(head, left)
+
+    # -- named templates ----------------------------------------------------------------------
+    def template_name(self, context: str) -> Token:
+        tok = self.next()
+        if tok.kind is not Kind.STRING:
+            raise self.error(tok, f"unexpected {_describe(tok)} in {context}")
+        return tok
+
+    def parse_define(self, head: Token, left: int) -> None:
+        """`{{define "name"}}…{{end}}`, only at the top level of the template (as in Go)."""
+        if self.depth or self.defining:
+            raise self.error(head, "{{define}} is only allowed at the top level of a template")
+        name = self.template_name("define clause")
+        self.expect(Kind.RIGHT, "define clause")
+        self.add_definition(name, self.parse_body("define", left))
+
+    def parse_block(self, head: Token, left: int) -> TemplateCall:
+        """`{{block "name" pipeline}}…{{end}}`: defines "name" and calls it at once."""
+        name = self.template_name("block clause")
+        self.enter(left)
+        pipe = self.parse_pipeline("block clause", Kind.RIGHT, decl_ok=True)
+        self.expect(Kind.RIGHT, "block clause")
+        self.add_definition(name, self.parse_body("block", left))
+        self.depth -= 1
+        return TemplateCall(name.pos, str(name.value), pipe)
+
+    def parse_template(self, head: Token) -> TemplateCall:
+        """`{{template "name"}}` or `{{template "name" pipeline}}`; declarations in the
+        pipeline stay in scope after it, as in Go."""
+        name = self.template_name("template clause")
+        pipe = None
+        if self.peek().kind is not Kind.RIGHT:
+            pipe = self.parse_pipeline("template clause", Kind.RIGHT, decl_ok=True)
+        self.expect(Kind.RIGHT, "template clause")
+        self.calls.append((str(name.value), name.pos))
+        return TemplateCall(name.pos, str(name.value), pipe)
+
+    def parse_body(self, word: str, left: int) -> tuple[Node, ...]:
+        """The body of a named template, up to its `{{end}}`: it sees only `$` (its dot)."""
+        saved = (self.vars, self.range_depth, self.defining)
+        self.vars, self.range_depth, self.defining = ["$"], 0, True
+        body, term, term_tok = self.parse_list()
+        self.vars, self.range_depth, self.defining = saved
+        if term == "EOF":
+            raise self.error(left, f"unexpected EOF: missing {{{{end}}}} for {{{{{word}}}}}")
+        if term != "end":
+            raise self.error(term_tok, f"unexpected {{{{{term.split()[0]}}}}} in {word} clause")
+        return body
+
+    def add_definition(self, name: Token, body: tuple[Node, ...]) -> None:
+        """Go's rule: a definition replaces an empty one, an empty one changes nothing, and
+        two non-empty definitions of one name are an error."""
+        key = str(name.value)
+        existing = self.defines.get(key)
+        if existing is None or _is_empty(existing):
+            self.defines[key] = body
+        elif not _is_empty(body):
+            raise self.error(name, f"multiple definition of template {key!r}")
 
     def parse_control(self, head: Token, word: str, left: int) -> Node:
         """`left` is the position of the action's `{{`, where a missing `{{end}}` is reported."""
@@ -435,8 +412,12 @@ class _Parser:
                 value = int(text)
         except ValueError:
             raise self.error(tok, f"bad number syntax: {tok.text!r}") from None
+        except OverflowError:  # float.fromhex beyond float64; Go: "illegal number syntax"
+            value = math.inf
         if isinstance(value, int) and not -(2**63) <= value < 2**63:
             raise self.error(tok, f"number overflows int64: {tok.text}")
+        if isinstance(value, float) and math.isinf(value):
+            raise self.error(tok, f"number overflows float64: {tok.text}")
         return value
 
 

@@ -1,22 +1,52 @@
-"""Functions callable from templates: Go's built-ins and the ringdesk/PBX helpers.
+r"""Functions callable from templates: Go's built-ins and the ringdesk/PBX helpers.
 
 Each function takes the evaluation environment first, then the template arguments. They raise
-`ExpressionError` for bad arguments (Go reports those at execution time too). `and`/`or` are
-evaluated lazily by the executor; their entries here serve the name table and eager calls.
+`ExpressionError` for bad arguments (Go reports those at execution time too) and `ValueTooLong`
+instead of building text longer than the budget's `max_value`. `and`/`or` are evaluated lazily
+by the executor; their entries here serve the name table and eager calls.
+
+Go's built-ins: `and or not eq ne lt le gt ge len index slice print printf println html js
+urlquery`. ringdesk's (variables.md):
+
+* `TimeFormat unix pattern [utc]`, `ToMillis unix` — PBX time stamps;
+* `Capitalize text` — the first letter upper-cased;
+* `UrlEncode text` — every byte outside A–Z a–z 0–9 `-._~` percent-encoded; with
+  `escape="url"` its result is inserted as is wherever it lands;
+* `RawPath text` — for a template author who means a value as a path of several segments
+  (`{{.base_url}}/files/{{RawPath .folder}}`): with `escape="url"` its `/` are kept, while `?`,
+  `#`, `\`, a `%` that does not start a valid `%XX` escape and anything a path segment may
+  not hold are percent-encoded and a `.` or `..` segment becomes `%2E` / `%2E%2E`, so the
+  value cannot add a query or climb out of the path. Without RawPath a value in a path is
+  one segment (its `/` encoded as `%2F`). In a query or fragment RawPath's text is encoded
+  like any query value.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote_plus
 
 from ringdesk.expressions import ExpressionError
-from ringdesk.expressions.gotemplate._fmt import format_value, go_type, sprint, sprintf, sprintln
+from ringdesk.expressions.gotemplate._fmt import (
+    NO_LIMIT,
+    ValueTooLong,
+    format_value,
+    go_type,
+    sprint,
+    sprintf,
+    sprintln,
+)
+from ringdesk.expressions.gotemplate._url import (
+    EncodedPath,
+    SafeStr,
+    raw_path,
+    url_quote,
+    well_formed,
+)
 from ringdesk.expressions.gotemplate.timeformat import format_unix, to_millis
 
 __all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth", "url_quote", "well_formed"]
@@ -24,15 +54,11 @@ __all__ = ["FUNCS", "Env", "SafeStr", "check_arity", "truth", "url_quote", "well
 
 @dataclass(frozen=True, slots=True)
 class Env:
-    """What functions may see besides their arguments: the integration's time zone."""
+    """What functions may see besides their arguments: the integration's time zone and the
+    longest text a function may build (`Budget.max_value`; longer raises ValueTooLong)."""
 
     tz: str = "UTC"
-
-
-class SafeStr(str):
-    """Text that is already URL-encoded (`UrlEncode` output): URL escaping leaves it alone."""
-
-    __slots__ = ()
+    max_value: int = NO_LIMIT
 
 
 def truth(value: Any) -> bool:
@@ -61,13 +87,21 @@ def _kind(value: Any) -> str:
     return "other"
 
 
+_NUMBERS = ("int", "float")
+
+
 def _comparable(a: Any, b: Any, op: str) -> tuple[Any, Any]:
-    """Operands coerced as Go would allow; unset (nil) counts as "" next to a string (ringdesk)."""
+    """Operands coerced as Go would allow, plus two ringdesk rules: unset (nil) counts as ""
+    next to a string, and an int and a float compare by value. JSON has no int/float
+    distinction (`3` and `3.0` are one number), so `eq .count 3.0` and `lt .score 4` compare
+    numbers; Go refuses them ("incompatible types for comparison")."""
     ka, kb = _kind(a), _kind(b)
     if ka == "nil" and kb == "string":
         return "", b
     if kb == "nil" and ka == "string":
         return a, ""
+    if ka in _NUMBERS and kb in _NUMBERS:
+        return a, b  # Python compares int and float exactly
     if ka == "other" or kb == "other":
         raise ExpressionError(
             f"{op}: invalid type for comparison: {go_type(a if ka == 'other' else b)}"
@@ -264,7 +298,7 @@ def _printf(env: Env, fmt: Any, *args: Any) -> str:
     """
     if not isinstance(fmt, str):
         raise ExpressionError(f"printf: format has type {go_type(fmt)}; should be string")
-    return sprintf(fmt, args)
+    return sprintf(fmt, args, env.max_value)
 
 
 def _print(env: Env, *args: Any) -> str:
@@ -272,18 +306,22 @@ def _print(env: Env, *args: Any) -> str:
 
     `{{print "a" 1 2 "b"}}` → `a1 2b`
     """
-    return sprint(args)
+    return sprint(args, env.max_value)
 
 
 def _println(env: Env, *args: Any) -> str:
     """Its arguments separated by spaces, with a newline at the end (Go's `fmt.Sprintln`)."""
-    return sprintln(args)
+    return sprintln(args, env.max_value)
 
 
-def _text_arg(args: Sequence[Any]) -> str:
-    if len(args) == 1 and isinstance(args[0], str):
-        return args[0]
-    return sprint(args)
+def _text_arg(env: Env, args: Sequence[Any]) -> str:
+    """The arguments as one text (Go's evalArgs + fmt.Sprint). Escaping functions never make
+    text shorter, so input over the limit is refused before any work is done."""
+    single = len(args) == 1 and isinstance(args[0], str)
+    text = args[0] if single else sprint(args, env.max_value)
+    if len(text) > env.max_value:
+        raise ValueTooLong(env.max_value)
+    return text
 
 
 _HTML = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"}
@@ -296,13 +334,13 @@ def _html(env: Env, *args: Any) -> str:
 
     `{{html "<a&b>"}}` → `&lt;a&amp;b&gt;`
     """
-    return "".join(_HTML.get(c, c) for c in _text_arg(args))
+    return "".join(_HTML.get(c, c) for c in _text_arg(env, args))
 
 
 def _js(env: Env, *args: Any) -> str:
     """Escapes its argument for a JavaScript string (quotes, `<`, `>`, `&`, `=`, controls)."""
     out = []
-    for c in _text_arg(args):
+    for c in _text_arg(env, args):
         if c in _JS:
             out.append(_JS[c])
         elif ord(c) < 0x20 or not c.isprintable():
@@ -320,7 +358,7 @@ def _urlquery(env: Env, *args: Any) -> str:
 
     `{{urlquery "a b&c"}}` → `a+b%26c`
     """
-    return quote_plus(well_formed(_text_arg(args)), safe="")
+    return quote_plus(well_formed(_text_arg(env, args)), safe="")
 
 
 # -- ringdesk / PBX helpers (variables.md) -----------------------------------------------------
@@ -338,7 +376,7 @@ def _time_format(env: Env, unix: Any, pattern: Any, utc: Any = None) -> str:
     `{{TimeFormat 1704164645 'yyyy-MM-ddTHH:mm:ss.000Zz' '1'}}` → `2024-01-02T03:04:05.000Z`
     `{{TimeFormat 1704164645 'dd/MM/yyyy hh:mm tt' '1'}}` → `02/01/2024 03:04 AM`
     """
-    return format_unix(unix, _str(pattern), utc, tz=env.tz)
+    return format_unix(unix, _str(env, pattern), utc, tz=env.tz)
 
 
 def _to_millis(env: Env, unix: Any) -> str:
@@ -350,8 +388,11 @@ def _to_millis(env: Env, unix: Any) -> str:
     return to_millis(unix)
 
 
-def _str(value: Any) -> str:
-    return "" if value is None else format_value(value)
+def _str(env: Env, value: Any) -> str:
+    text = "" if value is None else format_value(value, env.max_value)
+    if len(text) > env.max_value:
+        raise ValueTooLong(env.max_value)
+    return text
 
 
 def _capitalize(env: Env, text: Any) -> str:
@@ -359,25 +400,8 @@ def _capitalize(env: Env, text: Any) -> str:
 
     `{{Capitalize "inbound"}}` → `Inbound`
     """
-    s = _str(text)
+    s = _str(env, text)
     return s[:1].upper() + s[1:]
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def well_formed(text: str) -> str:
-    """`text` with lone surrogates (e.g. from a `\ud800` JSON escape) replaced by U+FFFD."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", text)
-    return text
-
-
-def url_quote(text: str) -> str:
-    """Percent-encode every byte outside A–Z a–z 0–9 - _ . ~ (RFC 3986 unreserved)."""
-    return quote(well_formed(text), safe="")
 
 
 def _url_encode(env: Env, text: Any) -> SafeStr:
@@ -387,7 +411,11 @@ def _url_encode(env: Env, text: Any) -> SafeStr:
 
     `{{UrlEncode "a b+c!"}}` → `a%20b%2Bc%21`
     """
-    return SafeStr(url_quote(_str(text)))
+    return SafeStr(url_quote(_str(env, text)))
+
+
+def _raw_path(env: Env, text: Any) -> EncodedPath:
+    return raw_path(_str(env, text))
 
 
 FUNCS: dict[str, Callable[..., Any]] = {
@@ -413,6 +441,7 @@ FUNCS: dict[str, Callable[..., Any]] = {
     "ToMillis": _to_millis,
     "Capitalize": _capitalize,
     "UrlEncode": _url_encode,
+    "RawPath": _raw_path,
 }
 
 
