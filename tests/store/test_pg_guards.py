@@ -77,7 +77,8 @@ def _idle_in_transaction(database: Database) -> list[tuple[int, float]]:
 def test_a_transaction_left_idle_is_ended_and_ringdesk_recovers(settings: Settings):
     database = Database(settings.database_url, guards=PgGuards(idle_in_transaction=1.0))
     try:
-        with pytest.raises(DBAPIError), database.session() as session:
+        session = database.sessions()
+        try:
             # The bug this guards against: a transaction holding a row lock while its owner
             # waits on something else (the network, another thread) for good.
             session.add(TemplateRow(id="held", name="held", builtin=False, xml="<x/>"))
@@ -85,7 +86,10 @@ def test_a_transaction_left_idle_is_ended_and_ringdesk_recovers(settings: Settin
             assert _idle_in_transaction(database)  # holding its insert, idle
             time.sleep(2.5)
             assert _idle_in_transaction(database) == []  # the server ended it
-            session.execute(text("SELECT 1"))  # its owner learns at its next statement
+            with pytest.raises(DBAPIError):  # its owner learns at its next statement
+                session.execute(text("SELECT 1"))
+        finally:
+            session.close()
         # Nothing of it was committed, the pool replaced the dead connection, work goes on.
         with database.session() as session:
             assert session.get(TemplateRow, "held") is None

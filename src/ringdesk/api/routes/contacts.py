@@ -3,6 +3,7 @@ the test console (I3) for integrations and for templates being edited."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -15,10 +16,11 @@ from ringdesk.flows.contacts import phone_forms, search_contacts
 from ringdesk.flows.phonebook import sync_phonebook
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.phones import normalise
+from ringdesk.services import Services
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import phonebook
 from ringdesk.store import templates as templates_repo
-from ringdesk.templates import load_xml
+from ringdesk.templates import Template, load_xml
 
 __all__ = ["router"]
 
@@ -133,16 +135,26 @@ async def integration_console(
     return run.as_dict()
 
 
+def _stored_template(services: Services, template_id: str) -> Template:
+    with services.database.session() as session:
+        return templates_repo.get_template(session, template_id)
+
+
 @router.post("/templates/{template_id}/console")
 async def template_console(
-    template_id: str, body: ConsoleIn, services: ServicesDep, session: SessionDep
+    template_id: str, body: ConsoleIn, services: ServicesDep
 ) -> dict[str, Any]:
     """I3: run a scenario of a template before it is saved: the XML in the body (or the
-    stored template), the connect values in `fields`, the sample input in `sample`."""
+    stored template), the connect values in `fields`, the sample input in `sample`.
+
+    The stored template is read in a short transaction of its own: a request-scoped session
+    would stay open, idle in transaction, while the helpdesk answers (issue 12)."""
     _check_scenario(body.scenario)
     try:
         template = (
-            load_xml(body.xml) if body.xml else templates_repo.get_template(session, template_id)
+            load_xml(body.xml)
+            if body.xml
+            else await asyncio.to_thread(_stored_template, services, template_id)
         )
     except TemplateError as exc:
         detail = {"message": exc.message, "line": exc.line, "column": exc.column}
