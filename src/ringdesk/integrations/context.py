@@ -85,7 +85,7 @@ class IntegrationContext:
     @cached_property
     def redactor(self) -> Redactor:
         """Masks this integration's secrets; the HTTP libraries' own logs learn them too."""
-        protect_http_logs(self.secret_values)
+        protect_http_logs(self.secret_values, owner=self.integration_id)
         return Redactor(self.secret_values)
 
     @cached_property

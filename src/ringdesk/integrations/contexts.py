@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from ringdesk.integrations.context import IntegrationContext, build_context
+from ringdesk.redact import forget_http_log_secrets
 from ringdesk.store import integrations as repo
 from ringdesk.store import templates as templates_repo
 from ringdesk.store.crypto import SecretBox
@@ -129,5 +130,7 @@ class Contexts:
         return hit[2] if hit is not None else None
 
     def forget(self, integration_id: int) -> None:
-        """Drop a cached context (its integration was deleted)."""
+        """Drop a cached context (its integration was deleted), and its secrets from the
+        HTTP loggers' filter."""
         self._cache.pop(integration_id, None)
+        forget_http_log_secrets(integration_id)
