@@ -43,7 +43,7 @@ class IdleSampler:
                 age, queries = conn.execute(_QUERY).fetchone() or (0.0, "")
                 age = float(age)
                 if age > max(self.samples, default=0.0):
-                    self.worst_query = str(queries)
+                    self.worst_query = " ".join(str(queries).split())
                 self.samples.append(age)
                 self._stop.wait(self.interval)
 
