@@ -6,6 +6,9 @@ Each cached context is keyed by the version stamps of its integration row, its t
 and its template (`store.integrations.versions`), so a change anywhere, from any process,
 is seen by the next `connected()` call. `get()` re-checks one integration's stamps unless it
 was checked within `max_age` seconds (the outbox: status changes show within that time).
+
+Memory: one entry per existing integration (a deleted or disconnected one is dropped at the
+next `connected()` or `forget()`); nothing is kept per call.
 """
 
 from __future__ import annotations
