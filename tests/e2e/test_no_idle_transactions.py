@@ -1,4 +1,6 @@
-"""No transaction waits on the network (issue 12 item 0): a served ringdesk on PostgreSQL
+"""No transaction waits on the network (issue 12 item 0): `ringdesk serve` on PostgreSQL
+(its own process, as in production: in the test's process the traffic and the helpdesk
+would compete with it for one GIL, and a starved thread looks like an idle transaction)
 takes webhook calls over real HTTP while its helpdesk answers slowly (1 s a request) and
 revokes its access tokens every few seconds, so intake, screen pops, token refreshes and
 deliveries all run at once. Every webhook request is answered, no ringdesk session is seen
@@ -8,6 +10,7 @@ after the last revocation every call log is delivered, none failed (A8, L3)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import httpx
@@ -15,10 +18,10 @@ import pytest
 from soak.connect import connect_integration, tie_extensions
 from soak.helpdesk import seeded_contacts
 from soak.plan import plan_calls
+from soak.processes import Supervisor
 from soak.traffic import drive
 from sqlalchemy import func, select
 
-from ringdesk.api.app import create_app
 from ringdesk.demo import create_demo_app
 from ringdesk.demo.store import DemoStore
 from ringdesk.store.admin import create_token
@@ -87,35 +90,47 @@ async def _traffic(url: str, secret: str, helpdesk: str):
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_slow_helpdesk_with_revoked_tokens_leaves_nothing_idle_in_transaction(settings, database):
+def test_slow_helpdesk_with_revoked_tokens_leaves_nothing_idle_in_transaction(
+    settings, database, tmp_path
+):
     with database.session() as session:
         token = create_token(session, "tests")
     desk = create_demo_app(store=DemoStore(contacts=seeded_contacts(KNOWN)))
     port = free_port()
-    served = settings.model_copy(
-        update={
-            "run_workers": True,
-            "public_url": f"http://127.0.0.1:{port}",
-            "outbox_poll_seconds": 0.2,
-        }
-    )
-    with serve_app(desk) as helpdesk, serve_app(create_app(served), port=port) as url:
-        with httpx.Client(
-            base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        ) as api:
-            tie_extensions(api)
-            connect_integration(api, helpdesk)  # OAuth2: authorize, approve, callback
-        httpx.post(f"{helpdesk}/_demo/faults", json={"latency_ms": LATENCY_MS}).raise_for_status()
-        with IdleSampler(settings.database_url) as sampler:
-            stats, revoked = asyncio.run(
-                _traffic(url, settings.resolved_webhook_secret(), helpdesk)
-            )
-            # Normally a few seconds; a job refused twice in a row backs off (2, 4, 8 s ...)
-            # and a loaded machine stretches everything.
-            deadline = time.monotonic() + 120
-            while _unfinished(jobs := _jobs(database)) and time.monotonic() < deadline:
-                time.sleep(0.5)
-        state = httpx.get(f"{helpdesk}/_demo/state", timeout=30).json()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("RINGDESK_")},
+        "RINGDESK_DATABASE_URL": settings.database_url,
+        "RINGDESK_SECRET_KEY": str(settings.secret_key),
+        "RINGDESK_WEBHOOK_SECRET": settings.resolved_webhook_secret(),
+        "RINGDESK_DATA_DIR": str(tmp_path / "var"),
+        "RINGDESK_ALLOW_PRIVATE_NETWORKS": "true",
+        "RINGDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "RINGDESK_OUTBOX_POLL_SECONDS": "0.2",
+    }
+    supervisor = Supervisor(env, tmp_path)
+    serve = supervisor.add_serve(0, port)
+    with serve_app(desk) as helpdesk:
+        try:
+            supervisor.start_all()
+            url = serve.url
+            with httpx.Client(
+                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+            ) as api:
+                tie_extensions(api)
+                connect_integration(api, helpdesk)  # OAuth2: authorize, approve, callback
+            faults = {"latency_ms": LATENCY_MS}
+            httpx.post(f"{helpdesk}/_demo/faults", json=faults).raise_for_status()
+            with IdleSampler(settings.database_url) as sampler:
+                secret = settings.resolved_webhook_secret()
+                stats, revoked = asyncio.run(_traffic(url, secret, helpdesk))
+                # Normally a few seconds; a job refused twice in a row backs off (2, 4, 8 s
+                # ...) and a loaded machine stretches everything.
+                deadline = time.monotonic() + 120
+                while _unfinished(jobs := _jobs(database)) and time.monotonic() < deadline:
+                    time.sleep(0.5)
+            state = httpx.get(f"{helpdesk}/_demo/state", timeout=30).json()
+        finally:
+            supervisor.stop_all()
 
     figures = f"{revoked} revocations, {state['token_refreshes']} refreshes"
     print(f"\n{sampler.summary()}; {figures}")  # noqa: T201  (the run's figures, with -s)
