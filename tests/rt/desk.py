@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from ringdesk.api.app import create_app
 from ringdesk.config import Settings
+from ringdesk.flows.createcontact import request_contact
 from ringdesk.store.admin import create_token
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
@@ -111,6 +112,23 @@ class Desk:
                 job.next_attempt_at = 0
                 job.locked_by = None
                 job.locked_until = None
+
+    def create_again(self, call_id: str, number: str, *, extension: str = "1001") -> None:
+        """Queue the caller's create once more for the call (what an agent's "create
+        contact" click queues, `createcontact.request_contact`): the create is delivered a
+        second time although RT already stored the user."""
+        with self.database.session() as session:
+            status, existed = request_contact(
+                session,
+                self.integration_id,
+                call_id=call_id,
+                phone=number,
+                name="Ada Caller",
+                contact_type="Users",
+                extension=extension,
+                now=time.time(),
+            )
+        assert (status, existed) == ("pending", False)
 
     def mark(self) -> int:
         """The newest request-log row id; `sent(since=mark)` lists what came after."""

@@ -262,14 +262,15 @@ def test_an_unknown_caller_is_created_once_and_the_log_names_them(
 ):
     """N1–N3, L1: an unknown caller becomes one RT user (Name = the number); the answered
     call becomes one resolved ticket requested by them and owned by the agent. Delivering
-    the create and the log again (a crash after RT stored them) adds nothing: the duplicate
-    checks find both."""
+    the create and the log again (as after a crash once RT stored them) adds nothing: the
+    duplicate checks find both."""
     number = unknown_number()
     call_id = f"new-{uuid.uuid4().hex[:8]}"
     mark = desk.mark()
     answered_call(desk, call_id, number, gap=0.5)
-    jobs = desk.settle(call_id, kinds=3)
-    assert sorted(j.kind for j in jobs) == ["call_log", "contact", "create_contact"]
+    jobs = desk.settle(call_id, kinds=2)
+    assert sorted(j.kind for j in jobs) == ["call_log", "contact"]
+    assert jobs[0].result == {"source": "created", "contact_id": number}
     sent = desk.sent(mark)
     user = rt_client.user(number)
     assert (user["Name"], user["WorkPhone"], user["RealName"]) == (number, number, "Ada Caller")
@@ -285,9 +286,11 @@ def test_an_unknown_caller_is_created_once_and_the_log_names_them(
     ]
 
     again = desk.mark()
-    desk.rerun(call_id, "create_contact")
+    desk.create_again(call_id, number)
     desk.rerun(call_id, "call_log")
-    desk.settle(call_id, kinds=3)
+    jobs = desk.settle(call_id, kinds=3)
+    (create,) = [j for j in jobs if j.kind == "create_contact"]
+    assert (create.result["status"], create.result["contact_id"]) == (0, number)
     retried = desk.sent(again)
     assert not [s for s in retried if s.method == "POST"], retried
     assert ("GET", f"/user/{number}", 200) in {(s.method, s.path, s.status) for s in retried}
@@ -412,7 +415,7 @@ def test_quick_calls_stay_linked_to_their_contact(
     call_id = f"quick-{uuid.uuid4().hex[:8]}"
     mark = desk.mark()
     answered_call(desk, call_id, number, gap=0.1)
-    desk.settle(call_id, kinds=2 if known else 3)
+    desk.settle(call_id, kinds=2)
     (ticket,) = tickets_of(rt_client, name)
     assert requestors(ticket) == [name]
     assert owner(ticket) == "alice@example.com"
