@@ -27,7 +27,7 @@ BY_ID = """<CreateContact enabled="true">
     </DuplicateCheck>
     <Request method="POST">
       <Url>{{.base_url}}/people</Url>
-      <Body>{"id":"{{.CallId}}","name":"{{.FirstName}} {{.LastName}}","phone":"{{.BusinessNumber}}"}</Body>
+      <Body>{"id":"{{.CallId}}","name":"{{.LastName}}","phone":"{{.BusinessNumber}}"}</Body>
     </Request>
     <ExtraVariables>
       <Variable name="CreatedId" from="response" path="id"/>

@@ -37,7 +37,9 @@ def record(scenario: str, sent: list[Sent], **stored: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def desk(rt: RtServer, rt_seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def desk(
+    rt: RtServer, rt_seeded: Seeded, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
     """ringdesk with the PBX's extensions 1001 (alice) and 1002 (bob)."""
     with running_desk(tmp_path_factory.mktemp("ringdesk")) as running:
         for number, email in EXTENSIONS.items():
@@ -147,14 +149,16 @@ def test_a_wrong_token_fails_the_connect_and_the_right_one_connects(desk: Desk, 
     refused = desk.api.post(f"/integrations/{integration_id}/connect")
     assert refused.status_code == 502
     detail = refused.json()["detail"]
-    assert "HTTP 401" in detail and "Unauthorized" in detail, detail
+    assert 'HTTP 401: {"message":"Unauthorized"}' in detail, detail
     assert "/REST/2.0/rt" in detail
     assert wrong not in detail
     view = desk.api.get(f"/integrations/{integration_id}").json()
     assert view["status"] == "disconnected"
     assert "HTTP 401" in view["status_message"]
 
-    fixed = desk.api.patch(f"/integrations/{integration_id}", json={"fields": {"api_token": rt.token}})
+    fixed = desk.api.patch(
+        f"/integrations/{integration_id}", json={"fields": {"api_token": rt.token}}
+    )
     assert fixed.status_code == 200, fixed.text
     connected = desk.api.post(f"/integrations/{integration_id}/connect")
     assert connected.json()["status"] == "connected", connected.text
@@ -220,7 +224,10 @@ def test_screen_pop_finds_callers_in_every_stored_format(
     assert checked == 15
     sent = desk.sent(mark)
     assert {(s.method, unpaged(s.path)) for s in sent} == {
-        ("GET", "/users?fields=Name,EmailAddress,RealName,Organization,WorkPhone,MobilePhone,HomePhone")
+        (
+            "GET",
+            "/users?fields=Name,EmailAddress,RealName,Organization,WorkPhone,MobilePhone,HomePhone",
+        )
     }
     assert {s.path.count("per_page=100") for s in sent} == {1}
     record("screen_pop_formats", sent[:3], lookups=checked, each_found_exactly_one=True)
