@@ -14,12 +14,14 @@ import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from ringdesk.config import Settings
 from ringdesk.runtime import outbox_worker
+from ringdesk.services import Services
 from tests.live import serve_app
 from tests.outbox.hanging import HangingDesk, add_account, enqueue_call_logs, wait_for
 from tests.services import test_services
@@ -47,15 +49,24 @@ async def start_worker(settings: Settings, log: Path) -> asyncio.subprocess.Proc
         )
 
 
+@pytest.fixture
+async def ringdesk(settings: Settings) -> AsyncIterator[Services]:
+    """The services of the test's worker, closed even when the test fails half-way."""
+    services = test_services(settings)
+    yield services
+    await services.aclose()
+
+
 # covers G3
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-async def test_next_delivery_within_10_s_after_a_slot_holder_is_killed(settings, tmp_path):
+async def test_next_delivery_within_10_s_after_a_slot_holder_is_killed(
+    settings, ringdesk, tmp_path
+):
     desk = HangingDesk(hang=30.0)
-    services = test_services(settings)
     log = tmp_path / "worker.log"
     with serve_app(desk.app()) as url:
-        integration = add_account(services.database, "desk", url, cap=CAP)
-        enqueue_call_logs(services.database, integration, [f"held{n}" for n in range(2 * CAP)])
+        integration = add_account(ringdesk.database, "desk", url, cap=CAP)
+        enqueue_call_logs(ringdesk.database, integration, [f"held{n}" for n in range(2 * CAP)])
         holder = await start_worker(settings, log)
         try:
             assert await wait_for(lambda: desk.in_flight == CAP, 30), log.read_text()
@@ -65,8 +76,8 @@ async def test_next_delivery_within_10_s_after_a_slot_holder_is_killed(settings,
             await holder.wait()
         killed = time.monotonic()
         desk.hang = 0.0  # the helpdesk is healthy again: only the slots stand in the way
-        enqueue_call_logs(services.database, integration, ["next"])
-        worker = outbox_worker(services, lease=2.0, poll_seconds=0.1)
+        enqueue_call_logs(ringdesk.database, integration, ["next"])
+        worker = outbox_worker(ringdesk, lease=2.0, poll_seconds=0.1)
         running = asyncio.create_task(worker.run(drain_timeout=1.0))
         try:
             delivered = await wait_for(lambda: desk.calls, 20)
@@ -76,6 +87,5 @@ async def test_next_delivery_within_10_s_after_a_slot_holder_is_killed(settings,
         finally:
             worker.stop()
             await running
-    await services.aclose()
     assert took < 15.0  # the lease is 8 s; generous for a loaded machine
     assert desk.max_in_flight == CAP

@@ -116,12 +116,13 @@ class ConcurrencyLimiter:
     async def _leased_slot(self, key: str, cap: int) -> AsyncIterator[None]:
         async with self._semaphore(key, cap):
             hold = await self._claim(key, cap)
+            fence = asyncio.timeout_at(hold.deadline)
+            hold.fence = fence
             loop = asyncio.get_running_loop()
             holds = self._holds.setdefault(loop, {})
             holds[hold.holder] = hold
             self._start_renewer(loop)
-            fence = asyncio.timeout_at(hold.deadline)
-            hold.fence = fence
+            # No await from here into the block: the renewer only sees an entered fence.
             try:
                 async with fence:
                     yield
@@ -135,7 +136,11 @@ class ConcurrencyLimiter:
                 raise
             finally:
                 holds.pop(hold.holder, None)
-                await asyncio.to_thread(self._release, hold)
+                try:
+                    await asyncio.to_thread(self._release, hold)
+                except Exception:
+                    # The block's own outcome stands; the slot frees when its lease ends.
+                    log.warning("releasing a request slot (G3) failed", exc_info=True)
 
     # -- claiming and releasing -----------------------------------------------------------
 
