@@ -1,6 +1,7 @@
 """What the cap (G3) is per, over real HTTP through the real executor: two integrations of
 one template at the same helpdesk account share one cap of N; at different accounts each
-has its own N. On SQLite (one process) and PostgreSQL (slot leases)."""
+has its own N. On SQLite (one process) and PostgreSQL (slot leases). And a request that
+finds no free slot fails retryably."""
 
 from __future__ import annotations
 
@@ -12,6 +13,11 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ringdesk.errors import HelpdeskError
+from ringdesk.http.client import Executor
+from ringdesk.http.limits import ConcurrencyLimiter
+from ringdesk.http.request import HelpdeskRequest
+from ringdesk.http.requestlog import RequestLog
 from tests.integrations.support import (
     FakeHelpdesk,
     Handler,
@@ -101,3 +107,35 @@ async def test_integrations_at_different_accounts_each_get_their_own_cap(setting
     assert (len(one.paths("/x")), len(two.paths("/x"))) == (REQUESTS, REQUESTS)
     assert (one.max_in_flight, two.max_in_flight) == (CAP, CAP)
     assert both.most > CAP  # not one shared cap: both accounts were served at once
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.pg
+async def test_no_free_slot_is_a_retryable_failure(settings, database, desks):
+    """A request that waits in vain for a slot (another process holds them all) fails
+    retryably, so its job is retried later, never failed for good."""
+    desk, url, _, _ = desks
+    desk.on("/x", Gauge().handler(0))
+    insert_template(
+        database,
+        "desk",
+        template_xml(cap=1, fields='<Field type="url" name="base_url" title="URL"/>'),
+    )
+    state = make_state(settings, database)
+    executor = Executor(
+        settings,
+        request_log=RequestLog(database, retention=100),
+        limiter=ConcurrencyLimiter(database, wait_seconds=0.3),
+    )
+    try:
+        ctx = await state.contexts.load(add_integration(state, "desk", fields={"base_url": url}))
+        other_process = ConcurrencyLimiter(database)
+        async with other_process.slot(ctx.cap_key, 1):
+            with pytest.raises(HelpdeskError, match="no free request slot") as caught:
+                await executor.send(ctx, HelpdeskRequest("GET", f"{url}/x"), scenario="test")
+        assert caught.value.retryable
+        response = await executor.send(ctx, HelpdeskRequest("GET", f"{url}/x"), scenario="test")
+        assert response.status == 200  # the slot is free again once released
+    finally:
+        await executor.aclose()
+        await state.aclose()
