@@ -33,6 +33,7 @@ def test_the_readme_links_resolve_inside_the_repository():
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         if re.match(r"[a-z]+://", target):
             continue
+        assert not target.startswith(("../", "/")), target
         assert (ROOT / target).exists(), target
 
 
