@@ -52,6 +52,33 @@ def test_template_run_prints_redacted_exchanges(cli_env):
     assert DEFAULT_API_TOKEN not in result.output
 
 
+@pytest.mark.parametrize(
+    ("scenario", "sent"),
+    [
+        ("contact-search", "/api/contacts/search?phone=%2B4930123456"),
+        ("call-log", '"from":"+4930123456"'),
+        ("ticket", '"subject":"Inbound Missed - from +4930123456 to 1001"'),
+    ],
+    ids=["contact-search", "call-log", "ticket"],
+)
+def test_template_run_without_phone_uses_the_console_sample(cli_env, scenario, sent):
+    """Without --phone the run uses the admin console's sample caller, as the UI does; it
+    used to search for an empty number ("sample.phone ... is required") and log calls from
+    nobody."""
+    with serve_app(create_demo_app()) as demo:
+        result = _run(
+            "--scenario",
+            scenario,
+            "--set",
+            f"base_url={demo}",
+            "--set",
+            f"api_token={DEFAULT_API_TOKEN}",
+        )
+    assert result.exit_code == 0, result.output
+    assert f"=== {scenario}: ok" in result.output
+    assert sent in result.output
+
+
 def test_template_run_failure_exits_1(cli_env):
     with serve_app(create_demo_app()) as demo:
         result = _run(

@@ -16,7 +16,9 @@ from tests.docs.pages import ROOT, code_blocks, pages
 README = ROOT / "README.md"
 SHELL_BLOCKS = {"", "sh", "bash", "shell", "console"}
 _PROMPT = re.compile(r"^\s*\$\s+")
-_START = re.compile(r"^(?:sudo\s+)?(?:\.venv/bin/|\S*/bin/)?(?P<tool>ringdesk|make)\s+(?P<rest>.*)$")
+_START = re.compile(
+    r"^(?:sudo\s+)?(?:\.venv/bin/|\S*/bin/)?(?P<tool>ringdesk|make)\s+(?P<rest>.*)$"
+)
 
 
 def _command_lines(page: Path) -> list[str]:
