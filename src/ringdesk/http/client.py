@@ -111,7 +111,7 @@ def _retry_after_header(response: HelpdeskResponse) -> str | None:
     for name in RETRY_AFTER_HEADERS:
         value = response.headers.get(name)
         if value is not None:
-            return value
+            return str(value)
     return None
 
 
