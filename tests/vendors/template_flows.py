@@ -157,17 +157,20 @@ class Desk:
         self.pops.append(pop)
         return pop
 
-    async def end(self, number: str, call_id: str, *, name: str = "", **fields: Any) -> None:
-        """The call ends; its jobs (contact, call log, ticket) are delivered."""
+    async def end(
+        self, number: str, call_id: str, *, name: str = "", drain: bool = True, **fields: Any
+    ) -> None:
+        """The call ends; its jobs (contact, call log, ticket) are delivered (with `drain`
+        False, only what is due now: a job put off by a 429 stays pending)."""
         event = _event("call.ended", call_id, number, name, **fields)
         assert store_event(self.services, event, source="test")
-        await self.drain()
+        await self.drain(rounds=10 if drain else 1)
 
     async def drain(self, rounds: int = 10) -> None:
-        """Deliver until no job is pending, skipping backoff waits (bounded)."""
+        """Make every pending job due and run the worker, until none is pending (at most
+        `rounds` times: a job put off by a 429 in the last round stays pending)."""
         worker = outbox_worker(self.services)
         for _ in range(rounds):
-            await worker.run_until_idle()
             with self.services.database.session() as session:
                 query = select(OutboxJob).where(OutboxJob.status == "pending")
                 waiting = list(session.scalars(query))
@@ -175,6 +178,7 @@ class Desk:
                     job.next_attempt_at = 0
             if not waiting:
                 return
+            await worker.run_until_idle()
 
     def jobs(self, kind: str | None = None) -> list[OutboxJob]:
         with self.services.database.session() as session:
