@@ -134,7 +134,8 @@ def _writable(session: SessionDep, template_id: str) -> TemplateRow:
     if row.builtin:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"template {template_id!r} is built-in and read-only; export it and import a copy",
+            f"template {template_id!r} is built-in and read-only; copy it "
+            f"(POST /templates/{template_id}/copy) and edit the copy",
         )
     return row
 
