@@ -272,6 +272,20 @@ def test_match_phone_needs_no_phone_in_the_url():
     assert validate(load_xml(matched)) == []
 
 
+def test_a_search_with_the_number_in_its_body_needs_no_phone_in_the_url():
+    """C2: a POST search (HubSpot's CRM search) carries {{.Phone}} in its body."""
+    listing = MINIMAL.replace("?phone={{.Phone}}", "")
+    posted = listing.replace(
+        '<Request method="GET">',
+        '<Request method="POST">',
+        1,
+    ).replace("</Url>", '</Url><Body>{"value":"{{.Phone}}"}</Body>', 1)
+    assert "{{.Phone}}" in posted
+    assert validate(load_xml(posted)) == []
+    without = posted.replace('{"value":"{{.Phone}}"}', '{"value":"x"}')
+    assert [p.field for p in validate(load_xml(without))] == ["ContactType[0].Request.Url"]
+
+
 def test_bad_numbers_in_contact_type_pagination_are_located():
     text = MINIMAL.replace(
         "      <Popup", '      <Pagination type="page"\n        pageSize="ten"/>\n      <Popup'

@@ -190,7 +190,8 @@ class Ringdesk:
             else {"status": "no_answer", "talk_seconds": 0}
         )
         extra["recording_url"] = "https://pbx.example.com/rec/42.wav" if answered else ""
-        await self.event("call.ended", call_id, number, timestamp=_STARTED + 230, **extra)
+        # The PBX stamps a call.ended event with the call's start (flows.variables).
+        await self.event("call.ended", call_id, number, **extra)
 
     # --- the outbox -------------------------------------------------------------------------
     async def deliver(self) -> int:

@@ -218,8 +218,7 @@ class Ctx:
             return
         key = text_key(loc)
         sample = {
-            name: "1" if name in _NUMERIC_SAMPLES else "x"
-            for name in self.known(scenario, extra)
+            name: "1" if name in _NUMERIC_SAMPLES else "x" for name in self.known(scenario, extra)
         }
         templated = "{{" in text
         rendered = _checks.render(text, sample, "json") if templated else text
