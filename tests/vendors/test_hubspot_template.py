@@ -174,7 +174,7 @@ async def test_every_scenario_against_the_hubspot_fixture(settings):
         [first, again] = [
             at for at, method, url in desk.hosts.sent[sent_before:] if url.endswith("/calls")
         ]
-        assert again - first >= 0.01  # FAST_RETRY's base delay: a backoff, not a hammering
+        assert again - first >= 0.009  # FAST_RETRY's base delay: a backoff, not a hammering
 
     assert fixture.openapi_errors == []
 
@@ -190,7 +190,7 @@ VARIABLES = {**FIELDS, "portal_id": str(PORTAL_ID), "ui_domain": "app.hubspot.co
 def test_contact_mapping_survives_any_documented_search_answer(body):
     [contacts_type] = TEMPLATE.contact_search.contact_types
     found = map_contacts(contacts_type, json.dumps(body), variables=VARIABLES, phone=CALLER.e164)
-    assert [c.id for c in found] == [r["id"] for r in body["results"] if r["id"]][: len(found)]
+    assert [c.id for c in found] == [r["id"] for r in body["results"] if r["id"].strip()]
     for contact in found:
         assert contact.popup_url.startswith(f"https://app.hubspot.com/contacts/{PORTAL_ID}/")
 
