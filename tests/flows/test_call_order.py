@@ -86,7 +86,11 @@ async def test_a_quick_unknown_call_links_the_created_contact(settings):
         await _settle(services, worker)
         await services.aclose()
     contacts = fake.records["contacts"]
-    assert len(contacts) == 5  # one per call, never two
+    # This helpdesk's search never finds what was created; ringdesk's phonebook does, so a
+    # later call of the same number may reuse an earlier call's contact: at most one
+    # contact per call, never two.
+    assert 1 <= len(contacts) <= 5
+    assert len({c["key"] for c in contacts}) == len(contacts)
     created = {c["id"] for c in contacts}
     assert {log["body"]["contact"] for log in fake.records["calls"]} == created
     assert {t["body"]["contactId"] for t in fake.records["tickets"]} == created

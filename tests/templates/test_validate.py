@@ -120,6 +120,24 @@ def test_template_errors_carry_the_file_column(body, fragment):
     assert _spot(text, line, column).startswith(fragment)
 
 
+@pytest.mark.parametrize(
+    ("body", "warned"),
+    [
+        ('{"requester_id":{{.ContactId}},"responder_id":{{.Owner}}}', False),
+        ('{"seconds":{{.Talk_Duration_Sec}},"at":{{.StartTimeUnix}}}', False),
+        ('{"subject":{{.Subject}}}', True),
+        ('{"caller":{{.Call_From_Name}}}', True),
+    ],
+    ids=["ids-as-numbers", "numbers", "text-unquoted", "name-unquoted"],
+)
+def test_numeric_variables_may_stand_where_json_wants_a_number(body, warned):
+    """E4: ids and numbers unquoted in a JSON body are valid JSON for helpdesks with numeric
+    ids (Freshdesk refuses "123" for an integer field); text variables unquoted still warn."""
+    problems = validate(load_xml(_with_call_log(body)))
+    messages = [p.message for p in problems if p.field == "Request.Body"]
+    assert any("not JSON" in m for m in messages) is warned
+
+
 def test_unknown_variable_warning_points_at_the_variable():
     text = _with_call_log('{"a":"{{.Subject}} {{.Sbuject}}"}')
     line, column = _located(text, "Request.Body")
@@ -252,6 +270,20 @@ def test_match_phone_needs_no_phone_in_the_url():
         '<ContactType name="Contacts">', '<ContactType name="Contacts" match="phone">'
     )
     assert validate(load_xml(matched)) == []
+
+
+def test_a_search_with_the_number_in_its_body_needs_no_phone_in_the_url():
+    """C2: a POST search (HubSpot's CRM search) carries {{.Phone}} in its body."""
+    listing = MINIMAL.replace("?phone={{.Phone}}", "")
+    posted = listing.replace(
+        '<Request method="GET">',
+        '<Request method="POST">',
+        1,
+    ).replace("</Url>", '</Url><Body>{"value":"{{.Phone}}"}</Body>', 1)
+    assert "{{.Phone}}" in posted
+    assert validate(load_xml(posted)) == []
+    without = posted.replace('{"value":"{{.Phone}}"}', '{"value":"x"}')
+    assert [p.field for p in validate(load_xml(without))] == ["ContactType[0].Request.Url"]
 
 
 def test_bad_numbers_in_contact_type_pagination_are_located():

@@ -69,7 +69,9 @@ class VendorSpec:
     def response_schema(self, method: str, path: str, status: str = "200") -> dict[str, Any]:
         """The JSON Schema of a documented response body, `$ref`s inlined."""
         operation = self.document["paths"][path][method.lower()]
-        media = operation["responses"][status]["content"]["application/json"]
+        # A response may itself be a `$ref` to components/responses (HubSpot's `Created`).
+        response = self._inline(operation["responses"][status])
+        media = response["content"]["application/json"]
         return _to_json_schema(self._inline(media["schema"]))
 
     def response_strategy(

@@ -320,8 +320,10 @@ class ZendeskFixture(VendorFixture):
             "description": data["comment"].get("body"),
             "status": data.get("status", "new"),
             "priority": data.get("priority"),
-            "requester_id": data.get("requester_id"),
-            "assignee_id": data.get("assignee_id"),
+            # Zendesk reads numeric strings as ids and answers with integers (its clients
+            # send either; the Ticket schema's ids are integers).
+            "requester_id": _as_id(data.get("requester_id")),
+            "assignee_id": _as_id(data.get("assignee_id")),
             "external_id": data.get("external_id"),
             "tags": data.get("tags", []),
             "via": {"channel": "api"},
@@ -418,6 +420,10 @@ class ZendeskFixture(VendorFixture):
                 else None,
             },
         )
+
+
+def _as_id(value: Any) -> Any:
+    return int(value) if isinstance(value, str) and value.isdigit() else value
 
 
 def _encode_cursor(index: int) -> str:

@@ -16,7 +16,8 @@ from collections.abc import Mapping
 
 from ringdesk.errors import TemplateError
 from ringdesk.events.model import CallEvent
-from ringdesk.expressions import gjson, gotemplate
+from ringdesk.expressions import ExpressionError, gjson, gotemplate
+from ringdesk.flows.contacts import Contact, popup_url
 from ringdesk.flows.extras import find_duplicate, run_extra_requests
 from ringdesk.flows.followup import follow_ups_after
 from ringdesk.flows.outputs import extract_outputs
@@ -25,7 +26,7 @@ from ringdesk.http.request import render_request
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.outbox.jobs import ClaimedJob, Delivered
 from ringdesk.services import Services
-from ringdesk.store import calls
+from ringdesk.store import calls, phonebook
 from ringdesk.store import outbox as queue
 from ringdesk.store.db import Session
 from ringdesk.templates.model import CreateContactType, Template
@@ -254,3 +255,29 @@ def _store(
             fields=fields,
             popup_url="",
         )
+        # The local phonebook knows the new contact at once (N3): helpdesk search indexes
+        # lag behind creates (HubSpot, Zendesk, Freshdesk), and the next call of the same
+        # number then finds it here instead of creating it a second time.
+        link = _popup_of(ctx, type_name, fields)
+        contact = Contact(type_name, fields["ContactId"], dict(fields), link)
+        phonebook.store_contacts(
+            session,
+            ctx.integration_id,
+            type_name,
+            [contact],
+            ctx.options.default_region,
+            prune=False,
+        )
+
+
+def _popup_of(ctx: IntegrationContext, type_name: str, fields: Mapping[str, str]) -> str:
+    """The screen-pop URL the contact search of the same type would give, when it builds one
+    from the contact's fields (`Popup mode="url"`); "" otherwise."""
+    for search in ctx.template.contact_search.contact_types:
+        if search.name == type_name and search.popup.mode == "url":
+            phone = fields.get("BusinessNumber", "")
+            try:
+                return popup_url(search, fields, variables=ctx.variables, phone=phone)
+            except (ExpressionError, TemplateError):  # a link is a convenience, not a must
+                return ""
+    return ""

@@ -18,6 +18,12 @@ __all__ = ["HTTP_METHODS", "NAME", "Ctx", "path_pieces"]
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _SAMPLE_PHONE = "15551234567"
+# Variables that hold numbers (durations, Unix time) or, in most helpdesks, numeric ids: a
+# body may put them where JSON wants a number (`"requester_id":{{.ContactId}}`, required by
+# helpdesks that refuse "123" for an integer field), so their sample value is a number.
+_NUMERIC_SAMPLES = frozenset(
+    {"ContactId", "Owner", "StartTimeUnix", "Talk_Duration_Sec", "Ring_Duration_Sec"}
+)
 # A URL template that starts with a bare value: `{{.base_url}}/api`, `{{- .x -}}…`.
 _URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
@@ -211,7 +217,9 @@ class Ctx:
         if not text:
             return
         key = text_key(loc)
-        sample = {name: "x" for name in self.known(scenario, extra)}
+        sample = {
+            name: "1" if name in _NUMERIC_SAMPLES else "x" for name in self.known(scenario, extra)
+        }
         templated = "{{" in text
         rendered = _checks.render(text, sample, "json") if templated else text
         if rendered is None:

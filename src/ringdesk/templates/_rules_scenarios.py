@@ -76,13 +76,16 @@ def check_contact_search(c: Ctx, t: m.Template) -> None:
             json_body=False,
             extra=outputs,
         )
-        if ct.match == "query" and ct.request.url and not uses_variable(ct.request.url, "Phone"):
+        # A search API that takes its filter in a POST body (HubSpot's CRM search) carries
+        # the number there instead of in the URL.
+        searched = uses_variable(ct.request.url, "Phone") or uses_variable(ct.request.body, "Phone")
+        if ct.match == "query" and ct.request.url and not searched:
             c.warning(
                 S,
                 f"{field}.Request.Url",
                 f"{loc}.Request.Url#",
-                "the search URL does not use {{.Phone}} (C2); to list contacts and compare "
-                'their numbers in ringdesk, set match="phone"',
+                "the search request does not use {{.Phone}} in its URL or body (C2); to list "
+                'contacts and compare their numbers in ringdesk, set match="phone"',
             )
         check_pagination(c, S, f"{field}.Pagination", f"{loc}.Pagination", ct.pagination)
         _check_popup(c, ct.popup, f"{loc}.Popup", f"{field}.Popup", outputs)
