@@ -85,7 +85,12 @@ class HelpdeskResponse:
         return self._text
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON; ValueError when it is not JSON, or nested too deep to parse (a
+        RecursionError otherwise: a hostile helpdesk must not turn into a 500)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("the response is JSON nested too deeply to read") from None
 
 
 def _charset(headers: httpx.Headers) -> str:
