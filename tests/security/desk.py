@@ -5,9 +5,9 @@ configurable JSON body to searches."""
 from __future__ import annotations
 
 import threading
-from xml.sax.saxutils import quoteattr
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 from starlette.types import Receive, Scope, Send
 

@@ -21,6 +21,18 @@ def _status_kib(key: str) -> int:
     raise LookupError(key)
 
 
+def _start() -> tuple[int, bool]:
+    """The resident size now, and whether the peak could be reset to it."""
+    if not _STATUS.exists():
+        pytest.skip("needs Linux /proc to measure memory")
+    before = _status_kib("VmRSS")
+    try:
+        _CLEAR_REFS.write_text("5")
+    except OSError:
+        return before, False
+    return before, True
+
+
 async def peak_growth_mib(fn: Callable[[], Awaitable[object]]) -> float:
     """Run `fn` and return the growth of the process's peak RSS in MiB.
 
@@ -28,13 +40,6 @@ async def peak_growth_mib(fn: Callable[[], Awaitable[object]]) -> float:
     peak afterwards is `fn`'s own; where that is not allowed, the growth of the resident
     size after the call is the (weaker) measure.
     """
-    if not _STATUS.exists():
-        pytest.skip("needs Linux /proc to measure memory")
-    before = _status_kib("VmRSS")
-    try:
-        _CLEAR_REFS.write_text("5")
-    except OSError:
-        await fn()
-        return (_status_kib("VmRSS") - before) / 1024
+    before, reset = _start()
     await fn()
-    return (_status_kib("VmHWM") - before) / 1024
+    return (_status_kib("VmHWM" if reset else "VmRSS") - before) / 1024

@@ -330,6 +330,11 @@ class Executor:
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 raise
+            except httpx.InvalidURL as exc:
+                # An escaped value in the host (`{{.subdomain}}` holding `:` or `%`) makes a
+                # URL httpx cannot send: a bad input of this request, not a bug to retry.
+                error = f"invalid URL: {exc}"
+                raise HelpdeskError(error, retryable=False) from None
             finally:
                 duration_ms = (time.perf_counter() - started) * 1000
                 self._record(
