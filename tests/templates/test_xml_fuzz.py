@@ -25,7 +25,6 @@ from ringdesk.templates import dump_xml, load_xml, validate
 from ringdesk.templates.importing import import_xml
 from tests.fuzzing import PROFILE
 
-pytestmark = pytest.mark.fuzz
 FUZZ = settings(settings.get_profile(PROFILE))
 
 _HERE = Path(__file__).parent
@@ -165,6 +164,7 @@ def _load_and_validate(data: str | bytes) -> None:
     assert time.monotonic() - started < 10, "one document took more than 10 s"
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(DOCUMENTS)
 def test_load_and_validate_raise_only_located_template_errors(data):
@@ -173,6 +173,7 @@ def test_load_and_validate_raise_only_located_template_errors(data):
     _load_and_validate(data)
 
 
+@pytest.mark.fuzz
 @FUZZ
 @given(mutated(PBX_SEEDS) | mutated() | grown())
 def test_import_never_raises_and_refusals_are_located(data):
@@ -189,7 +190,7 @@ def test_import_never_raises_and_refusals_are_located(data):
     assert time.monotonic() - started < 10
 
 
-@pytest.mark.parametrize("path", _SOURCES, ids=[p.name for p in _SOURCES])
+@pytest.mark.parametrize("path", _SOURCES, ids=[f"{p.parent.name}/{p.name}" for p in _SOURCES])
 def test_every_seed_is_handled(path):
     """The seeds themselves, unmutated: the starting points of the fuzzing all pass."""
     _load_and_validate(path.read_text())
