@@ -122,8 +122,11 @@ def _yeastar_envelopes() -> Any:
         msg = json.loads(envelope["msg"])
         if draw(st.booleans()):
             msg = draw(changed(msg))
-        if draw(st.booleans()) and isinstance(msg.get("members"), list) and msg["members"]:
-            msg["members"][0] = draw(changed(msg["members"][0]))
+        members = msg.get("members")
+        # members[0] may have been replaced by `changed` already: only a dict is changed
+        first = members[0] if isinstance(members, list) and members else None
+        if isinstance(first, dict) and draw(st.booleans()):
+            members[0] = draw(changed(first))
         envelope["msg"] = draw(st.sampled_from([_dumps, lambda m: m]))(msg)
         if draw(st.integers(0, 4)) == 0:
             envelope = draw(changed(envelope))
