@@ -147,7 +147,7 @@ def _check_refusal(exc: TemplateError) -> None:
 
 
 def _load_and_validate(data: str | bytes) -> None:
-    started = time.monotonic()
+    started = time.process_time()
     try:
         template = load_xml(data)
     except TemplateError as exc:
@@ -160,7 +160,7 @@ def _load_and_validate(data: str | bytes) -> None:
         assert problem.severity in ("error", "warning")
     if not any(p.severity == "error" for p in problems):
         load_xml(dump_xml(template))  # what validates is written back readable
-    assert time.monotonic() - started < 10, "one document took more than 10 s"
+    assert time.process_time() - started < 10, "one document took more than 10 s of CPU"
 
 
 @pytest.mark.fuzz
@@ -178,7 +178,7 @@ def test_load_and_validate_raise_only_located_template_errors(data):
 def test_import_never_raises_and_refusals_are_located(data):
     """covers P1 (issue 14, fuzzing): `import_xml` (the UI, API and CLI import) returns a
     template or problems for any document in either format, the PBX's converted."""
-    started = time.monotonic()
+    started = time.process_time()
     imported = import_xml(data)
     event(f"{imported.format}: {'refused' if imported.template is None else 'imported'}")
     if imported.template is None:
@@ -186,7 +186,7 @@ def test_import_never_raises_and_refusals_are_located(data):
         assert all(p.message for p in imported.problems)
     else:
         validate(imported.template)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
 
 
 @pytest.mark.parametrize("path", _SOURCES, ids=[f"{p.parent.name}/{p.name}" for p in _SOURCES])
