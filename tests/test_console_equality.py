@@ -77,7 +77,11 @@ class Recorder:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.seen.append((request.method, str(request.url), headers, request.content))
-        return httpx.Response(201, json={"data": [], "users": [], "id": "new-1"})
+        # The ids the built-ins read from a create: `id`, and JSM's `issueKey` (its call log
+        # comments on the request it raised).
+        return httpx.Response(
+            201, json={"data": [], "users": [], "id": "new-1", "issueKey": "KEY-1"}
+        )
 
     def take(self) -> list[tuple[str, str, dict[str, str], bytes]]:
         seen, self.seen = self.seen, []
@@ -133,6 +137,13 @@ def _setup(services: Any, template_id: str) -> int:
             options=options,
         )
         row.status = "connected"
+        # What the `connected` follow-ups would have captured (a cloud id, a group id…).
+        row.variables = {
+            name: f"{name}-value"
+            for spec in template.follow_up_requests
+            if spec.trigger == "connected"
+            for name in spec.variable_list
+        }
         if template.authentication.method == "oauth2":
             secrets = services.crypto.decrypt(row.secrets)
             secrets.update(AccessToken="at-1", RefreshToken="rt-1")

@@ -64,3 +64,38 @@ def test_headers_masked_by_name_and_value():
 
 def test_short_values_are_not_masked_everywhere():
     assert Redactor(["1"]).text("page 1") == "page 1"
+
+
+# -- the HTTP loggers' filter stays bounded (issue 12: flat memory) -------------------------
+def _masked(log_filter, message: str) -> str:
+    import logging
+
+    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, message, None, None)
+    log_filter.filter(record)
+    return record.getMessage()
+
+
+def test_an_integrations_rotating_tokens_do_not_pile_up():
+    from ringdesk.redact import _LogFilter
+
+    log_filter = _LogFilter()
+    log_filter.remember(["static-api-key-1"], owner="other")
+    for n in range(1000):  # a token refreshed every few seconds for an hour
+        log_filter.remember(["client-secret-x", f"access-token-{n:04d}"], owner=1)
+    assert log_filter.remembered() == 4  # the other's key, the secret, the last two tokens
+    line = "GET https://h/x?t=access-token-0999&u=access-token-0998 static-api-key-1"
+    assert _masked(log_filter, line) == f"GET https://h/x?t={MASK}&u={MASK} {MASK}"
+    assert "access-token-0997" in _masked(log_filter, "access-token-0997")
+    log_filter.forget(1)
+    assert log_filter.remembered() == 1
+
+
+def test_values_without_an_owner_are_a_bounded_lru():
+    from ringdesk.redact import _UNOWNED_LIMIT, _LogFilter
+
+    log_filter = _LogFilter()
+    log_filter.remember([f"value-{n:05d}" for n in range(_UNOWNED_LIMIT * 3)])
+    assert log_filter.remembered() == _UNOWNED_LIMIT
+    newest = f"value-{_UNOWNED_LIMIT * 3 - 1:05d}"
+    assert _masked(log_filter, newest) == MASK
+    assert _masked(log_filter, "value-00000") == "value-00000"

@@ -89,6 +89,27 @@ class Settings(BaseSettings):
         description="How long a call's log and ticket wait for its contact to be settled "
         "(found or created) before they go out without one (the request log says so).",
     )
+    # Server-side guards on ringdesk's PostgreSQL sessions (store.db.PgGuards); 0 = none.
+    pg_idle_in_transaction_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL only: seconds a ringdesk session may sit idle inside an open "
+        "transaction before the server ends it (`idle_in_transaction_session_timeout`). "
+        "ringdesk never waits on the network inside a transaction; this makes sure a bug "
+        "cannot hold locks (and hang every other process) for longer. 0 turns it off.",
+    )
+    pg_statement_timeout: float = Field(
+        default=120.0,
+        ge=0,
+        description="PostgreSQL only: seconds one SQL statement of ringdesk may run "
+        "(`statement_timeout`; migrations are not limited). 0 turns it off.",
+    )
+    pg_lock_timeout: float = Field(
+        default=30.0,
+        ge=0,
+        description="PostgreSQL only: seconds a ringdesk statement waits for a lock before it "
+        "fails and its work is retried (`lock_timeout`). 0 turns it off.",
+    )
     run_workers: bool = Field(
         default=True,
         description="Run the background services (outbox worker, token refresh, contact "

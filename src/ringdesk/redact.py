@@ -1,6 +1,10 @@
 """Redaction of secrets (A9) from everything we log, store or show: by value (every secret of
 the integration, also in its URL-, JSON- and Base64-encoded forms), by header name, by query
 parameter name, and by JSON/form key name (token responses carry new secrets).
+
+Memory: the HTTP loggers' filter remembers each integration's newest two sets of secret
+values (older access tokens are dropped as they rotate) and at most 256 values given without
+an owner; a `Redactor` holds only what it was built with.
 """
 
 from __future__ import annotations
@@ -9,6 +13,7 @@ import base64
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
 
@@ -17,6 +22,7 @@ __all__ = [
     "SECRET_HEADERS",
     "SECRET_KEYS",
     "Redactor",
+    "forget_http_log_secrets",
     "is_secret_name",
     "protect_http_logs",
 ]
@@ -160,20 +166,60 @@ class Redactor:
         return out
 
 
+# What the HTTP loggers' filter remembers: per owner (an integration) its newest two sets of
+# secret values (the previous set covers log lines of requests still in flight with the old
+# token), and at most this many values given without an owner, newest kept.
+_UNOWNED_LIMIT = 256
+
+
 class _LogFilter(logging.Filter):
     """Masks secrets in records of third-party HTTP loggers (httpx logs every request URL at
-    INFO, which would leak `?api_key=…`)."""
+    INFO, which would leak `?api_key=…`).
+
+    Bounded (issue 12, flat memory): an integration's values replace its older ones, so a
+    token refreshed every few seconds never piles up; values without an owner are an LRU of
+    `_UNOWNED_LIMIT`."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._values: set[str] = set()
+        self._owned: dict[object, tuple[frozenset[str], frozenset[str]]] = {}
+        self._unowned: OrderedDict[str, None] = OrderedDict()
         self._redactor = Redactor()
 
-    def remember(self, values: Iterable[str]) -> None:
-        new = {v for v in values if v and len(v) >= _MIN_SECRET} - self._values
-        if new:
-            self._values |= new
-            self._redactor = Redactor(self._values)
+    def _values(self) -> set[str]:
+        values = set(self._unowned)
+        for current, previous in self._owned.values():
+            values |= current | previous
+        return values
+
+    def remember(self, values: Iterable[str], *, owner: object = None) -> None:
+        """Mask `values` from now on; with an `owner`, they replace that owner's older
+        values (whose last set stays masked too)."""
+        ordered = [v for v in values if v and len(v) >= _MIN_SECRET]
+        fresh = frozenset(ordered)
+        before = self._values()
+        if owner is not None:
+            current, _ = self._owned.get(owner, (frozenset(), frozenset()))
+            if fresh != current:
+                self._owned[owner] = (fresh, current)
+        else:
+            for value in ordered:  # in the caller's order: the last ones are the newest
+                self._unowned[value] = None
+                self._unowned.move_to_end(value)
+            while len(self._unowned) > _UNOWNED_LIMIT:
+                self._unowned.popitem(last=False)
+        after = self._values()
+        if after != before:
+            self._redactor = Redactor(after)
+
+    def forget(self, owner: object) -> None:
+        """Stop masking an owner's values (the integration was deleted)."""
+        if self._owned.pop(owner, None) is not None:
+            self._redactor = Redactor(self._values())
+
+    def remembered(self) -> int:
+        """How many values are masked now (for tests and the operations docs)."""
+        return len(self._values())
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -195,11 +241,16 @@ _PROTECTED_LOGGERS = (
 )
 
 
-def protect_http_logs(values: Iterable[str] = ()) -> None:
+def protect_http_logs(values: Iterable[str] = (), *, owner: object = None) -> None:
     """Install the masking filter on the HTTP libraries' loggers (idempotent) and teach it
-    more secret values."""
-    _FILTER.remember(values)
+    more secret values; an `owner`'s values replace its older ones (see `_LogFilter`)."""
+    _FILTER.remember(values, owner=owner)
     for name in _PROTECTED_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+
+
+def forget_http_log_secrets(owner: object) -> None:
+    """Stop masking `owner`'s values in the HTTP loggers (its integration is gone)."""
+    _FILTER.forget(owner)

@@ -29,7 +29,7 @@ from ringdesk.metrics import Metrics
 from ringdesk.retry import INLINE_RETRY, RetryPolicy
 from ringdesk.screenpop.hub import Hub
 from ringdesk.store.crypto import SecretBox
-from ringdesk.store.db import Database
+from ringdesk.store.db import Database, PgGuards
 
 __all__ = ["Services", "TaskSet", "build_services"]
 
@@ -114,13 +114,13 @@ def build_services(
 ) -> Services:
     """Build every shared service from `settings` (no I/O happens here)."""
     clock = clock or SystemClock()
-    database = Database(settings.database_url)
+    database = Database(settings.database_url, guards=PgGuards.from_settings(settings))
     crypto = SecretBox(settings.resolved_secret_key())
     metrics = metrics or Metrics()
     executor = Executor(
         settings,
         request_log=RequestLog(database, retention=settings.request_log_retention),
-        limiter=ConcurrencyLimiter(database, clock=clock),
+        limiter=ConcurrencyLimiter(database),
         metrics=metrics,
         clock=clock,
         retry=retry,

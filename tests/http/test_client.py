@@ -123,6 +123,42 @@ async def test_retry_after_two_seconds_is_honoured(settings, database, fake, ser
     assert second.at - first.at >= 2.0
 
 
+class _Waits:
+    """Wall time; waits are recorded, not slept."""
+
+    def __init__(self) -> None:
+        self.sleeps: list[float] = []
+
+    def now(self) -> float:
+        import time
+
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    "header", ["Retry-After", "X-RateLimit-Retry-After"], ids=["standard", "help-scout"]
+)
+async def test_429_waits_for_the_vendor_retry_after_header(
+    settings, database, fake, server, header
+):
+    """429: the wait is the helpdesk's own delay, also when it names the header its own way
+    (Help Scout: `X-RateLimit-Retry-After`)."""
+    fake.on("/limited", sequence(json_ok({}, 429, {header: "7"}), json_ok({"ok": 1})))
+    insert_template(database, "fake", _basic_template())
+    clock = _Waits()
+    state = make_state(settings, database, clock=clock)
+    integration_id = add_integration(state, "fake", fields={"username": "a", "password": "b"})
+    ctx = await state.contexts.load(integration_id)
+    response = await send(state, ctx, scenario="t", method="GET", url=f"{server}/limited")
+    await state.aclose()
+    assert response.status == 200
+    assert clock.sleeps == [7.0]
+
+
 @SQLITE_ONLY
 async def test_three_500s_then_200_is_one_success(settings, database, fake, server):
     """Retries with backoff on 5xx: 500, 500, 500, then 200 → one successful response."""

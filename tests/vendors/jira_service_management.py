@@ -106,6 +106,25 @@ class JiraServiceManagementFixture(VendorFixture):
             ),
             Endpoint(
                 "GET",
+                "/rest/api/3/search/jql",
+                self.search_jql_get,
+                f"{PLATFORM}/api-group-issue-search/#api-rest-api-3-search-jql-get",
+                query={
+                    "jql": True,
+                    "fields": False,
+                    "maxResults": False,
+                    "nextPageToken": False,
+                    "expand": False,
+                },
+            ),
+            Endpoint(
+                "GET",
+                "/rest/api/3/field",
+                self.list_fields,
+                f"{PLATFORM}/api-group-issue-fields/#api-rest-api-3-field-get",
+            ),
+            Endpoint(
+                "GET",
                 "/rest/api/3/group/member",
                 self.group_members,
                 f"{PLATFORM}/api-group-groups/#api-rest-api-3-group-member-get",
@@ -269,10 +288,22 @@ class JiraServiceManagementFixture(VendorFixture):
             },
         )
 
+    def search_jql_get(self, call: Call) -> Reply:
+        """The GET form: the same search, `fields` comma-separated in the query."""
+        fields = call.request.param("fields")
+        data: dict[str, Any] = {"jql": call.request.param("jql") or ""}
+        if fields:
+            data["fields"] = fields.split(",")
+        if call.request.param("maxResults"):
+            data["maxResults"] = int(call.request.param("maxResults") or 50)
+        return self._search(data)
+
     def search_jql(self, call: Call) -> Reply:
+        return self._search(call.json)
+
+    def _search(self, data: dict[str, Any]) -> Reply:
         """JQL subset: `"Caller phone" ~ "…"` (a text-field contains) and `ORDER BY …`.
         https://support.atlassian.com/jira-service-management-cloud/docs/advanced-search-reference-jql-operators/"""
-        data = call.json
         match = re.fullmatch(r'\s*"Caller phone"\s*~\s*"([^"]*)"\s*(ORDER BY .*)?', data["jql"])
         if match is None:
             return Reply(
@@ -280,11 +311,38 @@ class JiraServiceManagementFixture(VendorFixture):
             )
         wanted = match.group(1)
         found = [i for i in self.issues if wanted and wanted in i["fields"][CALLER_PHONE_FIELD]]
+        if "DESC" in (match.group(2) or ""):
+            found.reverse()  # issues are kept oldest first
         keep = set(data.get("fields") or ["summary"])
         issues = [
             dict(i, fields={k: v for k, v in i["fields"].items() if k in keep}) for i in found
         ]
         return Reply(200, {"issues": issues[: int(data.get("maxResults", 50))], "isLast": True})
+
+    def list_fields(self, call: Call) -> Reply:
+        """System fields and the site's custom fields; the "Caller phone" text field the
+        admin added is one of them (its id is the site's own)."""
+        text = "com.atlassian.jira.plugin.system.customfieldtypes:textfield"
+        return Reply(
+            200,
+            [
+                {"id": "summary", "key": "summary", "name": "Summary", "custom": False},
+                {"id": "reporter", "key": "reporter", "name": "Reporter", "custom": False},
+                {
+                    "id": "customfield_10010",
+                    "key": "customfield_10010",
+                    "name": "Request Type",
+                    "custom": True,
+                },
+                {
+                    "id": CALLER_PHONE_FIELD,
+                    "key": CALLER_PHONE_FIELD,
+                    "name": "Caller phone",
+                    "custom": True,
+                    "schema": {"type": "string", "custom": text, "customId": 10050},
+                },
+            ],
+        )
 
     def resources(self, call: Call) -> Reply:
         return Reply(
@@ -400,6 +458,17 @@ class JiraServiceManagementFixture(VendorFixture):
             },
         }
         self.requests_created.append(record)
+        # The request is an issue too: JQL finds it (by its Caller phone, when filled in).
+        reporter = next(
+            (c for c in self.customers if c["accountId"] == data.get("raiseOnBehalfOf")),
+            {
+                "accountId": "5b10a2844c20165700ede000",
+                "displayName": "ringdesk",
+                "emailAddress": "",
+            },
+        )
+        phone = str(data["requestFieldValues"].get(CALLER_PHONE_FIELD) or "")
+        self.issues.append(self._issue(key, reporter, phone))
         return Reply(201, record)
 
     def add_comment(self, call: Call) -> Reply:

@@ -88,11 +88,15 @@ class ZammadFixture(VendorFixture):
                 "/api/v1/users/search",
                 self.search_users,
                 f"{DOCS}/user.html#search",
+                # `role_ids[]`, `group_ids[]` and `permissions[]` filter the result
+                # (app/controllers/users_controller.rb#search, zammad/zammad).
                 query={
                     "query": True,
                     "limit": False,
                     "sort_by": False,
                     "order_by": False,
+                    "permissions[]": False,
+                    "role_ids[]": False,
                     **listing,
                 },
             ),
@@ -176,6 +180,11 @@ class ZammadFixture(VendorFixture):
     def search_users(self, call: Call) -> Reply:
         query = call.request.param("query") or ""
         found = [u for u in self.users if _search(u, query)]
+        roles = {int(r) for r in call.request.params("role_ids[]")}
+        if "ticket.agent" in call.request.params("permissions[]"):
+            roles.add(AGENT_ROLE)  # the default Agent role is the one with ticket.agent
+        if roles:
+            found = [u for u in found if roles & set(u["role_ids"])]
         limit = call.request.param("limit")
         return Reply(200, found[: int(limit)]) if limit else self._page(call, found)
 
@@ -265,6 +274,8 @@ def _search(user: dict[str, Any], query: str) -> bool:
 
 
 def _term(user: dict[str, Any], query: str) -> bool:
+    if query == "*":  # match everything (Elasticsearch query string)
+        return True
     field, sep, value = query.partition(":")
     if not sep:
         return query.lower() in f"{user['firstname']} {user['lastname']} {user['email']}".lower()

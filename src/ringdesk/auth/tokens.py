@@ -5,7 +5,8 @@ A refresh is decided by a pure function (`decide`) and carried out by a thin she
 takes a short-lived lease on the integration row (so two processes never spend a rotating
 refresh token at once), sends the refresh request with NO database transaction open, then
 stores the new tokens (the rotated refresh token committed before the new access token is
-used) and gives the lease back. A refused refresh marks the integration `needs_reconnect`;
+used) and gives the lease back; the integration's jobs held for authentication are then due
+at once. A refused refresh marks the integration `needs_reconnect`;
 a helpdesk that is down only makes the work wait.
 """
 
@@ -29,6 +30,7 @@ from ringdesk.integrations.context import IntegrationContext
 from ringdesk.metrics import Metrics
 from ringdesk.redact import Redactor
 from ringdesk.store import integrations as repo
+from ringdesk.store import outbox as queue
 from ringdesk.store.crypto import SecretBox
 from ringdesk.store.db import Database
 
@@ -280,8 +282,11 @@ class OAuthTokens:
         return result.access_token
 
     def _finish(self, ctx: IntegrationContext, secrets: dict[str, str], state: TokenState) -> bool:
+        """Store the new tokens and, in the same transaction, make the integration's jobs
+        that wait for authentication due now (A8): they would otherwise sit out their
+        backoff (up to minutes) although the token works again."""
         with self._db.session() as session:
-            return repo.finish_refresh(
+            stored = repo.finish_refresh(
                 session,
                 ctx.integration_id,
                 self._holder,
@@ -289,6 +294,9 @@ class OAuthTokens:
                 expires_at=state.expires_at,
                 refreshed_at=state.refreshed_at,
             )
+            if stored and queue.release_held(session, ctx.integration_id, now=self.clock.now()):
+                queue.wake_after_commit(session)
+            return stored
 
     def _release(self, ctx: IntegrationContext, reconnect_message: str | None) -> None:
         with self._db.session() as session:

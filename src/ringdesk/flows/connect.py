@@ -21,6 +21,7 @@ from ringdesk.integrations.context import callback_url
 from ringdesk.redact import Redactor
 from ringdesk.services import Services
 from ringdesk.store import integrations as repo
+from ringdesk.store import outbox as queue
 
 __all__ = ["complete_oauth", "connect"]
 
@@ -30,10 +31,19 @@ def _set_status(services: Services, integration_id: int, status: str, message: s
         repo.set_status(session, integration_id, status, message)
 
 
+def _mark_connected(services: Services, integration_id: int) -> None:
+    """Connected again: the jobs held for authentication or for the reconnect (A8) are due
+    now, in the same transaction, instead of after their backoff."""
+    with services.database.session() as session:
+        repo.set_status(session, integration_id, "connected", None)
+        if queue.release_held(session, integration_id, now=services.clock.now()):
+            queue.wake_after_commit(session)
+
+
 async def _finish_connect(services: Services, integration_id: int) -> None:
-    """Mark connected and fire `connected` follow-ups (F2); a failing follow-up leaves the
-    integration disconnected with the reason."""
-    await asyncio.to_thread(_set_status, services, integration_id, "connected", None)
+    """Mark connected (releasing held jobs) and fire `connected` follow-ups (F2); a failing
+    follow-up leaves the integration disconnected with the reason."""
+    await asyncio.to_thread(_mark_connected, services, integration_id)
     ctx = await services.contexts.load(integration_id)
     try:
         await fire_follow_ups(services, ctx, "connected", {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from ringdesk.errors import Deferred, NotFound
 from ringdesk.flows.variables import ContactRef
@@ -130,16 +131,23 @@ async def find_contact(
 
 def response_id(response: HelpdeskResponse) -> str:
     """A created object's id from a JSON response, when it has an obvious one: `id` at the
-    top, else in one of the top-level objects (`{"data": {"id": …}}`)."""
+    top, else in one of the top-level objects (`{"data": {"id": …}}`); for an answer
+    without a body (Help Scout's 201), the last segment of its `Location` header."""
     try:
         document = response.json()
     except ValueError:
-        return ""
+        return _location_id(response)
     if not isinstance(document, dict):
-        return ""
+        return _location_id(response)
     candidates = [document, *(v for v in document.values() if isinstance(v, dict))]
     for candidate in candidates:
         value = candidate.get("id")
         if isinstance(value, str | int) and not isinstance(value, bool):
             return str(value)
-    return ""
+    return _location_id(response)
+
+
+def _location_id(response: HelpdeskResponse) -> str:
+    """RFC 9110 §10.2.2: a 201's `Location` names the created resource."""
+    location = response.headers.get("location", "")
+    return urlsplit(location).path.rstrip("/").rpartition("/")[2] if location else ""

@@ -106,6 +106,20 @@ def _charset(headers: httpx.Headers) -> str:
     return "utf-8"
 
 
+# Where helpdesks say how long to wait after a 429: the standard header first, then the
+# vendor names that carry the same delta-seconds (Help Scout sends only
+# `X-RateLimit-Retry-After`: developer.helpscout.com/mailbox-api/overview/rate-limiting/).
+RETRY_AFTER_HEADERS = ("retry-after", "x-ratelimit-retry-after")
+
+
+def _retry_after_header(response: HelpdeskResponse) -> str | None:
+    for name in RETRY_AFTER_HEADERS:
+        value = response.headers.get(name)
+        if value is not None:
+            return str(value)
+    return None
+
+
 def make_transport(settings: Settings) -> httpx.AsyncBaseTransport:
     """The pooled transport; guarded unless private networks are allowed."""
     transport = httpx.AsyncHTTPTransport(retries=0)
@@ -234,9 +248,10 @@ class Executor:
                     f"{ctx.helpdesk} answered with more than {self.max_response_bytes} bytes",
                     retryable=False,
                 ) from None
-            except HelpdeskError as exc:  # blocked address, unusable redirect
+            except HelpdeskError as exc:  # blocked address, unusable redirect, cap (G3)
+                # Only the cap's errors (no free slot, a slot's lease lost) are retryable.
                 raise HelpdeskError(
-                    ctx.redactor.text(f"{method} {ctx.helpdesk}: {exc}"), retryable=False
+                    ctx.redactor.text(f"{method} {ctx.helpdesk}: {exc}"), retryable=exc.retryable
                 ) from None
             except httpx.TransportError as exc:
                 # A connect failure never reached the peer, so any method may be retried.
@@ -262,7 +277,7 @@ class Executor:
                     status=status,
                     body=body_excerpt,
                 )
-            retry_after = parse_retry_after(response.headers.get("retry-after"), self.clock.now())
+            retry_after = parse_retry_after(_retry_after_header(response), self.clock.now())
             retryable = self.retry.retryable_status(status)
             if retryable and may_retry_method(method, key):
                 decision = self.retry.decide(

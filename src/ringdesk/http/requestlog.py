@@ -1,6 +1,9 @@
 """The request log's buffer (I4): rows are kept in memory and written in batches from a
 worker thread, so logging never puts a database write on a request's path; `flush()` writes
 what is pending. The rows themselves are stored by `ringdesk.store.requestlog`.
+
+Bounded: at most `MAX_PENDING` rows wait (each holds two excerpts of at most 2 KiB); while
+the database cannot keep up, the oldest waiting rows are dropped and the count is logged.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from dataclasses import asdict, dataclass
 from ringdesk.store import requestlog as repo
 from ringdesk.store.db import Database
 
-__all__ = ["EXCERPT_CHARS", "LogRow", "RequestLog", "excerpt"]
+__all__ = ["EXCERPT_CHARS", "MAX_PENDING", "LogRow", "RequestLog", "excerpt"]
 
 EXCERPT_CHARS = 2048
+# Rows waiting for their batch write: a few seconds of a busy process's requests.
+MAX_PENDING = 5000
 _log = logging.getLogger(__name__)
 
 
@@ -50,16 +55,24 @@ class LogRow:
 class RequestLog:
     """Buffers rows and writes them in batches."""
 
-    def __init__(self, database: Database, *, retention: int):
+    def __init__(self, database: Database, *, retention: int, max_pending: int = MAX_PENDING):
         self._db = database
         self._retention = max(1, retention)
+        self._max_pending = max(1, max_pending)
         self._pending: list[LogRow] = []
+        self.dropped = 0
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
 
     def add(self, row: LogRow) -> None:
         """Queue a row; a write is scheduled on the running loop."""
         self._pending.append(row)
+        if len(self._pending) > self._max_pending:
+            excess = len(self._pending) - self._max_pending
+            del self._pending[:excess]
+            if self.dropped == 0 or (self.dropped + excess) // 1000 > self.dropped // 1000:
+                _log.warning("request log behind: %d rows dropped so far", self.dropped + excess)
+            self.dropped += excess
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._flush_soon())
 

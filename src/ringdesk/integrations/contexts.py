@@ -6,6 +6,9 @@ Each cached context is keyed by the version stamps of its integration row, its t
 and its template (`store.integrations.versions`), so a change anywhere, from any process,
 is seen by the next `connected()` call. `get()` re-checks one integration's stamps unless it
 was checked within `max_age` seconds (the outbox: status changes show within that time).
+
+Memory: one entry per existing integration (a deleted or disconnected one is dropped at the
+next `connected()` or `forget()`); nothing is kept per call.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 from typing import Any
 
 from ringdesk.integrations.context import IntegrationContext, build_context
+from ringdesk.redact import forget_http_log_secrets
 from ringdesk.store import integrations as repo
 from ringdesk.store import templates as templates_repo
 from ringdesk.store.crypto import SecretBox
@@ -129,5 +133,7 @@ class Contexts:
         return hit[2] if hit is not None else None
 
     def forget(self, integration_id: int) -> None:
-        """Drop a cached context (its integration was deleted)."""
+        """Drop a cached context (its integration was deleted), and its secrets from the
+        HTTP loggers' filter."""
         self._cache.pop(integration_id, None)
+        forget_http_log_secrets(integration_id)

@@ -3,6 +3,9 @@
 Each subscriber (an agent's open event stream) gets a bounded queue; a slow consumer loses
 its oldest pops rather than holding memory or blocking the publisher. `publish` may be
 called from any thread. A relay (see `screenpop.relay`) can forward pops to other processes.
+
+Memory: one queue of at most `DEFAULT_QUEUE_SIZE` pops per open agent stream, dropped when
+the stream closes; nothing is kept per call or per caller.
 """
 
 from __future__ import annotations

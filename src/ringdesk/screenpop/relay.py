@@ -4,6 +4,7 @@ connected to another (C9, I7).
 
 A pop published locally is delivered locally at once and NOTIFYed with the hub's `origin`,
 so the publishing process ignores its own echo. On SQLite (one process) there is no relay.
+Nothing is kept per pop: the channel's send queue is bounded (`store.notify.MAX_QUEUED`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,15 @@
 
 `Session` and `Connection` are re-exported so the rest of ringdesk can name them in
 signatures: only `ringdesk.store` imports SQLAlchemy (an import-linter contract checks it).
+
+On PostgreSQL every pooled connection gets three server-side guards (`PgGuards`, from the
+`RINGDESK_PG_*` settings), so a transaction left open by mistake can never hang the service
+again (issue 12: a session sat *idle in transaction* holding the locks that every intake
+needed): `idle_in_transaction_session_timeout` ends such a session (the pool replaces it),
+`lock_timeout` turns an endless lock wait into an error the caller retries, and
+`statement_timeout` bounds a runaway query. No code path of ringdesk is idle inside a
+transaction for more than milliseconds (no transaction spans an `await` or a thread hop), so
+the defaults never cut legitimate work. Migrations use their own engine without them.
 """
 
 from __future__ import annotations
@@ -10,6 +19,7 @@ import os
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +27,12 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from ringdesk.config import make_private_dir
+from ringdesk.config import Settings, make_private_dir
 
 __all__ = [
     "Connection",
     "Database",
+    "PgGuards",
     "Session",
     "is_postgres",
     "normalise_url",
@@ -73,10 +84,53 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class Database:
-    """Owns one engine and hands out sessions; one per app or CLI run."""
+@dataclass(frozen=True)
+class PgGuards:
+    """Server-side time limits of ringdesk's PostgreSQL sessions, in seconds (0: none)."""
 
-    def __init__(self, url: str):
+    idle_in_transaction: float = 30.0
+    statement: float = 120.0
+    lock: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PgGuards:
+        return cls(
+            idle_in_transaction=settings.pg_idle_in_transaction_timeout,
+            statement=settings.pg_statement_timeout,
+            lock=settings.pg_lock_timeout,
+        )
+
+    def statements(self) -> list[str]:
+        """The `SET` statements that apply the guards to one session."""
+        limits = {
+            "idle_in_transaction_session_timeout": self.idle_in_transaction,
+            "statement_timeout": self.statement,
+            "lock_timeout": self.lock,
+        }
+        return [f"SET {name} = {round(seconds * 1000)}" for name, seconds in limits.items()]
+
+
+def _pg_session_setup(guards: PgGuards) -> Any:
+    def setup(dbapi_connection: Any, _record: Any) -> None:
+        # Session-level SETs, committed at once: the pool's connection starts clean, and a
+        # URL's own `options` (or a PgBouncer that refuses startup options) is left alone.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            with dbapi_connection.cursor() as cursor:
+                for statement in guards.statements():
+                    cursor.execute(statement)
+        finally:
+            dbapi_connection.autocommit = autocommit
+
+    return setup
+
+
+class Database:
+    """Owns one engine and hands out sessions; one per app or CLI run. `guards` limit its
+    PostgreSQL sessions (the defaults unless the caller passes the configured ones)."""
+
+    def __init__(self, url: str, *, guards: PgGuards | None = None):
         url = normalise_url(url)
         parsed = make_url(url)
         kwargs: dict[str, Any] = {"future": True}
@@ -87,10 +141,17 @@ class Database:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_size"] = 10
             kwargs["max_overflow"] = 20
+            if "application_name" not in parsed.query:
+                # Lets an operator (and the tests) tell ringdesk's sessions apart in
+                # pg_stat_activity.
+                kwargs["connect_args"] = {"application_name": "ringdesk"}
         self.url = url
+        self.guards = guards or PgGuards()
         self.engine = create_engine(url, **kwargs)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif parsed.get_backend_name() == "postgresql":
+            event.listen(self.engine, "connect", _pg_session_setup(self.guards))
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

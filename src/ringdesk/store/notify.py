@@ -1,5 +1,8 @@
 """A PostgreSQL notification channel (LISTEN/NOTIFY) between ringdesk processes: payloads
-NOTIFYed by one process reach the listeners of every process (itself included)."""
+NOTIFYed by one process reach the listeners of every process (itself included).
+
+Bounded: at most `MAX_QUEUED` payloads wait to be sent; when the database stalls, the oldest
+are dropped (a screen pop that late no longer matters)."""
 
 from __future__ import annotations
 
@@ -11,12 +14,14 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
-__all__ = ["MAX_NOTIFY_BYTES", "PgChannel"]
+__all__ = ["MAX_NOTIFY_BYTES", "MAX_QUEUED", "PgChannel"]
 
 log = logging.getLogger(__name__)
 
 # PostgreSQL refuses NOTIFY payloads of 8000 bytes or more.
 MAX_NOTIFY_BYTES = 7900
+# Payloads waiting for NOTIFY: far more than a second's worth of pops.
+MAX_QUEUED = 1000
 
 
 def _conninfo(sqlalchemy_url: str) -> str:
@@ -34,7 +39,8 @@ class PgChannel:
         self.name = name
         self._conninfo = _conninfo(database_url)
         self._receive = receive
-        self._outgoing: asyncio.Queue[str] = asyncio.Queue()
+        self._outgoing: asyncio.Queue[str] = asyncio.Queue(maxsize=MAX_QUEUED)
+        self.dropped = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._conns: list[Any] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -51,10 +57,17 @@ class PgChannel:
         except RuntimeError:
             running = None
         if running is loop:
-            self._outgoing.put_nowait(payload)
+            self._queue(payload)
         else:
-            loop.call_soon_threadsafe(self._outgoing.put_nowait, payload)
+            loop.call_soon_threadsafe(self._queue, payload)
         return True
+
+    def _queue(self, payload: str) -> None:
+        # On the channel's loop: make room by dropping the oldest payload.
+        if self._outgoing.full():
+            self._outgoing.get_nowait()
+            self.dropped += 1
+        self._outgoing.put_nowait(payload)
 
     async def _listen(self, conn: Any) -> None:
         async for note in conn.notifies():

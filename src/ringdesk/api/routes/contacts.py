@@ -3,6 +3,7 @@ the test console (I3) for integrations and for templates being edited."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, status
@@ -12,13 +13,14 @@ from ringdesk.api.deps import AdminDep, ServicesDep, SessionDep
 from ringdesk.console import SCENARIOS, console_context, run_scenario
 from ringdesk.errors import HelpdeskError, TemplateError
 from ringdesk.flows.contacts import phone_forms, search_contacts
-from ringdesk.flows.phonebook import sync_phonebook
+from ringdesk.flows.phonebook import run_sync
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.phones import normalise
+from ringdesk.services import Services
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import phonebook
 from ringdesk.store import templates as templates_repo
-from ringdesk.templates import load_xml
+from ringdesk.templates import Template, load_xml
 
 __all__ = ["router"]
 
@@ -47,10 +49,20 @@ async def _context(services: ServicesDep, integration_id: int) -> IntegrationCon
 
 @router.post("/integrations/{integration_id}/contacts/sync")
 async def sync_contacts(integration_id: int, services: ServicesDep) -> dict[str, Any]:
-    """C8: sync the integration's chosen contact types into the local phonebook."""
+    """C8: sync the integration's chosen contact types into the local phonebook. A search
+    request that cannot be rendered for the sync is 422 naming the template field; a
+    helpdesk failure is 502. Either way the integration shows it (`contact_sync`)."""
     ctx = await _context(services, integration_id)
     try:
-        outcome = await sync_phonebook(services, ctx)
+        outcome = await run_sync(services, ctx)
+    except TemplateError as exc:
+        detail = {
+            "message": exc.message,
+            "field": exc.field,
+            "line": exc.line,
+            "column": exc.column,
+        }
+        raise HTTPException(422, detail) from None
     except HelpdeskError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
     return outcome.summary()
@@ -133,16 +145,26 @@ async def integration_console(
     return run.as_dict()
 
 
+def _stored_template(services: Services, template_id: str) -> Template:
+    with services.database.session() as session:
+        return templates_repo.get_template(session, template_id)
+
+
 @router.post("/templates/{template_id}/console")
 async def template_console(
-    template_id: str, body: ConsoleIn, services: ServicesDep, session: SessionDep
+    template_id: str, body: ConsoleIn, services: ServicesDep
 ) -> dict[str, Any]:
     """I3: run a scenario of a template before it is saved: the XML in the body (or the
-    stored template), the connect values in `fields`, the sample input in `sample`."""
+    stored template), the connect values in `fields`, the sample input in `sample`.
+
+    The stored template is read in a short transaction of its own: a request-scoped session
+    would stay open, idle in transaction, while the helpdesk answers (issue 12)."""
     _check_scenario(body.scenario)
     try:
         template = (
-            load_xml(body.xml) if body.xml else templates_repo.get_template(session, template_id)
+            load_xml(body.xml)
+            if body.xml
+            else await asyncio.to_thread(_stored_template, services, template_id)
         )
     except TemplateError as exc:
         detail = {"message": exc.message, "line": exc.line, "column": exc.column}

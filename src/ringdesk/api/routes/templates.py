@@ -8,7 +8,8 @@ Imports also take the PBX's own template format (`<Information Provider="helpdes
 converted (`templates.importing`) and the answer carries the conversion report under
 `conversion`, on success and on refusal. `import_template_xml` is the one import path, also
 used by `ringdesk template import`. `GET /templates/{id}/export?format=pbx` writes a template
-in the PBX format.
+in the PBX format. `POST /templates/{id}/copy` copies any template, a built-in one included,
+into a new custom template that can be edited (it counts toward the 10, G5).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from fastapi import (
     status,
 )
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from ringdesk.api.deps import AdminDep, SessionDep, SettingsDep
 from ringdesk.store import templates as repo
@@ -40,7 +42,7 @@ from ringdesk.templates.model import Logo
 from ringdesk.templates.pbx_write import export_pbx
 from ringdesk.templates.validate import MAX_CUSTOM_TEMPLATES, Problem, has_errors, validate
 
-__all__ = ["ImportOutcome", "import_template_xml", "router"]
+__all__ = ["CopyRequest", "ImportOutcome", "import_template_xml", "router"]
 
 router = APIRouter(tags=["templates"])
 # The logo is served without the admin token so <img> tags on any page can show it.
@@ -132,7 +134,8 @@ def _writable(session: SessionDep, template_id: str) -> TemplateRow:
     if row.builtin:
         raise HTTPException(
             status.HTTP_403_FORBIDDEN,
-            f"template {template_id!r} is built-in and read-only; export it and import a copy",
+            f"template {template_id!r} is built-in and read-only; copy it "
+            f"(POST /templates/{template_id}/copy) and edit the copy",
         )
     return row
 
@@ -226,6 +229,37 @@ def replace_template(
         return _refused(problems, imported=imported)
     repo.replace_template(session, row, imported.template)
     return _with_report(_summary(row, problems), imported)
+
+
+class CopyRequest(BaseModel):
+    """The copy's name; its id is made from it. None: the original's name + " (copy)"."""
+
+    name: str | None = Field(default=None, max_length=200)
+
+
+@admin_router.post(
+    "/templates/{template_id}/copy", status_code=status.HTTP_201_CREATED, response_model=None
+)
+def copy_template(
+    template_id: str, session: SessionDep, body: CopyRequest | None = None
+) -> dict[str, Any] | JSONResponse:
+    """Copy a template (built-in or custom) into a new custom template → 201 with its id;
+    404 for an unknown id, 422 when the name is blank or the 10 custom templates are used
+    (G5: a copy counts, built-ins never do)."""
+    row = _row_or_404(session, template_id)
+    wanted = body.name if body is not None and body.name is not None else f"{row.name} (copy)"
+    name = wanted.strip()
+    if not name:
+        return _refused([Problem("error", "General", "Name", None, "must not be blank")])
+    template = load_xml(row.xml)
+    copy = template.model_copy(
+        update={"general": template.general.model_copy(update={"name": name})}
+    )
+    problems = validate(copy, custom_count=repo.count_custom_locked(session))
+    if has_errors(problems):
+        return _refused(problems)
+    created = repo.create_custom(session, copy)
+    return {**_summary(created, problems), "copied_from": row.id}
 
 
 @admin_router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,6 @@
 """Template pages (I5, G1, G5, G6): the list, opening the editor on a new or stored template,
-import, export, logo and delete. The editor's own actions are `template_editor`.
+import, export, logo, copy (a built-in into an editable custom template) and delete. The
+editor's own actions are `template_editor`.
 
 Importing a file saves it at once when it is valid (the list then shows it); when it is not,
 the editor opens on it with every problem and a sentence saying it was not saved. A file in
@@ -213,3 +214,24 @@ async def delete_template(request: Request, template_id: str) -> Response:
     else:
         flash(request, f"Not deleted: {error_text(response)}", "error")
     return RedirectResponse("/admin/templates", status_code=303)
+
+
+@router.post("/admin/templates/{template_id}/copy")
+async def copy_template(request: Request, template_id: str) -> Response:
+    """Copy to a custom template through the REST API, then open the copy in the editor."""
+    await check_csrf(request)
+    form = await request.form()
+    name = str(form.get("name") or "").strip()
+    try:
+        response = await call_api(
+            request, "POST", f"/templates/{template_id}/copy", json={"name": name or None}
+        )
+    except ApiUnavailable:
+        flash(request, "Copying templates is not available yet.", "error")
+        return RedirectResponse("/admin/templates", status_code=303)
+    if not response.is_success:
+        flash(request, f"Not copied: {error_text(response)}", "error")
+        return RedirectResponse("/admin/templates", status_code=303)
+    copied = response.json()
+    flash(request, f"Copied to the custom template {copied['name']!r}; edit it here.")
+    return RedirectResponse(f"/admin/templates/{copied['id']}", status_code=303)
