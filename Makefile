@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 export RINGDESK_DATABASE_URL ?= sqlite:///./var/ringdesk.db
 
-.PHONY: install run test lint format bench rt clean docs docs-check soak soak-long soak-ci
+.PHONY: install run test lint format bench rt clean docs docs-check soak soak-long soak-ci fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Not part of `make test` (which runs each fuzz target briefly): every target marked `fuzz`
+# (expression engines, template readers and import, event parsers) with 10,000+ examples
+# (RINGDESK_FUZZ=deep, tests/fuzzing.py); the statistics list the examples run per target.
+fuzz: install
+	RINGDESK_FUZZ=deep $(BIN)/python -m pytest -m fuzz --hypothesis-show-statistics $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff format --check src tests bench scripts soak

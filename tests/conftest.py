@@ -16,6 +16,7 @@ from ringdesk.services import Services
 from ringdesk.store.admin import create_token
 from ringdesk.store.db import Database
 from ringdesk.store.migrate import upgrade
+from tests.fuzzing import FUZZ_DEEP
 from tests.pg import create_database, postgres_server
 from tests.services import close_leftovers, test_services
 
@@ -85,3 +86,12 @@ def admin(client: TestClient, admin_token: str) -> TestClient:
     """The test client, authorised as an admin."""
     client.headers["Authorization"] = f"Bearer {admin_token}"
     return client
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A deep fuzz run (RINGDESK_FUZZ=deep, `make fuzz`) takes minutes per target: lift the
+    per-test timeout for the targets marked `fuzz`."""
+    if FUZZ_DEEP:
+        for item in items:
+            if item.get_closest_marker("fuzz") is not None:
+                item.add_marker(pytest.mark.timeout(3600))

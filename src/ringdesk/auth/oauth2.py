@@ -187,7 +187,7 @@ def _document(text: str) -> dict[str, Any]:
     if stripped.startswith("{"):
         try:
             value = json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise TokenResponseError("the token response is not valid JSON") from None
         return value if isinstance(value, dict) else {}
     # Some providers answer form-encoded (access_token=...&token_type=bearer).

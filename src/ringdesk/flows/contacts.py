@@ -142,7 +142,7 @@ def _document(body: str | bytes) -> Any:
     """The parsed response, once per body: a mapping reads many paths of the same body."""
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # too deep for json: GJSON's budget reports it
         return _INVALID
 
 
@@ -188,14 +188,15 @@ def _path_values(body: str | bytes, path: str) -> list[str] | str | None:
         if aligned is not None:
             return aligned
         result = gjson.get(body, path)
-    except ExpressionError:
-        log.warning("invalid GJSON path in contact mapping: %s", path)
+        if not result.exists:
+            return None
+        value = result.value  # decoded lazily: deep data exceeds its budget only here
+    except ExpressionError as exc:
+        log.warning("contact mapping path %s: %s", path, exc)
         return None
-    if not result.exists:
-        return None
-    if isinstance(result.value, list) and "#" in path:
-        return [_text(v) for v in result.value]
-    return result.text if isinstance(result.value, str) else _text(result.value)
+    if isinstance(value, list) and "#" in path:
+        return [_text(v) for v in value]
+    return result.text if isinstance(value, str) else _text(value)
 
 
 @functools.lru_cache(maxsize=1024)  # the same mapping paths for every response

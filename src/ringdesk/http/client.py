@@ -85,7 +85,12 @@ class HelpdeskResponse:
         return self._text
 
     def json(self) -> Any:
-        return json.loads(self.content)
+        """The body as JSON; ValueError when it is not JSON, or nested too deep to parse (a
+        RecursionError otherwise: a hostile helpdesk must not turn into a 500)."""
+        try:
+            return json.loads(self.content)
+        except RecursionError:
+            raise ValueError("the response is JSON nested too deeply to read") from None
 
 
 def _charset(headers: httpx.Headers) -> str:
@@ -340,6 +345,11 @@ class Executor:
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 raise
+            except httpx.InvalidURL as exc:
+                # An escaped value in the host (`{{.subdomain}}` holding `:` or `%`) makes a
+                # URL httpx cannot send: a bad input of this request, not a bug to retry.
+                error = f"invalid URL: {exc}"
+                raise HelpdeskError(error, retryable=False) from None
             finally:
                 duration_ms = (time.perf_counter() - started) * 1000
                 self._record(

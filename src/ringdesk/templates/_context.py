@@ -28,6 +28,17 @@ _NUMERIC_SAMPLES = frozenset(
 _URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
 
+_QUOTE_LIMIT = 60
+
+
+def _quoted(path: str) -> str:
+    """`path` quoted for a message; a long one (a hostile path nested 3,000 deep) is cut, as
+    the problem's line and column already point at it."""
+    if len(path) <= _QUOTE_LIMIT:
+        return repr(path)
+    return repr(path[:_QUOTE_LIMIT]) + f"… ({len(path)} characters)"
+
+
 def path_pieces(text: str) -> list[tuple[int, str]]:
     """The comma-separated paths of `text` (C4) with the offset where each starts."""
     from ringdesk.templates.paths import split_paths
@@ -183,7 +194,7 @@ class Ctx:
                     section,
                     field,
                     key,
-                    f"GJSON path {checked!r}: {problem.message}",
+                    f"GJSON path {_quoted(checked)}: {problem.message}",
                     offset=start + min(inner, len(path)),
                 )
 
@@ -198,7 +209,7 @@ class Ctx:
                     section,
                     field,
                     key,
-                    f"JSONPath {path!r}: {problem.message}",
+                    f"JSONPath {_quoted(path)}: {problem.message}",
                     offset=start + inner,
                 )
 

@@ -1,0 +1,142 @@
+"""Issue 14, medium 2 over real sockets: call data and connect values in a URL land as one
+escaped path segment at the helpdesk, never as other segments, another host or a query."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import unquote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ringdesk.api.app import create_app
+from ringdesk.runtime import outbox_worker
+from ringdesk.store.admin import create_token
+from ringdesk.store.tables import HelpdeskUser, TemplateRow
+from ringdesk.testing import call_event, signed_headers
+from tests.live import serve_app
+from tests.outbox.helpers import add_integration
+from tests.security.desk import RecordingDesk, desk_template
+from tests.services import test_services
+
+SECRET = "test-webhook-secret"  # the `settings` fixture's webhook secret
+TRAVERSAL = "../../../admin/delete-everything"
+
+
+@pytest.fixture
+def desk() -> Iterator[tuple[RecordingDesk, str]]:
+    fake = RecordingDesk()
+    with serve_app(fake) as url:
+        yield fake, url
+
+
+@pytest.mark.parametrize(
+    ("number", "name"),
+    [
+        (TRAVERSAL, ".."),
+        ("+4930123456", TRAVERSAL),
+        ("%2e%2e", "x?admin=1#frag"),
+        (".", "a/b\\c"),
+    ],
+    ids=["number-traversal", "name-traversal", "percent-and-query", "dot-and-slashes"],
+)
+async def test_caller_data_in_a_url_path_stays_one_segment(settings, database, desk, number, name):
+    """covers U6 (issue 14 medium 2): `{{.Call_From}}/{{.Call_From_Name}}` in a call log's
+    URL, with a caller number `../../../admin/delete-everything`: the helpdesk receives the
+    template's three segments, each the caller's value escaped (it received
+    `POST /admin/delete-everything/%2e%2e`, with the integration's Authorization)."""
+    fake, url = desk
+    xml = desk_template(url, url="@BASE@/calls/{{.Call_From}}/{{.Call_From_Name}}")
+    integration = add_integration(database, xml=xml, template_id="paths")
+    with database.session() as session:
+        session.add(HelpdeskUser(integration_id=integration, user_id="u-1001", extension="1001"))
+    services = test_services(settings)
+    try:
+        with TestClient(create_app(services=services)) as client:
+            raw = json.dumps(call_event("call.ended", from_number=number, from_name=name))
+            response = client.post(
+                "/api/v1/events", content=raw, headers=signed_headers(raw.encode(), SECRET)
+            )
+            assert response.status_code == 200, response.text
+        await outbox_worker(services).run_until_idle()
+    finally:
+        await services.aclose()
+    (path,) = fake.paths("POST")
+    assert "?" not in path
+    assert "#" not in path
+    segments = path.split("/")
+    assert segments[:2] == ["", "calls"], path
+    assert len(segments) == 4, path
+    assert [unquote(s) for s in segments[2:]] == [number, name]
+    assert all(s not in (".", "..") for s in segments)
+    assert all(unquote(s) == s or "%" in s for s in segments)
+
+
+# The issue's template, over http: a request the value managed to steer to our local desk
+# would then reach it and be recorded (over https it would fail its TLS handshake unseen).
+HOST_TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
+<HelpdeskTemplate formatVersion="1">
+  <General><Name>Host Desk</Name><MaxConcurrentRequests>2</MaxConcurrentRequests></General>
+  <Authentication method="basic">
+    <Fields>
+      <Field type="text" name="subdomain" title="Subdomain"/>
+      <Field type="text" name="email" title="Email"/>
+      <Field type="password" name="api_token" title="API token"/>
+    </Fields>
+    <Basic><Format>{{.email}}/token:{{.api_token}}</Format></Basic>
+  </Authentication>
+  <FollowUpRequests>
+    <Request trigger="connected" method="GET">
+      <Url>http://{{.subdomain}}.zendesk.com/api/v2/users/me</Url>
+    </Request>
+  </FollowUpRequests>
+</HelpdeskTemplate>"""
+
+
+def _admin_client(settings, database) -> TestClient:
+    with database.session() as session:
+        token = create_token(session, "t")
+    return TestClient(
+        create_app(settings),
+        raise_server_exceptions=False,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.mark.parametrize(
+    "subdomain",
+    ["evil.com/x?", "{desk}/steal?", "{desk}#", "evil.com:443@x"],
+    ids=["issue", "our-desk", "fragment", "userinfo"],
+)
+def test_a_text_field_cannot_change_the_host(settings, database, desk, subdomain):
+    """covers A2 (issue 14 medium 2): `https://{{.subdomain}}.zendesk.com` with the subdomain
+    `evil.com/x?` must not send the credentials elsewhere: connecting fails with a clear
+    answer, nothing reaches another host, the integration stays disconnected. A `:` made
+    a URL httpx refused, which was a 500."""
+    fake, url = desk
+    subdomain = subdomain.replace("{desk}", url.removeprefix("http://"))
+    with database.session() as session:
+        session.add(TemplateRow(id="hostdesk", name="Host Desk", xml=HOST_TEMPLATE))
+    with _admin_client(settings, database) as client:
+        created = client.post(
+            "/api/v1/integrations",
+            json={
+                "template_id": "hostdesk",
+                "name": "x",
+                "fields": {"subdomain": subdomain, "email": "a@b.c", "api_token": "Canary12"},
+            },
+        )
+        assert created.status_code in (201, 422), created.text
+        if created.status_code == 201:
+            integration = created.json()["id"]
+            response = client.post(f"/api/v1/integrations/{integration}/connect")
+            # refused, or sent to the escaped host, which does not exist: 502 naming why
+            assert response.status_code in (422, 502), response.text
+            assert response.json()["detail"], response.text
+            assert "Canary12" not in response.text
+            view = client.get(f"/api/v1/integrations/{integration}").json()
+            assert view["status"] != "connected"
+            logged = client.get(f"/api/v1/integrations/{integration}/requests").text
+            assert "Canary12" not in logged
+    assert fake.received == []
