@@ -46,9 +46,17 @@ def event_exists(session: Session, call_id: str, type_: str) -> bool:
 
 
 def add_event(
-    session: Session, *, call_id: str, type_: str, source: str, payload: dict[str, Any], now: float
+    session: Session,
+    *,
+    call_id: str,
+    type_: str,
+    source: str,
+    payload: dict[str, Any],
+    now: float,
+    processed: bool = False,
 ) -> bool:
     """Insert the event unless the same call_id + type is stored; False for a duplicate.
+    `processed`: the event has no live work, so it is stored as processed already.
 
     The insert runs under a SAVEPOINT, so a concurrent insert of the same event (a unique
     violation) only undoes this insert, never the caller's other work."""
@@ -63,6 +71,7 @@ def add_event(
                     source=source[:40],
                     payload=payload,
                     received_at=now,
+                    processed_at=now if processed else None,
                 )
             )
     except IntegrityError:
