@@ -34,13 +34,15 @@ class Fault:
 class FaultPlan:
     """Knobs of `schedule`: `duration` of the traffic, a random fault about every
     `every` seconds, `expiries` token expiries spread evenly, a revocation every
-    `revoke_every` seconds (0: none), slow windows only when `slow`."""
+    `revoke_every` seconds (0: none), slow windows only when `slow`, and every request
+    delayed by at least `latency_ms` the whole time (0: a fast helpdesk)."""
 
     duration: float
     every: float = 8.0
     expiries: int = 4
     revoke_every: float = 0.0
     slow: bool = False
+    latency_ms: int = 0
 
 
 def schedule(plan: FaultPlan, seed: int) -> list[Fault]:
@@ -84,19 +86,24 @@ async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any] | Non
     response.raise_for_status()
 
 
-async def inject(helpdesk: str, faults: list[Fault], stop: asyncio.Event) -> Injected:
-    """Play `faults` from now until done or `stop` is set; then clear every fault."""
+async def inject(
+    helpdesk: str, faults: list[Fault], stop: asyncio.Event, *, base_latency_ms: int = 0
+) -> Injected:
+    """Play `faults` from now until done or `stop` is set, every request delayed by at
+    least `base_latency_ms`; then clear every fault."""
     done = Injected()
     began = time.monotonic()
-    latency, slow_until = 0, 0.0
+    latency, slow_until = base_latency_ms, 0.0
     async with httpx.AsyncClient(base_url=helpdesk, timeout=10) as client:
         try:
+            if base_latency_ms:
+                await _post(client, "/_demo/faults", {"latency_ms": base_latency_ms})
             for fault in faults:
                 while not stop.is_set():
                     now = time.monotonic() - began
-                    if latency and now >= slow_until:
-                        latency = 0
-                        await _post(client, "/_demo/faults", {"latency_ms": 0})
+                    if latency != base_latency_ms and now >= slow_until:
+                        latency = base_latency_ms
+                        await _post(client, "/_demo/faults", {"latency_ms": latency})
                     if now >= fault.at:
                         break
                     await asyncio.sleep(min(0.5, fault.at - now))
@@ -107,7 +114,8 @@ async def inject(helpdesk: str, faults: list[Fault], stop: asyncio.Event) -> Inj
                 elif fault.kind == "revoke":
                     await _post(client, "/_demo/revoke-tokens")
                 elif fault.kind == "slow":
-                    latency, slow_until = fault.latency_ms, fault.at + fault.seconds
+                    latency = max(base_latency_ms, fault.latency_ms)
+                    slow_until = fault.at + fault.seconds
                     await _post(client, "/_demo/faults", {"latency_ms": latency})
                 elif fault.kind == "drop":
                     await _post(

@@ -146,8 +146,11 @@ async def _traffic_phase(
         expiries=opts.expiries,
         revoke_every=opts.revoke_every,
         slow=opts.slow_helpdesk,
+        latency_ms=opts.latency_ms,
     )
-    injector = asyncio.create_task(inject(helpdesk, schedule(plan, opts.seed), stop))
+    injector = asyncio.create_task(
+        inject(helpdesk, schedule(plan, opts.seed), stop, base_latency_ms=opts.latency_ms)
+    )
     killer = asyncio.create_task(_killer(sup, opts, stop, watch, began))
     early_mark = min(500, max(1, len(calls) // 4))
     sampler = asyncio.create_task(_sampler(sup, db, stop, stats, watch, early_mark))
@@ -261,6 +264,7 @@ def _summary(
             "calls": opts.calls,
             "seed": opts.seed,
             "serve/workers": f"{opts.serve}/{opts.workers}",
+            "helpdesk latency ms (whole traffic)": opts.latency_ms,
             "traffic seconds": round(stats.finished_at - began, 1),
             "drain seconds": round(drained, 1),
             "jobs left undelivered after the drain": left,
