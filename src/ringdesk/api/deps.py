@@ -14,7 +14,7 @@ from ringdesk.config import Settings
 from ringdesk.services import Services
 from ringdesk.store import admin
 from ringdesk.store.db import Database, Session
-from ringdesk.web.auth import CSRF_HEADER, UNSAFE_METHODS, csrf_matches
+from ringdesk.web.csrf import CSRF_HEADER, UNSAFE_METHODS, csrf_matches
 from ringdesk.web.sessions import USER_KEY
 
 __all__ = [

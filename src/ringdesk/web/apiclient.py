@@ -36,7 +36,7 @@ async def call_api(
     Raises `ApiUnavailable` when the route does not exist (404 without a JSON detail from a
     handler, or 405).
     """
-    from ringdesk.web.auth import CSRF_HEADER, csrf_token
+    from ringdesk.web.csrf import CSRF_HEADER, csrf_token
 
     send_headers = {
         "cookie": request.headers.get("cookie", ""),

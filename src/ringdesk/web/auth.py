@@ -9,14 +9,11 @@ ride on the session cookie in `api.deps.require_admin`.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import math
-import secrets
-from collections.abc import MutableMapping
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from ringdesk.services import Services
@@ -29,18 +26,15 @@ from ringdesk.web.accounts import (
     hash_password,
     verify_password,
 )
+from ringdesk.web.csrf import check_csrf, csrf_token
+from ringdesk.web.render import render, services_of
 from ringdesk.web.sessions import USER_KEY, start_login
 from ringdesk.web.throttle import LoginThrottle
 
 __all__ = [
-    "CSRF_FIELD",
-    "CSRF_HEADER",
     "LoginRequired",
     "admin_count",
-    "check_csrf",
     "create_admin_user",
-    "csrf_matches",
-    "csrf_token",
     "current_admin",
     "hash_password",
     "login_redirect",
@@ -48,11 +42,7 @@ __all__ = [
     "verify_password",
 ]
 
-CSRF_FIELD = "csrf_token"
-CSRF_HEADER = "x-csrf-token"
 SESSION_USER = USER_KEY
-SESSION_CSRF = "csrf"
-UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 router = APIRouter(include_in_schema=False)
 
@@ -69,37 +59,6 @@ def admin_count(session: Session) -> int:
     return admin.count_users(session)
 
 
-def csrf_token(request: Request) -> str:
-    """The session's CSRF token (created on first use)."""
-    session: MutableMapping[str, Any] = request.session
-    token = session.get(SESSION_CSRF)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[SESSION_CSRF] = token
-    return token
-
-
-def csrf_matches(session: MutableMapping[str, Any], supplied: str | None) -> bool:
-    """Whether `supplied` is the session's CSRF token (constant-time)."""
-    expected = session.get(SESSION_CSRF)
-    return bool(expected and supplied and hmac.compare_digest(str(expected), supplied))
-
-
-async def check_csrf(request: Request) -> None:
-    """Refuse (403) an unsafe request whose form field or header does not carry the token."""
-    if request.method not in UNSAFE_METHODS:
-        return
-    supplied = request.headers.get(CSRF_HEADER)
-    if supplied is None:
-        content_type = request.headers.get("content-type", "")
-        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-            form = await request.form()
-            value = form.get(CSRF_FIELD)
-            supplied = value if isinstance(value, str) else None
-    if not csrf_matches(request.session, supplied):
-        raise HTTPException(status_code=403, detail="CSRF token missing or wrong")
-
-
 def current_admin(request: Request) -> str:
     """The logged-in admin's username, or `LoginRequired` (→ redirect to the login page)."""
     user = request.session.get(SESSION_USER)
@@ -110,8 +69,6 @@ def current_admin(request: Request) -> str:
 
 
 def _services(request: Request) -> Services:
-    from ringdesk.web.render import services_of
-
     return services_of(request)
 
 
@@ -123,8 +80,6 @@ def _safe_next(value: str | None) -> str:
 
 
 def _page(request: Request, name: str, **context: Any) -> Response:
-    from ringdesk.web.render import render
-
     return render(request, name, **context)
 
 

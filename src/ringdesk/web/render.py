@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from ringdesk.services import Services
+from ringdesk.web.csrf import csrf_token
 
 __all__ = ["flash", "render", "services_of", "templates"]
 
@@ -31,8 +32,6 @@ def flash(request: Request, message: str, kind: str = "info") -> None:
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> Response:
     """Render `name` with the layout's context; pops the pending flash messages."""
-    from ringdesk.web.auth import csrf_token
-
     user = request.session.get("admin_user")
     flashes = request.session.pop("flash", []) if "flash" in request.session else []
     base = {

@@ -415,6 +415,13 @@ def _url_encode(env: Env, text: Any) -> SafeStr:
 
 
 def _raw_path(env: Env, text: Any) -> EncodedPath:
+    """Its argument as a URL path whose `/` separate segments (a value is otherwise one segment).
+
+    Valid `%XX` escapes are kept; `?`, `#` and the like are encoded; a `.` or `..` segment is
+    written `%2E` / `%2E%2E`, so the path never climbs up.
+
+    `{{RawPath "a b/c.txt"}}` → `a%20b/c.txt`
+    """
     return raw_path(_str(env, text))
 
 

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 
 from ringdesk.web.accounts import MIN_PASSWORD, MIN_SCORE
 from ringdesk.web.apiclient import call_api, error_text, json_or_none
-from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.auth import current_admin
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import flash, render
 
 __all__ = ["router"]

@@ -20,7 +20,7 @@ from ringdesk.errors import TemplateError
 from ringdesk.flows.createcontact import request_contact
 from ringdesk.screenpop.agent_tokens import verify_agent_link
 from ringdesk.store import users as users_repo
-from ringdesk.web.auth import check_csrf
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import render, services_of
 
 __all__ = ["router"]

@@ -14,7 +14,8 @@ from ringdesk.store import admin
 from ringdesk.store import integrations as integrations_repo
 from ringdesk.store import users as users_repo
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
-from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.auth import current_admin
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import flash, render, services_of
 
 __all__ = ["router"]

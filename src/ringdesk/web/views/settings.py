@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
-from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.auth import current_admin
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import render
 
 __all__ = ["router"]

@@ -31,7 +31,8 @@ from ringdesk.templates.model import CONTACT_FIELDS as TEMPLATE_CONTACT_FIELDS
 from ringdesk.templates.model import TRIGGER_EVENTS
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text, json_or_none
-from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.auth import current_admin
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import flash, render, services_of
 
 __all__ = [

@@ -24,7 +24,8 @@ from ringdesk.templates.problem import Problem
 from ringdesk.templates.validate import MAX_CUSTOM_TEMPLATES
 from ringdesk.web import template_form as tf
 from ringdesk.web.apiclient import ApiUnavailable, call_api, error_text
-from ringdesk.web.auth import check_csrf, current_admin
+from ringdesk.web.auth import current_admin
+from ringdesk.web.csrf import check_csrf
 from ringdesk.web.render import flash, render, services_of
 from ringdesk.web.views.template_editor import editor_page, save_xml, xml_error
 
