@@ -79,11 +79,24 @@ class Injected:
 
     counts: Counter[str] = field(default_factory=Counter)
     timeline: list[tuple[float, str]] = field(default_factory=list)
+    missed: Counter[str] = field(default_factory=Counter)  # faults the helpdesk never took
 
 
-async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None) -> None:
-    response = await client.post(path, json=body or {})
-    response.raise_for_status()
+async def _post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None, *, tries: int = 5
+) -> None:
+    """POST a fault hook, retried: on a loaded machine the helpdesk (which also serves all
+    of ringdesk's requests) can take seconds to accept a connection, and a fault that
+    arrives late must not abort the whole run."""
+    for attempt in range(tries):
+        try:
+            response = await client.post(path, json=body or {})
+            response.raise_for_status()
+            return
+        except httpx.TransportError:
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
 
 
 async def inject(
@@ -94,7 +107,7 @@ async def inject(
     done = Injected()
     began = time.monotonic()
     latency, slow_until = base_latency_ms, 0.0
-    async with httpx.AsyncClient(base_url=helpdesk, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=helpdesk, timeout=30) as client:
         try:
             if base_latency_ms:
                 await _post(client, "/_demo/faults", {"latency_ms": base_latency_ms})
@@ -109,28 +122,37 @@ async def inject(
                     await asyncio.sleep(min(0.5, fault.at - now))
                 if stop.is_set():
                     break
-                if fault.kind == "expire":
-                    await _post(client, "/_demo/expire-tokens")
-                elif fault.kind == "revoke":
-                    await _post(client, "/_demo/revoke-tokens")
-                elif fault.kind == "slow":
-                    latency = max(base_latency_ms, fault.latency_ms)
+                try:
+                    latency = await _apply(client, fault, latency, base_latency_ms)
+                except httpx.TransportError:
+                    done.missed[fault.kind] += 1  # reported; the run goes on
+                    continue
+                if fault.kind == "slow":
                     slow_until = fault.at + fault.seconds
-                    await _post(client, "/_demo/faults", {"latency_ms": latency})
-                elif fault.kind == "drop":
-                    await _post(
-                        client, "/_demo/faults", {"drop": fault.count, "latency_ms": latency}
-                    )
-                else:
-                    body = {
-                        "status": 503 if fault.kind == "burst503" else 429,
-                        "count": fault.count,
-                        "retry_after": fault.retry_after,
-                        "latency_ms": latency,
-                    }
-                    await _post(client, "/_demo/faults", body)
                 done.counts[fault.kind] += 1
                 done.timeline.append((fault.at, fault.kind))
         finally:
-            await _post(client, "/_demo/faults", {})
+            await _post(client, "/_demo/faults", {}, tries=8)
     return done
+
+
+async def _apply(client: httpx.AsyncClient, fault: Fault, latency: int, base: int) -> int:
+    """Play one fault; returns the helpdesk's request latency from now on."""
+    if fault.kind == "expire":
+        await _post(client, "/_demo/expire-tokens")
+    elif fault.kind == "revoke":
+        await _post(client, "/_demo/revoke-tokens")
+    elif fault.kind == "slow":
+        latency = max(base, fault.latency_ms)
+        await _post(client, "/_demo/faults", {"latency_ms": latency})
+    elif fault.kind == "drop":
+        await _post(client, "/_demo/faults", {"drop": fault.count, "latency_ms": latency})
+    else:
+        body = {
+            "status": 503 if fault.kind == "burst503" else 429,
+            "count": fault.count,
+            "retry_after": fault.retry_after,
+            "latency_ms": latency,
+        }
+        await _post(client, "/_demo/faults", body)
+    return latency
