@@ -248,7 +248,10 @@ def main() -> int:
         try:
             setup_link = ringdesk_cli(env, "admin", "setup-link")
         except subprocess.CalledProcessError:
-            setup_link = "(an admin exists already: log in, or `ringdesk admin create-user`)"
+            setup_link = (
+                "(an admin exists already: log in, or add one with "
+                "`.venv/bin/ringdesk admin create-user NAME`)"
+            )
         except (subprocess.SubprocessError, OSError) as exc:
             say(f"  ✗ setup link: {exc}")
         say()

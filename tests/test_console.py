@@ -3,6 +3,8 @@ over real sockets."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,56 @@ def test_template_run_prints_redacted_exchanges(cli_env):
     assert "--- response 1: 200" in result.output
     assert "=== contact-search: ok" in result.output
     assert '"BusinessNumber": "+4930123456"' in result.output
+    assert DEFAULT_API_TOKEN not in result.output
+
+
+@pytest.mark.parametrize(
+    ("scenario", "sent"),
+    [
+        ("contact-search", "/api/contacts/search?phone=%2B4930123456"),
+        ("call-log", '"from":"+4930123456"'),
+        ("ticket", '"subject":"Inbound Missed - from +4930123456 to 1001"'),
+    ],
+    ids=["contact-search", "call-log", "ticket"],
+)
+def test_template_run_without_phone_uses_the_console_sample(cli_env, scenario, sent):
+    """Without --phone the run uses the admin console's sample caller, as the UI does; it
+    used to search for an empty number ("sample.phone ... is required") and log calls from
+    nobody."""
+    with serve_app(create_demo_app()) as demo:
+        result = _run(
+            "--scenario",
+            scenario,
+            "--set",
+            f"base_url={demo}",
+            "--set",
+            f"api_token={DEFAULT_API_TOKEN}",
+        )
+    assert result.exit_code == 0, result.output
+    assert f"=== {scenario}: ok" in result.output
+    assert sent in result.output
+
+
+@pytest.mark.parametrize("scenario", ["call-log", "ticket"])
+def test_call_log_and_ticket_runs_print_the_call_variables(cli_env, scenario):
+    """covers I3: the docs promise that a call-log or ticket run shows every variable of the
+    sample call (how an author learns what {{.Time}} or {{.Call_Status}} give)."""
+    with serve_app(create_demo_app()) as demo:
+        result = _run(
+            "--scenario",
+            scenario,
+            "--set",
+            f"base_url={demo}",
+            "--set",
+            f"api_token={DEFAULT_API_TOKEN}",
+        )
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output.split(f"=== {scenario}: ok\n", 1)[1])
+    variables = printed["variables"]
+    assert variables["CallId"] == "console-test"
+    assert variables["Call_From"] == "+4930123456"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", variables["Time"])
+    assert variables["Subject"]
     assert DEFAULT_API_TOKEN not in result.output
 
 

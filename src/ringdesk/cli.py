@@ -23,8 +23,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True, type=int)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (keep loopback behind a reverse proxy).",
+)
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 def serve(host: str, port: int) -> None:
     """Migrate the database, then run the service. Until an admin exists, prints the
     one-time link that opens first-run setup."""
@@ -262,7 +267,8 @@ def admin_yeastar_webhook_url() -> None:
 
 @main.group()
 def template() -> None:
-    """Integration templates: validate, import (also the PBX's format), export, run."""
+    """Integration templates: validate, run against a helpdesk, import (ringdesk's or the
+    PBX's format), export to the PBX's format."""
 
 
 @template.command("validate")
@@ -270,8 +276,9 @@ def template() -> None:
 def template_validate(files: tuple[str, ...]) -> None:
     """Check template XML files; exit 1 if any has errors (warnings do not fail).
 
-    Prints `FILE:LINE: section.field: message` per error and
-    `warning: FILE:LINE: section.field: message` per warning.
+    Prints `FILE:LINE:COLUMN: section.field: message` per error and
+    `warning: FILE:LINE:COLUMN: section.field: message` per warning (line and column count
+    from 1), then `FILE: valid` or `FILE: invalid` on standard error.
     """
     from pathlib import Path
 
@@ -401,19 +408,30 @@ def template_export_pbx(file: str, output: str) -> None:
     "--scenario",
     required=True,
     type=click.Choice(["contact-search", "users", "create-contact", "call-log", "ticket"]),
+    help="Which request(s) of the template to run.",
 )
-@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A connect value.")
-@click.option("--phone", default="", help="Sample phone number.")
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A connect value, such as base_url=https://desk.example (repeat for each field).",
+)
+@click.option("--phone", default="", help="Caller number to search for [default: a sample number].")
 def template_run(file: str, scenario: str, sets: tuple[str, ...], phone: str) -> None:
-    """Run one scenario of a template against the real helpdesk (I3), printing each request
-    and response with secrets redacted; exit 1 if it failed."""
+    """Run one scenario of a template against the real helpdesk, printing each request and
+    response with secrets redacted; exit 1 if it failed."""
     import asyncio
     from pathlib import Path
 
     from ringdesk.console import format_run, run_template_text
+    from ringdesk.web.views.template_editor import CONSOLE_SAMPLES
 
     fields = dict(item.partition("=")[::2] for item in sets)
-    sample = {**fields, "phone": phone}
+    # The admin console's sample for the scenario (a caller, an extension, a status), so a
+    # run without --phone searches for a number and logs a call from one, as the UI does.
+    defaults = dict(line.partition("=")[::2] for line in CONSOLE_SAMPLES[scenario].splitlines())
+    sample = {**defaults, **fields, **({"phone": phone} if phone else {})}
     run = asyncio.run(
         run_template_text(
             Path(file).read_bytes(), scenario, fields=fields, sample=sample, settings=Settings()
@@ -424,10 +442,16 @@ def template_run(file: str, scenario: str, sets: tuple[str, ...], phone: str) ->
 
 
 @main.command("demo-helpdesk")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8090, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8090, show_default=True, type=int, help="Port to listen on.")
 @click.option("--token", default="demo-token", show_default=True, help="Static API token.")
-@click.option("--access-token-ttl", default=3600, show_default=True, type=int)
+@click.option(
+    "--access-token-ttl",
+    default=3600,
+    show_default=True,
+    type=int,
+    help="Seconds an OAuth2 access token lives (short, to watch ringdesk refresh it).",
+)
 def demo_helpdesk(host: str, port: int, token: str, access_token_ttl: int) -> None:
     """Run the bundled demo helpdesk (in-memory; its page at / lists what it received)."""
     import uvicorn

@@ -25,7 +25,7 @@ from ringdesk.expressions import ExpressionError
 from ringdesk.flows import calllog, createcontact, tickets
 from ringdesk.flows.contacts import search_contacts
 from ringdesk.flows.users import fetch_users
-from ringdesk.flows.variables import ContactRef
+from ringdesk.flows.variables import ContactRef, call_variables
 from ringdesk.http.client import Exchange
 from ringdesk.integrations.context import IntegrationContext, build_context, is_secret_name
 from ringdesk.outbox.jobs import ClaimedJob
@@ -243,7 +243,7 @@ async def _call_log(
     key = calllog.call_log_key(ctx.integration_id, event.call_id, owner, extension)
     job = _job(ctx, "call_log", key, event, payload, (_sample_contact(sample), ""))
     delivered = await calllog.deliver(services, ctx, job, capture=capture)
-    return delivered.result
+    return {**delivered.result, "variables": _variables_of(ctx, job, "call_log")}
 
 
 async def _ticket(
@@ -259,7 +259,23 @@ async def _ticket(
     key = tickets.ticket_key(ctx.integration_id, event.call_id)
     job = _job(ctx, "ticket", key, event, payload, (_sample_contact(sample), ""))
     delivered = await tickets.deliver(services, ctx, job, capture=capture)
-    return delivered.result
+    return {**delivered.result, "variables": _variables_of(ctx, job, "ticket")}
+
+
+def _variables_of(ctx: IntegrationContext, job: ClaimedJob, section: str) -> dict[str, str]:
+    """The call variables the delivery rendered its request with (the sample call's), so an
+    author sees what `{{.Time}}` or `{{.Call_Status}}` give. Connect values are left out."""
+    contact, _status = job.prefetched
+    event = CallEvent.model_validate(job.payload["event"])
+    return call_variables(
+        event,
+        tz=ctx.tz,
+        contact=contact,
+        owner=str(job.payload.get("owner", "")),
+        options=ctx.options.call_log if section == "call_log" else ctx.options.ticket,
+        extension=str(job.payload.get("extension", event.extension)),
+        extension_name=str(job.payload.get("extension_name", "")),
+    )
 
 
 _RUNNERS: dict[str, Runner] = {

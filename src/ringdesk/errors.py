@@ -5,7 +5,7 @@
     ├── ConfigError            the service's settings are unusable
     ├── InputError             what an admin sent is invalid: `problems` [(field, message)]
     ├── EventFormatError       a call event is malformed: `problems` [{field, message}]
-    ├── TemplateError          a template cannot be loaded: `line`, `column`
+    ├── TemplateError          a template cannot be loaded or used: `line`, `column`, `field`
     ├── OAuthStateError        an OAuth2 `state` is forged, expired, unknown or used
     ├── TokenResponseError     a token endpoint's answer carries no usable token
     ├── ConnectError           connecting an integration failed (message safe to show)
@@ -66,12 +66,21 @@ class EventFormatError(RingdeskError, ValueError):
 
 
 class TemplateError(RingdeskError):
-    """A template cannot be loaded; carries where (line, column) when known."""
+    """A template cannot be loaded or used; carries where (line, column, and the template
+    `field`, e.g. `ContactSearch.ContactType[0].Request.Url`) when known."""
 
-    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        column: int | None = None,
+        field: str | None = None,
+    ):
         self.message = message
         self.line = line
         self.column = column
+        self.field = field
         where = f"line {line}" if line is not None else ""
         if where and column is not None:
             where += f", column {column}"

@@ -120,7 +120,7 @@ def build_services(
     executor = Executor(
         settings,
         request_log=RequestLog(database, retention=settings.request_log_retention),
-        limiter=ConcurrencyLimiter(database, clock=clock),
+        limiter=ConcurrencyLimiter(database),
         metrics=metrics,
         clock=clock,
         retry=retry,

@@ -33,6 +33,7 @@ def test_the_readme_links_resolve_inside_the_repository():
     for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", text):
         if re.match(r"[a-z]+://", target):
             continue
+        assert not target.startswith(("../", "/")), target
         assert (ROOT / target).exists(), target
 
 
@@ -40,3 +41,18 @@ def test_the_hooks_folder_is_not_published():
     """docs/hooks holds build code; mkdocs.yml excludes it from the site."""
     assert (DOCS / "hooks" / "ringdesk_hook.py").exists()
     assert "hooks/" in (ROOT / "mkdocs.yml").read_text()
+
+
+IMAGES = DOCS / "images"
+
+
+def test_every_image_is_a_small_png_that_a_page_shows():
+    """Screenshots (scripts/screenshots.py) stay small, and none is left unused."""
+    shown = "\n".join(page.read_text(encoding="utf-8") for page in pages())
+    images = sorted(IMAGES.glob("*"))
+    assert images
+    for image in images:
+        assert image.suffix == ".png", image.name
+        assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", image.name
+        assert image.stat().st_size < 100_000, image.name
+        assert f"images/{image.name})" in shown, image.name

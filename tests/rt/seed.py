@@ -44,8 +44,11 @@ PHONE_SPELLINGS: tuple[tuple[str, Callable[[str, str], str]], ...] = (
     ("00 prefix digits only", lambda area, number: f"0049{area}{number}"),
 )
 
-# Landlines in Berlin (30), mobiles on 151.
+# Landlines in Berlin (30, 7-digit subscribers), mobiles on 151 (8 digits): valid numbers,
+# so every spelling normalises to the one E.164 form (a 151 number of 7 digits is invalid,
+# and an invalid number written nationally cannot be told from a short code).
 _AREA = {"WorkPhone": "30", "MobilePhone": "151", "HomePhone": "30"}
+_FIRST = {"WorkPhone": 2_000_000, "MobilePhone": 20_000_000, "HomePhone": 2_000_000}
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ def contacts(count: int = 120) -> tuple[Contact, ...]:
     for index in range(count):
         field = PHONE_FIELDS[index % len(PHONE_FIELDS)]
         spelling, render = PHONE_SPELLINGS[(index // len(PHONE_FIELDS)) % len(PHONE_SPELLINGS)]
-        area, number = _AREA[field], str(2_000_000 + 137 * index)
+        area, number = _AREA[field], str(_FIRST[field] + 137 * index)
         email = None if index % 5 == 4 else f"customer{index:03d}@customers.example"
         made.append(
             Contact(

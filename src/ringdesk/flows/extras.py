@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from ringdesk.errors import HelpdeskAuthError, HelpdeskError
 from ringdesk.flows.outputs import duplicate_id, extract_outputs
 from ringdesk.http.client import Exchange
 from ringdesk.http.request import render_request, render_url
@@ -65,11 +66,23 @@ async def find_duplicate(
     capture: list[Exchange] | None = None,
 ) -> str:
     """The id of the record a create would duplicate (the check found it), or "" (create).
-    No check: ""."""
+    No check: "".
+
+    An answer that is not a success finds nothing, so the create runs: a lookup by id
+    answers 404 for a record that does not exist yet (Request Tracker's `GET /user/{Name}`).
+    Refused credentials and errors worth retrying (5xx, 429, no answer) are raised instead:
+    creating without knowing could make the duplicate the check is there to prevent."""
     if check is None or not check.url:
         return ""
     request = render_request(check, variables, tz=ctx.tz, headers=ctx.headers_for("extra"))
-    response = await services.send(
-        ctx, request, scenario=f"{scenario}:duplicate_check", capture=capture
-    )
+    try:
+        response = await services.send(
+            ctx, request, scenario=f"{scenario}:duplicate_check", capture=capture
+        )
+    except HelpdeskAuthError:
+        raise
+    except HelpdeskError as exc:
+        if exc.retryable or exc.status is None:
+            raise
+        return ""
     return duplicate_id(check, status=response.status, body=response.content)

@@ -229,9 +229,10 @@ class Executor:
                     f"{ctx.helpdesk} answered with more than {self.max_response_bytes} bytes",
                     retryable=False,
                 ) from None
-            except HelpdeskError as exc:  # blocked address, unusable redirect
+            except HelpdeskError as exc:  # blocked address, unusable redirect, cap (G3)
+                # Only the cap's errors (no free slot, a slot's lease lost) are retryable.
                 raise HelpdeskError(
-                    ctx.redactor.text(f"{method} {ctx.helpdesk}: {exc}"), retryable=False
+                    ctx.redactor.text(f"{method} {ctx.helpdesk}: {exc}"), retryable=exc.retryable
                 ) from None
             except httpx.TransportError as exc:
                 # A connect failure never reached the peer, so any method may be retried.

@@ -6,6 +6,8 @@ secret values to redact; built from stored values by `build_context` (pure).
 from __future__ import annotations
 
 import base64
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -72,10 +74,26 @@ class IntegrationContext:
         """G3: the cap on this integration's requests in flight."""
         return self.template.general.max_concurrent_requests or 1
 
-    @property
+    @cached_property
     def cap_key(self) -> str:
-        """What the G3 cap is counted per."""
-        return self.template_id
+        """What the G3 cap is counted per: one helpdesk account, named by the template id
+        and a short hash of this integration's non-secret connect field values (`url`,
+        `text` and `select` fields; never a secret one). Two integrations of a template
+        that point at the same account (same values) share one cap; at another account
+        (any value differs) each has its own. URLs compare without case and trailing
+        slashes, other values without surrounding spaces."""
+        named: list[tuple[str, str]] = []
+        for field in self.template.authentication.fields:
+            if field.secret or field.type not in ("url", "text", "select"):
+                continue
+            value = str(self.variables.get(field.name, "")).strip()
+            if field.type == "url":
+                value = value.rstrip("/").lower()
+            named.append((field.name, value))
+        if not named:
+            return self.template_id  # nothing names an account: one cap per template
+        digest = hashlib.sha256(json.dumps(sorted(named)).encode()).hexdigest()[:12]
+        return f"{self.template_id}#{digest}"
 
     @property
     def tz(self) -> str:

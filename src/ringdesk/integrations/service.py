@@ -179,6 +179,7 @@ def public_view(session: Session, crypto: SecretBox, row: Integration) -> dict[s
         "options": effective_options(template, row.options or {}).as_dict(),
         "token_expires_at": row.token_expires_at,
         "token_refreshed_at": row.token_refreshed_at,
+        "contact_sync": row.contact_sync,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }

@@ -25,6 +25,7 @@ __all__ = [
     "release_refresh",
     "save_tokens",
     "save_variables",
+    "set_contact_sync",
     "set_status",
     "stored_options",
     "token_row",
@@ -91,6 +92,15 @@ def set_status(session: Session, integration_id: int, status: str, message: str 
     if row is not None:
         row.status = status
         row.status_message = message[:1000] if message else message
+
+
+def set_contact_sync(session: Session, integration_id: int, outcome: Mapping[str, Any]) -> None:
+    """Remember how the integration's last contact sync went (C8), for its API view."""
+    session.execute(
+        update(Integration)
+        .where(Integration.id == integration_id)
+        .values(contact_sync=dict(outcome))
+    )
 
 
 def refresh_candidates(session: Session) -> list[tuple[int, float | None]]:

@@ -85,6 +85,8 @@ class Integration(Base):
     # Follow-up variables captured on connected/token_refreshed (F2), secret-free.
     variables: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     token_expires_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # The last contact sync (C8): {"at", "ok", "error", "field", "summary"}; None = never.
+    contact_sync: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     token_refreshed_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     # A token refresh in progress (A6): who holds it and until when. No transaction stays
     # open across the refresh request; this lease keeps two processes from refreshing (and

@@ -12,7 +12,7 @@ from ringdesk.api.deps import AdminDep, ServicesDep, SessionDep
 from ringdesk.console import SCENARIOS, console_context, run_scenario
 from ringdesk.errors import HelpdeskError, TemplateError
 from ringdesk.flows.contacts import phone_forms, search_contacts
-from ringdesk.flows.phonebook import sync_phonebook
+from ringdesk.flows.phonebook import run_sync
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.phones import normalise
 from ringdesk.store import integrations as integrations_repo
@@ -47,10 +47,20 @@ async def _context(services: ServicesDep, integration_id: int) -> IntegrationCon
 
 @router.post("/integrations/{integration_id}/contacts/sync")
 async def sync_contacts(integration_id: int, services: ServicesDep) -> dict[str, Any]:
-    """C8: sync the integration's chosen contact types into the local phonebook."""
+    """C8: sync the integration's chosen contact types into the local phonebook. A search
+    request that cannot be rendered for the sync is 422 naming the template field; a
+    helpdesk failure is 502. Either way the integration shows it (`contact_sync`)."""
     ctx = await _context(services, integration_id)
     try:
-        outcome = await sync_phonebook(services, ctx)
+        outcome = await run_sync(services, ctx)
+    except TemplateError as exc:
+        detail = {
+            "message": exc.message,
+            "field": exc.field,
+            "line": exc.line,
+            "column": exc.column,
+        }
+        raise HTTPException(422, detail) from None
     except HelpdeskError as exc:
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"helpdesk error: {exc}") from exc
     return outcome.summary()

@@ -137,6 +137,7 @@ async def integration_page(request: Request, integration_id: int) -> Response:
             "fields": dict(row.fields or {}),
             "options": dict(row.options or {}),
             "token_expires_at": row.token_expires_at,
+            "contact_sync": dict(row.contact_sync or {}),
         }
         extensions = [
             {"number": e.number, "name": e.name, "email": e.email}
