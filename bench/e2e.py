@@ -8,11 +8,16 @@ in its own process. A round posts EVENTS `call.ended` events (one call log each)
 EVENT_CONCURRENCY, spread over the serve processes, and ends when the helpdesk has recorded
 the last log; its clock starts at the first event. Reported: events/s accepted (all acked)
 and per serve, acknowledgement p50/p99, call logs/s delivered as the helpdesk saw them, and
-the ratio delivered/raw. The raw round re-sends the exact bodies the helpdesk received in
+the ratio delivered/raw, and the serve processes' CPU time per event (from /proc: on a shared,
+loaded machine the rates swing with the load, the CPU cost per event much less). With
+`--intake-only` the serve processes run no outbox worker and a round ends when the last
+event is acknowledged: the intake path alone (webhook → verified → stored → acknowledged).
+The raw round re-sends the exact bodies the helpdesk received in
 the previous round. Rounds alternate raw and end to end, in swapped order every other round,
 because this machine's speed drifts; medians are reported.
 
-`python -m bench.e2e [--events N] [--rounds N] [--configs sqlite:1,pg:1,pg:2,pg:4]`
+`python -m bench.e2e [--events N] [--rounds N] [--configs sqlite:1,pg:1,pg:2,pg:4]
+[--intake-only]`
 """
 
 from __future__ import annotations
@@ -197,13 +202,74 @@ async def _raw_round(peer: httpx.AsyncClient, url: str, bodies: list[str]) -> fl
     return await _wait_recorded(peer, len(bodies)) - started
 
 
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of `pids` so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def _intake_round(serves: list[str], secret: str, tag: str, events: int) -> dict[str, Any]:
+    """Only the intake: post `events` events; ends when the last is acknowledged."""
+    from ringdesk.events.webhook import SIGNATURE_HEADER, sign
+
+    bodies = [json.dumps(_event(n, tag)).encode() for n in range(events)]
+    acks: list[float] = []
+    gate = asyncio.Semaphore(EVENT_CONCURRENCY)
+    async with httpx.AsyncClient(timeout=60) as client:
+
+        async def post(n: int, raw: bytes) -> None:
+            headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
+            async with gate:
+                began = time.perf_counter()
+                response = await client.post(
+                    f"{serves[n % len(serves)]}/api/v1/events", content=raw, headers=headers
+                )
+                acks.append(time.perf_counter() - began)
+                response.raise_for_status()
+
+        started = time.time()
+        await asyncio.gather(*(post(n, raw) for n, raw in enumerate(bodies)))
+    return {"accept_s": time.time() - started, "acks": acks}
+
+
+async def _measure_intake(
+    serves: list[str], pids: list[int], secret: str, rounds: int, events: int
+) -> dict[str, Any]:
+    await _intake_round(serves, secret, "warm", events)
+    done: list[dict[str, Any]] = []
+    for n in range(rounds):
+        cpu = _cpu_seconds(pids)
+        result = await _intake_round(serves, secret, f"r{n}", events)
+        result["cpu_s"] = _cpu_seconds(pids) - cpu
+        done.append(result)
+    acks = [a for r in done for a in r["acks"]]
+    return {
+        "accepted": events / statistics.median(r["accept_s"] for r in done),
+        "cpu_ms": 1000 * statistics.median(r["cpu_s"] for r in done) / events,
+        "p50": statistics.median(acks) * 1000,
+        "p99": _percentile(acks, 0.99) * 1000,
+    }
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+async def _e2e_cpu_round(
+    peer: httpx.AsyncClient, serves: list[str], pids: list[int], secret: str, tag: str, events: int
+) -> dict[str, Any]:
+    cpu = _cpu_seconds(pids)
+    result = await _e2e_round(peer, serves, secret, tag, events)
+    result["cpu_s"] = _cpu_seconds(pids) - cpu
+    return result
+
+
 async def _measure(
-    helpdesk: str, serves: list[str], secret: str, rounds: int, events: int
+    helpdesk: str, serves: list[str], pids: list[int], secret: str, rounds: int, events: int
 ) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=helpdesk, timeout=30) as peer:
         await _e2e_round(peer, serves, secret, "warm", events)  # not counted: everything gets warm
@@ -213,12 +279,12 @@ async def _measure(
         raw: list[float] = []
         for n in range(rounds):
             if n % 2:
-                e2e.append(await _e2e_round(peer, serves, secret, f"r{n}", events))
+                e2e.append(await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events))
                 bodies = (await peer.get("/_bodies")).json()
                 raw.append(await _raw_round(peer, helpdesk, bodies))
             else:
                 raw.append(await _raw_round(peer, helpdesk, bodies))
-                e2e.append(await _e2e_round(peer, serves, secret, f"r{n}", events))
+                e2e.append(await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events))
                 bodies = (await peer.get("/_bodies")).json()
     acks = [a for r in e2e for a in r["acks"]]
     return {
@@ -228,10 +294,13 @@ async def _measure(
         "ratios": sorted(r / e["deliver_s"] for r, e in zip(raw, e2e, strict=True)),
         "p50": statistics.median(acks) * 1000,
         "p99": _percentile(acks, 0.99) * 1000,
+        "cpu_ms": 1000 * statistics.median(r["cpu_s"] for r in e2e) / events,
     }
 
 
-def _run_config(kind: str, serves: int, rounds: int, events: int) -> dict[str, Any]:
+def _run_config(
+    kind: str, serves: int, rounds: int, events: int, *, intake_only: bool = False
+) -> dict[str, Any]:
     from cryptography.fernet import Fernet
     from soak.pg import create_database, postgres_server
     from soak.processes import Supervisor
@@ -256,6 +325,7 @@ def _run_config(kind: str, serves: int, rounds: int, events: int) -> dict[str, A
             "RINGDESK_WEBHOOK_SECRET": secret,
             "RINGDESK_DATA_DIR": str(tmp),
             "RINGDESK_ALLOW_PRIVATE_NETWORKS": "true",
+            "RINGDESK_RUN_WORKERS": "false" if intake_only else "true",
         }
         (tmp / "logs").mkdir()
         sup = Supervisor(env, tmp / "logs")
@@ -264,7 +334,10 @@ def _run_config(kind: str, serves: int, rounds: int, events: int) -> dict[str, A
             sup.add_serve(index, free_port())
         sup.start_all()
         urls = [s.url for s in sup.serves]
-        result = asyncio.run(_measure(helpdesk, urls, secret, rounds, events))
+        pids = [s.proc.pid for s in sup.serves if s.proc is not None]
+        if intake_only:
+            return asyncio.run(_measure_intake(urls, pids, secret, rounds, events))
+        result = asyncio.run(_measure(helpdesk, urls, pids, secret, rounds, events))
     return result
 
 
@@ -273,14 +346,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--events", type=int, default=EVENTS)
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--configs", default="sqlite:1,pg:1,pg:2,pg:4")
+    parser.add_argument(
+        "--intake-only", action="store_true", help="no outbox workers: measure the intake alone"
+    )
     args = parser.parse_args(argv if argv is not None else [])
+    if args.intake_only:
+        _main_intake(args.configs, args.rounds, args.events)
+        return
     print(
         f"{args.events} call.ended events per round, {args.rounds} rounds, events posted "
         f"{EVENT_CONCURRENCY} at a time, template cap {CAP} = raw concurrency"
     )
     header = (
         f"{'config':10} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
-        f"{'logs/s':>7} {'raw/s':>7} {'ratio':>6}  per-round ratios"
+        f"{'logs/s':>7} {'raw/s':>7} {'ratio':>6} {'cpu ms/ev':>9}  per-round ratios"
     )
     print(header)
     for config in args.configs.split(","):
@@ -291,8 +370,29 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{kind + ' x' + str(serves):10} {result['accepted']:10.0f} "
             f"{result['accepted'] / serves:9.0f} {result['p50']:6.0f}ms {result['p99']:6.0f}ms "
-            f"{result['delivered']:7.0f} {result['raw']:7.0f} {ratio:6.2f}  "
-            + ", ".join(f"{r:.2f}" for r in result["ratios"]),
+            f"{result['delivered']:7.0f} {result['raw']:7.0f} {ratio:6.2f} "
+            f"{result['cpu_ms']:9.2f}  " + ", ".join(f"{r:.2f}" for r in result["ratios"]),
+            flush=True,
+        )
+
+
+def _main_intake(configs: str, rounds: int, events: int) -> None:
+    print(
+        f"intake only: {events} call.ended events per round, {rounds} rounds, posted "
+        f"{EVENT_CONCURRENCY} at a time, no outbox worker"
+    )
+    print(
+        f"{'config':10} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
+        f"{'cpu ms/ev':>9} {'ev/s per cpu-s':>14}"
+    )
+    for config in configs.split(","):
+        kind, _, count = config.partition(":")
+        serves = int(count or 1)
+        result = _run_config(kind, serves, rounds, events, intake_only=True)
+        print(
+            f"{kind + ' x' + str(serves):10} {result['accepted']:10.0f} "
+            f"{result['accepted'] / serves:9.0f} {result['p50']:6.1f}ms {result['p99']:6.1f}ms "
+            f"{result['cpu_ms']:9.2f} {1000 / result['cpu_ms']:14.0f}",
             flush=True,
         )
 

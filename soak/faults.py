@@ -34,13 +34,15 @@ class Fault:
 class FaultPlan:
     """Knobs of `schedule`: `duration` of the traffic, a random fault about every
     `every` seconds, `expiries` token expiries spread evenly, a revocation every
-    `revoke_every` seconds (0: none), slow windows only when `slow`."""
+    `revoke_every` seconds (0: none), slow windows only when `slow`, and every request
+    delayed by at least `latency_ms` the whole time (0: a fast helpdesk)."""
 
     duration: float
     every: float = 8.0
     expiries: int = 4
     revoke_every: float = 0.0
     slow: bool = False
+    latency_ms: int = 0
 
 
 def schedule(plan: FaultPlan, seed: int) -> list[Fault]:
@@ -77,52 +79,80 @@ class Injected:
 
     counts: Counter[str] = field(default_factory=Counter)
     timeline: list[tuple[float, str]] = field(default_factory=list)
+    missed: Counter[str] = field(default_factory=Counter)  # faults the helpdesk never took
 
 
-async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None) -> None:
-    response = await client.post(path, json=body or {})
-    response.raise_for_status()
+async def _post(
+    client: httpx.AsyncClient, path: str, body: dict[str, Any] | None = None, *, tries: int = 5
+) -> None:
+    """POST a fault hook, retried: on a loaded machine the helpdesk (which also serves all
+    of ringdesk's requests) can take seconds to accept a connection, and a fault that
+    arrives late must not abort the whole run."""
+    for attempt in range(tries):
+        try:
+            response = await client.post(path, json=body or {})
+            response.raise_for_status()
+            return
+        except httpx.TransportError:
+            if attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5 * 2**attempt)
 
 
-async def inject(helpdesk: str, faults: list[Fault], stop: asyncio.Event) -> Injected:
-    """Play `faults` from now until done or `stop` is set; then clear every fault."""
+async def inject(
+    helpdesk: str, faults: list[Fault], stop: asyncio.Event, *, base_latency_ms: int = 0
+) -> Injected:
+    """Play `faults` from now until done or `stop` is set, every request delayed by at
+    least `base_latency_ms`; then clear every fault."""
     done = Injected()
     began = time.monotonic()
-    latency, slow_until = 0, 0.0
-    async with httpx.AsyncClient(base_url=helpdesk, timeout=10) as client:
+    latency, slow_until = base_latency_ms, 0.0
+    async with httpx.AsyncClient(base_url=helpdesk, timeout=30) as client:
         try:
+            if base_latency_ms:
+                await _post(client, "/_demo/faults", {"latency_ms": base_latency_ms})
             for fault in faults:
                 while not stop.is_set():
                     now = time.monotonic() - began
-                    if latency and now >= slow_until:
-                        latency = 0
-                        await _post(client, "/_demo/faults", {"latency_ms": 0})
+                    if latency != base_latency_ms and now >= slow_until:
+                        latency = base_latency_ms
+                        await _post(client, "/_demo/faults", {"latency_ms": latency})
                     if now >= fault.at:
                         break
                     await asyncio.sleep(min(0.5, fault.at - now))
                 if stop.is_set():
                     break
-                if fault.kind == "expire":
-                    await _post(client, "/_demo/expire-tokens")
-                elif fault.kind == "revoke":
-                    await _post(client, "/_demo/revoke-tokens")
-                elif fault.kind == "slow":
-                    latency, slow_until = fault.latency_ms, fault.at + fault.seconds
-                    await _post(client, "/_demo/faults", {"latency_ms": latency})
-                elif fault.kind == "drop":
-                    await _post(
-                        client, "/_demo/faults", {"drop": fault.count, "latency_ms": latency}
-                    )
-                else:
-                    body = {
-                        "status": 503 if fault.kind == "burst503" else 429,
-                        "count": fault.count,
-                        "retry_after": fault.retry_after,
-                        "latency_ms": latency,
-                    }
-                    await _post(client, "/_demo/faults", body)
+                try:
+                    latency = await _apply(client, fault, latency, base_latency_ms)
+                except httpx.TransportError:
+                    done.missed[fault.kind] += 1  # reported; the run goes on
+                    continue
+                if fault.kind == "slow":
+                    slow_until = fault.at + fault.seconds
                 done.counts[fault.kind] += 1
                 done.timeline.append((fault.at, fault.kind))
         finally:
-            await _post(client, "/_demo/faults", {})
+            await _post(client, "/_demo/faults", {}, tries=8)
     return done
+
+
+async def _apply(client: httpx.AsyncClient, fault: Fault, latency: int, base: int) -> int:
+    """Play one fault; returns the helpdesk's request latency from now on."""
+    if fault.kind == "expire":
+        await _post(client, "/_demo/expire-tokens")
+    elif fault.kind == "revoke":
+        await _post(client, "/_demo/revoke-tokens")
+    elif fault.kind == "slow":
+        latency = max(base, fault.latency_ms)
+        await _post(client, "/_demo/faults", {"latency_ms": latency})
+    elif fault.kind == "drop":
+        await _post(client, "/_demo/faults", {"drop": fault.count, "latency_ms": latency})
+    else:
+        body = {
+            "status": 503 if fault.kind == "burst503" else 429,
+            "count": fault.count,
+            "retry_after": fault.retry_after,
+            "latency_ms": latency,
+        }
+        await _post(client, "/_demo/faults", body)
+    return latency

@@ -16,6 +16,7 @@ class SoakOptions:
     serve: int = 2
     workers: int = 2
     slow_helpdesk: bool = False
+    latency_ms: int = 0
     revoke_every: float = 0.0
     seed: int = 12
     rate: float = 10.0
@@ -46,6 +47,12 @@ def parse(argv: list[str] | None = None) -> SoakOptions:
     add("--serve", type=int, default=2, help="`ringdesk serve` processes")
     add("--workers", type=int, default=2, help="`python -m ringdesk.outbox` processes")
     add("--slow-helpdesk", action="store_true", help="add slow windows (1.5-4 s per request)")
+    add(
+        "--latency-ms",
+        type=int,
+        default=0,
+        help="delay every helpdesk request this long during the traffic (e.g. 1000)",
+    )
     add("--revoke-every", type=float, default=0.0, help="revoke access tokens this often (s)")
     add("--expiries", type=int, default=4, help="access-token expiries over the run")
     add(
@@ -69,6 +76,7 @@ def parse(argv: list[str] | None = None) -> SoakOptions:
         serve=args.serve,
         workers=args.workers,
         slow_helpdesk=args.slow_helpdesk,
+        latency_ms=max(0, args.latency_ms),
         revoke_every=args.revoke_every,
         seed=args.seed,
         rate=args.rate,

@@ -198,3 +198,42 @@ async def test_scheduled_refresh(
     with database.session() as session:
         secrets = state.crypto.decrypt(session.get(Integration, 1).secrets)
     assert secrets["RefreshToken"] == ("rt-1" if refreshed else "rt-0")
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgresql", marks=pytest.mark.pg)], indirect=True
+)
+async def test_a_refresh_finishing_between_read_and_claim_is_not_repeated(
+    settings, database, fake, base
+):
+    """A6/A8 across processes (issue 12 soak): process B reads the tokens, process A then
+    refreshes and gives the lease back, B takes the lease. B must use A's new token, not
+    refresh again with the rotated refresh token (the helpdesk refuses it as used, and the
+    integration would be marked needs_reconnect although nothing is wrong)."""
+    from sqlalchemy import event as sa_event
+
+    state_a, _ = _setup(settings, database, fake, base)
+    state_b = make_state(settings, database)
+    ctx_a = await state_a.contexts.load(1)
+    ctx_b = await state_b.contexts.load(1)
+    loop = asyncio.get_running_loop()
+    raced: list[str] = []
+
+    def before_claim(_conn, _cursor, statement, _params, _context, _many):
+        if raced or "refresh_holder" not in statement or not statement.startswith("UPDATE"):
+            return
+        raced.append("A refreshed between B's read and B's claim")
+        done = asyncio.run_coroutine_threadsafe(
+            state_a.tokens.refresh(ctx_a, stale_access="at-stale", reason="test"), loop
+        )
+        done.result(timeout=30)
+
+    sa_event.listen(state_b.database.engine, "before_cursor_execute", before_claim)
+    token = await state_b.tokens.refresh(ctx_b, stale_access="at-stale", reason="test")
+    await state_a.aclose()
+    await state_b.aclose()
+    assert raced
+    assert token == "at-1"
+    assert len(fake.paths("/oauth/token")) == 1
+    with database.session() as session:
+        assert session.get(Integration, 1).status == "connected"

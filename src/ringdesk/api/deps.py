@@ -30,8 +30,9 @@ __all__ = [
 ]
 
 
-def get_services(request: Request) -> Services:
-    """The app's services, handed over by its lifespan."""
+async def get_services(request: Request) -> Services:
+    """The app's services, handed over by its lifespan. `async` (it does no I/O): FastAPI
+    runs a plain `def` dependency in a worker thread, a thread hop on every request."""
     services: Services = request.state.services
     return services
 
@@ -39,11 +40,11 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_settings(services: ServicesDep) -> Settings:
+async def get_settings(services: ServicesDep) -> Settings:
     return services.settings
 
 
-def get_database(services: ServicesDep) -> Database:
+async def get_database(services: ServicesDep) -> Database:
     return services.database
 
 

@@ -18,7 +18,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from ringdesk.auth.oauth2 import parse_token_response, refresh_request
 from ringdesk.auth.schemes import auth_header
@@ -33,6 +33,9 @@ from ringdesk.store import integrations as repo
 from ringdesk.store import outbox as queue
 from ringdesk.store.crypto import SecretBox
 from ringdesk.store.db import Database
+
+if TYPE_CHECKING:
+    from ringdesk.store.tables import Integration
 
 __all__ = [
     "EXPIRY_MARGIN_SECONDS",
@@ -210,13 +213,7 @@ class OAuthTokens:
                 raise HelpdeskAuthError(
                     f"{ctx.name}: the integration needs to be reconnected", needs_reconnect=True
                 )
-            secrets = {k: str(v) for k, v in self._crypto.decrypt(row.secrets).items()}
-            stored = TokenState(
-                access_token=secrets.get("AccessToken", ""),
-                refresh_token=secrets.get("RefreshToken", ""),
-                expires_at=row.token_expires_at,
-                refreshed_at=row.token_refreshed_at or 0.0,
-            )
+            stored, secrets = self._state(row)
             if decide(stored, stale_access=stale_access, min_age=min_age, now=now) == (
                 "use_stored"
             ):
@@ -226,7 +223,31 @@ class OAuthTokens:
                 session, ctx.integration_id, self._holder, now=now, until=until
             ):
                 return _Begun(stored, secrets, "wait")
+            # Read again under the lease: another process may have finished its refresh
+            # (and given the lease back) between our read and our claim. Its helpdesk has
+            # rotated the refresh token we read, so refreshing with it would be refused as
+            # already used and mark the integration needs_reconnect (seen in the soak run
+            # with a slow helpdesk and revoked tokens, issue 12).
+            row = repo.token_row(session, ctx.integration_id, reread=True)
+            if row is None:
+                raise HelpdeskError(f"integration {ctx.integration_id} is gone", retryable=False)
+            stored, secrets = self._state(row)
+            if decide(stored, stale_access=stale_access, min_age=min_age, now=now) == (
+                "use_stored"
+            ):
+                repo.release_refresh(session, ctx.integration_id, self._holder)
+                return _Begun(stored, secrets, "use_stored")
             return _Begun(stored, secrets, "refresh")
+
+    def _state(self, row: Integration) -> tuple[TokenState, dict[str, str]]:
+        secrets = {k: str(v) for k, v in self._crypto.decrypt(row.secrets).items()}
+        stored = TokenState(
+            access_token=secrets.get("AccessToken", ""),
+            refresh_token=secrets.get("RefreshToken", ""),
+            expires_at=row.token_expires_at,
+            refreshed_at=row.token_refreshed_at or 0.0,
+        )
+        return stored, secrets
 
     async def _refresh_leased(
         self, ctx: IntegrationContext, begun: _Begun, reason: str, at: float | None

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import CallEventRow, CallMatch
+from ringdesk.store.unique import insert_unless_present
 
 __all__ = [
     "StoredMatch",
@@ -46,28 +47,33 @@ def event_exists(session: Session, call_id: str, type_: str) -> bool:
 
 
 def add_event(
-    session: Session, *, call_id: str, type_: str, source: str, payload: dict[str, Any], now: float
+    session: Session,
+    *,
+    call_id: str,
+    type_: str,
+    source: str,
+    payload: dict[str, Any],
+    now: float,
+    processed: bool = False,
 ) -> bool:
     """Insert the event unless the same call_id + type is stored; False for a duplicate.
+    `processed`: the event has no live work, so it is stored as processed already.
 
-    The insert runs under a SAVEPOINT, so a concurrent insert of the same event (a unique
-    violation) only undoes this insert, never the caller's other work."""
-    if event_exists(session, call_id, type_):
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                CallEventRow(
-                    call_id=call_id,
-                    type=type_,
-                    source=source[:40],
-                    payload=payload,
-                    received_at=now,
-                )
-            )
-    except IntegrityError:
-        return False  # two deliveries raced: the other one inserted first
-    return True
+    One statement (`insert_unless_present`): a concurrent insert of the same event only
+    makes this one a duplicate, never undoes the caller's other work."""
+    return insert_unless_present(
+        session,
+        CallEventRow,
+        {
+            "call_id": call_id,
+            "type": type_,
+            "source": source[:40],
+            "payload": payload,
+            "received_at": now,
+            "processed_at": now if processed else None,
+        },
+        key=("call_id", "type"),
+    )
 
 
 def mark_processed(session: Session, call_id: str, type_: str, *, now: float | None = None) -> None:

@@ -185,9 +185,10 @@ def version_of(session: Session, integration_id: int) -> tuple[Any, ...] | None:
 # -- OAuth2 tokens (A6, A8) ---------------------------------------------------------------
 
 
-def token_row(session: Session, integration_id: int) -> Integration | None:
-    """The row as a refresh reads it (secrets, expiry, status, refresh lease)."""
-    return session.get(Integration, integration_id)
+def token_row(session: Session, integration_id: int, *, reread: bool = False) -> Integration | None:
+    """The row as a refresh reads it (secrets, expiry, status, refresh lease); `reread`
+    selects it again even when the session holds it (what is committed now)."""
+    return session.get(Integration, integration_id, populate_existing=reread)
 
 
 def claim_refresh(

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, event, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import Integration, OutboxJob
+from ringdesk.store.unique import insert_unless_present
 
 __all__ = [
     "STATUSES",
@@ -384,31 +384,29 @@ def enqueue(
     of a job that must finish first.
 
     Runs inside the caller's transaction, so the job is durable exactly when the caller's
-    other work is. The check and the insert share a SAVEPOINT: a concurrent insert of the
-    same key (a unique violation) only undoes this job, never the caller's other work.
+    other work is. One statement (`insert_unless_present`): a concurrent insert of the same
+    key makes this one a no-op, never undoes the caller's other work.
     """
-    exists = select(OutboxJob.id).where(OutboxJob.idempotency_key == idempotency_key)
-    if session.execute(exists).first() is not None:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(
-                OutboxJob(
-                    kind=kind,
-                    integration_id=integration_id,
-                    call_id=call_id,
-                    idempotency_key=idempotency_key,
-                    payload=payload,
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now if due is None else due,
-                    created_at=now,
-                    priority=priority,
-                    waits_for=waits_for,
-                )
-            )
-    except IntegrityError:
-        return False  # another transaction queued the same key first: that job stands
+    added = insert_unless_present(
+        session,
+        OutboxJob,
+        {
+            "kind": kind,
+            "integration_id": integration_id,
+            "call_id": call_id,
+            "idempotency_key": idempotency_key,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now if due is None else due,
+            "created_at": now,
+            "priority": priority,
+            "waits_for": waits_for,
+        },
+        key=("idempotency_key",),
+    )
+    if not added:
+        return False  # a job with this key exists (perhaps queued a moment ago): it stands
     wake_after_commit(session)
     return True
 

@@ -81,6 +81,13 @@ def session_id(request: Request) -> str | None:
     return data.session_id if isinstance(data, SessionData) else None
 
 
+def _changed(data: SessionData) -> bool:
+    """Whether the session needs writing: a login (a new or different user) or new values."""
+    user = data.get(USER_KEY)
+    new_login = data.fresh_login or user != data.loaded.get(USER_KEY)
+    return new_login or dict(data) != data.loaded
+
+
 def _cookie(scope: Scope) -> str | None:
     for name, value in scope.get("headers") or ():
         if name == b"cookie":
@@ -118,7 +125,9 @@ class ServerSessionMiddleware:
         scope["session"] = data
 
         async def send_with_cookie(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
+            # Most responses (webhooks, API calls) leave the session as loaded: no thread
+            # hop for them, only for a session to write.
+            if message["type"] == "http.response.start" and _changed(data):
                 header = await asyncio.to_thread(self._store, services, data)
                 if header:
                     message.setdefault("headers", [])
@@ -145,7 +154,7 @@ class ServerSessionMiddleware:
         user = data.get(USER_KEY)
         # A different user than the one loaded is a login, whoever set it: new id.
         new_login = data.fresh_login or user != data.loaded.get(USER_KEY)
-        if not new_login and dict(data) == data.loaded:
+        if not _changed(data):
             return None
         now = services.clock.now()
         values = {k: v for k, v in data.items() if k != USER_KEY}
