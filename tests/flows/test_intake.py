@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ringdesk.events.ami import ami_service
 from ringdesk.events.webhook import parse_event
 from ringdesk.flows import intake
-from ringdesk.store.tables import CallEventRow, OutboxJob
+from ringdesk.store.tables import CallEventRow, Integration, OutboxJob, TemplateRow
 from ringdesk.testing import FakeAMIServer, ami_call_script, call_event
 from tests.outbox.helpers import add_integration, template_xml
 from tests.services import test_services
@@ -116,3 +116,33 @@ async def test_ami_service_is_off_without_url():
 
     async with ami_service(None, sink):
         pass
+
+
+def test_delivery_targets_follow_changed_options_and_templates(database):
+    """The targets read for each batch of events are reused only while the integration's
+    options and template are unchanged (issue 12, item 6): a change applies to the next
+    event, never to a stale copy."""
+    integration_id = add_integration(
+        database, xml=template_xml("http://127.0.0.1:9", search=False), options={}
+    )
+    with database.session() as session:
+        (first,) = intake.delivery_targets(session)
+        (again,) = intake.delivery_targets(session)
+    assert again is first  # nothing changed: the same Target
+    assert first.options.call_log.enabled
+
+    with database.session() as session:
+        row = session.get(Integration, integration_id)
+        row.options = {"call_log": {"enabled": False}}
+    with database.session() as session:
+        (changed,) = intake.delivery_targets(session)
+    assert not changed.options.call_log.enabled
+
+    with database.session() as session:
+        template_row = session.get(TemplateRow, "t-outbox")
+        template_row.xml = template_xml("http://127.0.0.1:10", search=False)
+    with database.session() as session:
+        (retemplated,) = intake.delivery_targets(session)
+    assert retemplated.template is not changed.template
+    assert retemplated.template.call_log is not None
+    assert "127.0.0.1:10" in retemplated.template.call_log.request.url

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ringdesk.events.model import CallEvent
 from ringdesk.flows.callcontact import enqueue_contact, needs_contact
@@ -60,17 +61,32 @@ def delivery_targets(session: Session) -> list[Target]:
     reconnect), with their templates and effective options; a broken template is logged and
     skipped, so it cannot stop events from being stored."""
     targets = []
-    for integration_id in integrations.list_ids(session, statuses=_DELIVERING):
-        row = integrations.get(session, integration_id)
-        if row is None:
-            continue
+    for integration_id, template_id, stored in integrations.delivering(session, _DELIVERING):
         try:
-            template = templates.get_template(session, row.template_id)
+            template = templates.get_template(session, template_id)
         except Exception:  # a broken template must not stop the event from being stored
-            log.exception("template %s of integration %s unusable", row.template_id, row.id)
+            log.exception("template %s of integration %s unusable", template_id, integration_id)
             continue
-        targets.append(Target(row.id, template, effective_options(template, row.options or {})))
+        targets.append(_target(integration_id, template, stored))
     return targets
+
+
+# The last Target built per integration, reused while its template model (cached by the
+# store until the row changes) and stored options are the same: this runs for every batch
+# of events. Bounded like the integrations themselves; cleared when it outgrows that.
+_TARGETS: dict[int, tuple[Template, Mapping[str, Any], Target]] = {}
+_TARGETS_MAX = 256
+
+
+def _target(integration_id: int, template: Template, stored: Mapping[str, Any]) -> Target:
+    cached = _TARGETS.get(integration_id)
+    if cached is not None and cached[0] is template and cached[1] == stored:
+        return cached[2]
+    target = Target(integration_id, template, effective_options(template, stored))
+    if len(_TARGETS) >= _TARGETS_MAX:
+        _TARGETS.clear()
+    _TARGETS[integration_id] = (template, stored, target)
+    return target
 
 
 def enqueue_work(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import Integration, TemplateRow
@@ -16,6 +16,7 @@ __all__ = [
     "claim_refresh",
     "create",
     "delete",
+    "delivering",
     "finish_refresh",
     "get",
     "get_for_update",
@@ -38,6 +39,22 @@ CONNECTED = "connected"
 
 def get(session: Session, integration_id: int) -> Integration | None:
     return session.get(Integration, integration_id)
+
+
+# Read on every batch of call events; built once, so only running it costs.
+_DELIVERING_ROWS = (
+    select(Integration.id, Integration.template_id, Integration.options)
+    .where(Integration.status.in_(bindparam("statuses", expanding=True)))
+    .order_by(Integration.id)
+)
+
+
+def delivering(
+    session: Session, statuses: tuple[str, ...]
+) -> list[tuple[int, str, Mapping[str, Any]]]:
+    """(id, template id, stored options) of the integrations in one of `statuses`, by id."""
+    rows = session.execute(_DELIVERING_ROWS, {"statuses": list(statuses)})
+    return [(int(i), str(t), o or {}) for i, t, o in rows]
 
 
 def get_for_update(session: Session, integration_id: int) -> Integration | None:

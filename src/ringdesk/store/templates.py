@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -52,11 +52,20 @@ def get_row(session: Session, template_id: str) -> TemplateRow | None:
 # templates plus the built-ins exist, so 64 entries never evict a live one.
 _PARSED: OrderedDict[str, tuple[float, str, Template]] = OrderedDict()
 _PARSED_MAX = 64
+# What tells a cached model is current, read without loading the ORM row (every batch of
+# call events asks for its integrations' templates).
+_STAMP = select(TemplateRow.updated_at, TemplateRow.xml).where(TemplateRow.id == bindparam("id"))
 
 
 def get_template(session: Session, template_id: str) -> Template:
     """The model of template `template_id` (cached until its row changes); raises
     `LookupError` if there is none."""
+    cached = _PARSED.get(template_id)
+    if cached is not None:
+        stamp = session.execute(_STAMP, {"id": template_id}).first()
+        if stamp is not None and stamp[0] == cached[0] and stamp[1] == cached[1]:
+            _PARSED.move_to_end(template_id)
+            return cached[2]
     row = get_row(session, template_id)
     if row is None and template_id in builtin_xml():
         seed_builtin(session)  # a built-in is always there, even before the first startup seed

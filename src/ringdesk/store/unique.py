@@ -9,10 +9,11 @@ that one rolled back), so the caller's other work in the transaction is never un
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -30,12 +31,19 @@ def insert_unless_present(
     unique index) exists; True when inserted. Column defaults apply as for an ORM insert."""
     table = model.__table__
     assert isinstance(table, Table)  # noqa: S101  (declarative models are mapped to tables)
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (
+    statement = _statement(table, tuple(key), session.get_bind().dialect.name)
+    return session.execute(statement, dict(values)).first() is not None
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(table: Table, key: tuple[str, ...], dialect_name: str) -> Executable:
+    # Built once per table and dialect, the values bound at execution: building the
+    # statement with its values cost more CPU than running it (a few dozen statements).
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement: Executable = (
         dialect.insert(table)
-        .values(dict(values))
         .on_conflict_do_nothing(index_elements=list(key))
         # RETURNING says whether a row was inserted (psycopg reports no rowcount for it).
         .returning(table.c[key[0]])
     )
-    return session.execute(statement).first() is not None
+    return statement

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from ringdesk.store.tables import Extension, HelpdeskUser
@@ -74,10 +74,23 @@ def delete_extension(session: Session, number: str) -> bool:
     return True
 
 
+# Built once with bound parameters: both run for every call log queued.
+_EXTENSION_NAME = select(Extension.name).where(Extension.number == bindparam("number"))
+_OWNER_OF = (
+    select(HelpdeskUser.user_id)
+    .where(
+        HelpdeskUser.integration_id == bindparam("integration_id"),
+        HelpdeskUser.extension == bindparam("extension"),
+    )
+    .order_by(HelpdeskUser.id)
+    .limit(1)
+)
+
+
 def extension_name(session: Session, extension: str) -> str:
     if not extension:
         return ""
-    return session.scalar(select(Extension.name).where(Extension.number == extension)) or ""
+    return session.scalar(_EXTENSION_NAME, {"number": extension}) or ""
 
 
 # -- helpdesk users -----------------------------------------------------------------------
@@ -87,12 +100,7 @@ def owner_of(session: Session, integration_id: int, extension: str) -> str:
     """U6: the helpdesk user id tied to `extension` on this integration, or ""."""
     if not extension:
         return ""
-    user = session.scalar(
-        select(HelpdeskUser.user_id)
-        .where(HelpdeskUser.integration_id == integration_id, HelpdeskUser.extension == extension)
-        .order_by(HelpdeskUser.id)
-        .limit(1)
-    )
+    user = session.scalar(_OWNER_OF, {"integration_id": integration_id, "extension": extension})
     return user or ""
 
 
