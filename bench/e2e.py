@@ -16,8 +16,12 @@ The raw round re-sends the exact bodies the helpdesk received in
 the previous round. Rounds alternate raw and end to end, in swapped order every other round,
 because this machine's speed drifts; medians are reported.
 
+With `--baseline DIR` every configuration is measured twice in the same run: first with
+the ringdesk of the checkout DIR (its `.venv`, e.g. a `git worktree` of an older commit),
+then with this one, so before/after figures share the machine's state.
+
 `python -m bench.e2e [--events N] [--rounds N] [--configs sqlite:1,pg:1,pg:2,pg:4]
-[--intake-only]`
+[--concurrency N] [--intake-only] [--baseline DIR]`
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ import json
 import os
 import secrets
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -103,6 +109,17 @@ _TEMPLATE = """<?xml version="1.0" encoding="UTF-8"?>
 </HelpdeskTemplate>"""
 
 
+def _configure_with(python: str, db_url: str, key: str, helpdesk: str) -> None:
+    """`_configure` run by `python`: the schema and rows of the ringdesk that will serve."""
+    if python == sys.executable:
+        _configure(db_url, key, helpdesk)
+        return
+    root = Path(__file__).resolve().parent.parent
+    code = f"from bench.e2e import _configure; _configure({db_url!r}, {key!r}, {helpdesk!r})"
+    env = {**os.environ, "PYTHONPATH": str(root)}  # bench from here, ringdesk from `python`
+    subprocess.run([python, "-c", code], env=env, check=True, cwd=root)
+
+
 def _configure(db_url: str, key: str, helpdesk: str) -> None:
     """Migrate and add the connected bench integration (as bench/outbox.py does)."""
     from ringdesk.store.crypto import SecretBox
@@ -142,6 +159,18 @@ def _event(n: int, tag: str) -> dict[str, Any]:
     }
 
 
+def _event_client() -> httpx.AsyncClient:
+    """The PBX side's client. Its pool checks connections with ringdesk's cheap readiness
+    poll: with httpx's own, the load generator's CPU at 16 connections competed with the
+    server under test on this 2-core machine and capped what was measured. (The raw
+    baseline stays plain httpx: it is the yardstick.)"""
+    from ringdesk.http.streams import ReadinessBackend
+
+    transport = httpx.AsyncHTTPTransport()
+    transport._pool._network_backend = ReadinessBackend()
+    return httpx.AsyncClient(timeout=60, transport=transport)
+
+
 async def _wait_recorded(peer: httpx.AsyncClient, count: int) -> float:
     """The helpdesk's time of its `count`-th recorded log (waits 10 minutes at most)."""
     deadline = time.monotonic() + 600
@@ -154,15 +183,20 @@ async def _wait_recorded(peer: httpx.AsyncClient, count: int) -> float:
 
 
 async def _e2e_round(
-    peer: httpx.AsyncClient, serves: list[str], secret: str, tag: str, events: int
+    peer: httpx.AsyncClient,
+    serves: list[str],
+    secret: str,
+    tag: str,
+    events: int,
+    concurrency: int = EVENT_CONCURRENCY,
 ) -> dict[str, Any]:
     from ringdesk.events.webhook import SIGNATURE_HEADER, sign
 
     await peer.post("/_reset")
     bodies = [json.dumps(_event(n, tag)).encode() for n in range(events)]
     acks: list[float] = []
-    gate = asyncio.Semaphore(EVENT_CONCURRENCY)
-    async with httpx.AsyncClient(timeout=60) as client:
+    gate = asyncio.Semaphore(concurrency)
+    async with _event_client() as client:
 
         async def post(n: int, raw: bytes) -> None:
             headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
@@ -211,14 +245,16 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
-async def _intake_round(serves: list[str], secret: str, tag: str, events: int) -> dict[str, Any]:
+async def _intake_round(
+    serves: list[str], secret: str, tag: str, events: int, concurrency: int = EVENT_CONCURRENCY
+) -> dict[str, Any]:
     """Only the intake: post `events` events; ends when the last is acknowledged."""
     from ringdesk.events.webhook import SIGNATURE_HEADER, sign
 
     bodies = [json.dumps(_event(n, tag)).encode() for n in range(events)]
     acks: list[float] = []
-    gate = asyncio.Semaphore(EVENT_CONCURRENCY)
-    async with httpx.AsyncClient(timeout=60) as client:
+    gate = asyncio.Semaphore(concurrency)
+    async with _event_client() as client:
 
         async def post(n: int, raw: bytes) -> None:
             headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
@@ -236,13 +272,13 @@ async def _intake_round(serves: list[str], secret: str, tag: str, events: int) -
 
 
 async def _measure_intake(
-    serves: list[str], pids: list[int], secret: str, rounds: int, events: int
+    serves: list[str], pids: list[int], secret: str, rounds: int, events: int, concurrency: int
 ) -> dict[str, Any]:
-    await _intake_round(serves, secret, "warm", events)
+    await _intake_round(serves, secret, "warm", events, concurrency)
     done: list[dict[str, Any]] = []
     for n in range(rounds):
         cpu = _cpu_seconds(pids)
-        result = await _intake_round(serves, secret, f"r{n}", events)
+        result = await _intake_round(serves, secret, f"r{n}", events, concurrency)
         result["cpu_s"] = _cpu_seconds(pids) - cpu
         done.append(result)
     acks = [a for r in done for a in r["acks"]]
@@ -260,31 +296,49 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _e2e_cpu_round(
-    peer: httpx.AsyncClient, serves: list[str], pids: list[int], secret: str, tag: str, events: int
+    peer: httpx.AsyncClient,
+    serves: list[str],
+    pids: list[int],
+    secret: str,
+    tag: str,
+    events: int,
+    concurrency: int,
 ) -> dict[str, Any]:
     cpu = _cpu_seconds(pids)
-    result = await _e2e_round(peer, serves, secret, tag, events)
+    result = await _e2e_round(peer, serves, secret, tag, events, concurrency)
     result["cpu_s"] = _cpu_seconds(pids) - cpu
     return result
 
 
 async def _measure(
-    helpdesk: str, serves: list[str], pids: list[int], secret: str, rounds: int, events: int
+    helpdesk: str,
+    serves: list[str],
+    pids: list[int],
+    secret: str,
+    rounds: int,
+    events: int,
+    concurrency: int,
 ) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=helpdesk, timeout=30) as peer:
-        await _e2e_round(peer, serves, secret, "warm", events)  # not counted: everything gets warm
+        await _e2e_round(
+            peer, serves, secret, "warm", events, concurrency
+        )  # not counted: everything gets warm
         bodies = (await peer.get("/_bodies")).json()
         await _raw_round(peer, helpdesk, bodies)
         e2e: list[dict[str, Any]] = []
         raw: list[float] = []
         for n in range(rounds):
             if n % 2:
-                e2e.append(await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events))
+                e2e.append(
+                    await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events, concurrency)
+                )
                 bodies = (await peer.get("/_bodies")).json()
                 raw.append(await _raw_round(peer, helpdesk, bodies))
             else:
                 raw.append(await _raw_round(peer, helpdesk, bodies))
-                e2e.append(await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events))
+                e2e.append(
+                    await _e2e_cpu_round(peer, serves, pids, secret, f"r{n}", events, concurrency)
+                )
                 bodies = (await peer.get("/_bodies")).json()
     acks = [a for r in e2e for a in r["acks"]]
     return {
@@ -299,7 +353,14 @@ async def _measure(
 
 
 def _run_config(
-    kind: str, serves: int, rounds: int, events: int, *, intake_only: bool = False
+    kind: str,
+    serves: int,
+    rounds: int,
+    events: int,
+    *,
+    intake_only: bool = False,
+    python: str = sys.executable,
+    concurrency: int = EVENT_CONCURRENCY,
 ) -> dict[str, Any]:
     from cryptography.fernet import Fernet
     from soak.pg import create_database, postgres_server
@@ -317,7 +378,7 @@ def _run_config(
         stack.callback(peer.terminate)
         helpdesk = f"http://127.0.0.1:{port}"
         key, secret = Fernet.generate_key().decode(), secrets.token_hex(16)
-        _configure(db_url, key, helpdesk)
+        _configure_with(python, db_url, key, helpdesk)
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("RINGDESK_")},
             "RINGDESK_DATABASE_URL": db_url,
@@ -328,7 +389,7 @@ def _run_config(
             "RINGDESK_RUN_WORKERS": "false" if intake_only else "true",
         }
         (tmp / "logs").mkdir()
-        sup = Supervisor(env, tmp / "logs")
+        sup = Supervisor(env, tmp / "logs", python=python)
         stack.callback(sup.stop_all)
         for index in range(serves):
             sup.add_serve(index, free_port())
@@ -336,8 +397,8 @@ def _run_config(
         urls = [s.url for s in sup.serves]
         pids = [s.proc.pid for s in sup.serves if s.proc is not None]
         if intake_only:
-            return asyncio.run(_measure_intake(urls, pids, secret, rounds, events))
-        result = asyncio.run(_measure(helpdesk, urls, pids, secret, rounds, events))
+            return asyncio.run(_measure_intake(urls, pids, secret, rounds, events, concurrency))
+        result = asyncio.run(_measure(helpdesk, urls, pids, secret, rounds, events, concurrency))
     return result
 
 
@@ -347,57 +408,79 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=ROUNDS)
     parser.add_argument("--configs", default="sqlite:1,pg:1,pg:2,pg:4")
     parser.add_argument(
+        "--concurrency", type=int, default=EVENT_CONCURRENCY, help="events posted at a time"
+    )
+    parser.add_argument(
         "--intake-only", action="store_true", help="no outbox workers: measure the intake alone"
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout (with its .venv) measured first in the same run, e.g. an older commit",
+    )
     args = parser.parse_args(argv if argv is not None else [])
+    variants = [("", sys.executable)]
+    if args.baseline is not None:
+        variants.insert(0, (" before", str(args.baseline.resolve() / ".venv" / "bin" / "python")))
     if args.intake_only:
-        _main_intake(args.configs, args.rounds, args.events)
+        _main_intake(args, variants)
         return
     print(
         f"{args.events} call.ended events per round, {args.rounds} rounds, events posted "
-        f"{EVENT_CONCURRENCY} at a time, template cap {CAP} = raw concurrency"
+        f"{args.concurrency} at a time, template cap {CAP} = raw concurrency"
     )
     header = (
-        f"{'config':10} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
+        f"{'config':17} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
         f"{'logs/s':>7} {'raw/s':>7} {'ratio':>6} {'cpu ms/ev':>9}  per-round ratios"
     )
     print(header)
     for config in args.configs.split(","):
         kind, _, count = config.partition(":")
         serves = int(count or 1)
-        result = _run_config(kind, serves, args.rounds, args.events)
-        ratio = statistics.median(result["ratios"])
-        print(
-            f"{kind + ' x' + str(serves):10} {result['accepted']:10.0f} "
-            f"{result['accepted'] / serves:9.0f} {result['p50']:6.0f}ms {result['p99']:6.0f}ms "
-            f"{result['delivered']:7.0f} {result['raw']:7.0f} {ratio:6.2f} "
-            f"{result['cpu_ms']:9.2f}  " + ", ".join(f"{r:.2f}" for r in result["ratios"]),
-            flush=True,
-        )
+        for label, python in variants:
+            result = _run_config(
+                kind, serves, args.rounds, args.events, python=python, concurrency=args.concurrency
+            )
+            ratio = statistics.median(result["ratios"])
+            print(
+                f"{kind + ' x' + str(serves) + label:17} {result['accepted']:10.0f} "
+                f"{result['accepted'] / serves:9.0f} {result['p50']:6.0f}ms "
+                f"{result['p99']:6.0f}ms {result['delivered']:7.0f} {result['raw']:7.0f} "
+                f"{ratio:6.2f} {result['cpu_ms']:9.2f}  "
+                + ", ".join(f"{r:.2f}" for r in result["ratios"]),
+                flush=True,
+            )
 
 
-def _main_intake(configs: str, rounds: int, events: int) -> None:
+def _main_intake(args: argparse.Namespace, variants: list[tuple[str, str]]) -> None:
     print(
-        f"intake only: {events} call.ended events per round, {rounds} rounds, posted "
-        f"{EVENT_CONCURRENCY} at a time, no outbox worker"
+        f"intake only: {args.events} call.ended events per round, {args.rounds} rounds, posted "
+        f"{args.concurrency} at a time, no outbox worker"
     )
     print(
-        f"{'config':10} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
+        f"{'config':17} {'accepted/s':>10} {'per serve':>9} {'ack p50':>8} {'ack p99':>8} "
         f"{'cpu ms/ev':>9} {'ev/s per cpu-s':>14}"
     )
-    for config in configs.split(","):
+    for config in args.configs.split(","):
         kind, _, count = config.partition(":")
         serves = int(count or 1)
-        result = _run_config(kind, serves, rounds, events, intake_only=True)
-        print(
-            f"{kind + ' x' + str(serves):10} {result['accepted']:10.0f} "
-            f"{result['accepted'] / serves:9.0f} {result['p50']:6.1f}ms {result['p99']:6.1f}ms "
-            f"{result['cpu_ms']:9.2f} {1000 / result['cpu_ms']:14.0f}",
-            flush=True,
-        )
+        for label, python in variants:
+            result = _run_config(
+                kind,
+                serves,
+                args.rounds,
+                args.events,
+                intake_only=True,
+                python=python,
+                concurrency=args.concurrency,
+            )
+            print(
+                f"{kind + ' x' + str(serves) + label:17} {result['accepted']:10.0f} "
+                f"{result['accepted'] / serves:9.0f} {result['p50']:6.1f}ms "
+                f"{result['p99']:6.1f}ms {result['cpu_ms']:9.2f} {1000 / result['cpu_ms']:14.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":
-    import sys
-
     main(sys.argv[1:])

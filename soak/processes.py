@@ -63,19 +63,22 @@ class Managed:
 class Supervisor:
     """Starts, kills and restarts the run's ringdesk processes; stops them all at the end."""
 
-    def __init__(self, env: dict[str, str], logdir: Path):
+    def __init__(self, env: dict[str, str], logdir: Path, *, python: str = sys.executable):
+        """`python`: the interpreter that runs ringdesk (another checkout's virtualenv
+        for a before/after benchmark)."""
         self.env = env
         self.logdir = logdir
+        self.python = python
         self.slots: list[Managed] = []
 
     def add_serve(self, index: int, port: int, *, killable: bool = True) -> Managed:
-        argv = [sys.executable, "-m", "ringdesk", "serve", "--port", str(port)]
+        argv = [self.python, "-m", "ringdesk", "serve", "--port", str(port)]
         slot = Managed(f"serve-{index}", argv, self.logdir / f"serve-{index}.log", port, killable)
         self.slots.append(slot)
         return slot
 
     def add_worker(self, index: int, extra: list[str] | None = None) -> Managed:
-        argv = [sys.executable, "-m", "ringdesk.outbox", *(extra or [])]
+        argv = [self.python, "-m", "ringdesk.outbox", *(extra or [])]
         slot = Managed(f"worker-{index}", argv, self.logdir / f"worker-{index}.log")
         self.slots.append(slot)
         return slot
