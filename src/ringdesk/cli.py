@@ -74,11 +74,18 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations to RINGDESK_DATABASE_URL."""
-    from ringdesk.store.migrate import upgrade
+    from ringdesk.store.migrate import current_revision, upgrade
 
     settings = Settings()
+    before = current_revision(settings.database_url)
     upgrade(settings.database_url)
-    click.echo("database is up to date")
+    after = current_revision(settings.database_url)
+    if before is None:
+        click.echo(f"database created at revision {after}")
+    elif before == after:
+        click.echo(f"database is up to date (revision {after})")
+    else:
+        click.echo(f"database upgraded from revision {before} to {after}")
 
 
 @main.group()

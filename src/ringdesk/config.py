@@ -129,7 +129,7 @@ class Settings(BaseSettings):
     sse_heartbeat_seconds: float = Field(
         default=15.0,
         description="Seconds between the comment lines an idle screen-pop stream sends, so "
-        "proxies keep it open (C9).",
+        "proxies keep it open.",
     )
     # Who may read /metrics without the admin token (I8).
     metrics_allow: Annotated[list[str], NoDecode] = Field(

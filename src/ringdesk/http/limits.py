@@ -129,7 +129,7 @@ class ConcurrencyLimiter:
             except TimeoutError:
                 if fence.expired():
                     raise HelpdeskError(
-                        "request stopped: its slot of the helpdesk's cap (G3) could not be "
+                        "request stopped: its slot of the helpdesk's cap could not be "
                         "renewed in time",
                         retryable=True,
                     ) from None
@@ -140,7 +140,7 @@ class ConcurrencyLimiter:
                     await asyncio.to_thread(self._release, hold)
                 except Exception:
                     # The block's own outcome stands; the slot frees when its lease ends.
-                    log.warning("releasing a request slot (G3) failed", exc_info=True)
+                    log.warning("releasing a request slot failed", exc_info=True)
 
     # -- claiming and releasing -----------------------------------------------------------
 
@@ -159,7 +159,9 @@ class ConcurrencyLimiter:
                 return _Hold(key, slot, holder, deadline=sent + self._lease - self._margin)
             if waited >= self._wait_seconds:
                 raise HelpdeskError(
-                    "no free request slot for this helpdesk (G3 cap reached)", retryable=True
+                    "no free request slot for this helpdesk: its cap of concurrent requests "
+                    "is reached",
+                    retryable=True,
                 )
             await asyncio.sleep(pause)
             waited += pause
@@ -210,7 +212,7 @@ class ConcurrencyLimiter:
                 )
             except Exception:
                 # The next round tries again; meanwhile each deadline still stands.
-                log.warning("renewing request slot leases (G3) failed", exc_info=True)
+                log.warning("renewing request slot leases failed", exc_info=True)
                 continue
             now = loop.time()
             for hold in current:
@@ -221,7 +223,7 @@ class ConcurrencyLimiter:
                 if renewed:
                     hold.deadline = max(hold.deadline, sent + self._lease - self._margin)
                 else:
-                    log.warning("a request slot lease (G3) was lost; stopping its request")
+                    log.warning("a request slot lease was lost; stopping its request")
                     hold.deadline = now
                 with contextlib.suppress(RuntimeError):  # the block is leaving right now
                     fence.reschedule(hold.deadline)

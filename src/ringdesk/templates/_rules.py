@@ -54,43 +54,39 @@ def check_general(c: Ctx, t: m.Template) -> None:
             f'unsupported formatVersion {t.format_version!r}; expected "1"',
         )
     if not g.name.strip():
-        c.error("General", "Name", "General.Name", "the helpdesk name is required (G2)")
+        c.error("General", "Name", "General.Name", "the helpdesk name is required")
     if "General.MaxConcurrentRequests" in t.invalid_values:
         raw = t.invalid_values["General.MaxConcurrentRequests"]
         c.error(
             "General",
             "MaxConcurrentRequests",
             "General.MaxConcurrentRequests",
-            f"{raw!r} is not an integer (G3)",
+            f"{raw!r} is not an integer",
         )
     elif g.max_concurrent_requests is None:
-        c.error(
-            "General", "MaxConcurrentRequests", "General", "MaxConcurrentRequests is required (G3)"
-        )
+        c.error("General", "MaxConcurrentRequests", "General", "MaxConcurrentRequests is required")
     elif g.max_concurrent_requests < 1:
         c.error(
             "General",
             "MaxConcurrentRequests",
             "General.MaxConcurrentRequests",
-            f"must be at least 1, not {g.max_concurrent_requests} (G3)",
+            f"must be at least 1, not {g.max_concurrent_requests}",
         )
     if "General.Logo" in t.invalid_values:
-        c.error("General", "Logo", "General.Logo", "logo is not valid Base64 (G1)")
+        c.error("General", "Logo", "General.Logo", "logo is not valid Base64")
     elif g.logo is not None:
         verdict = check_logo(g.logo.data, g.logo.content_type or None)
         for message in verdict.errors:
-            c.error("General", "Logo", "General.Logo", message + " (G1)")
+            c.error("General", "Logo", "General.Logo", message + "")
         for message in verdict.warnings:
-            c.warning("General", "Logo", "General.Logo", message + " (G1)")
+            c.warning("General", "Logo", "General.Logo", message + "")
 
 
 # ---- Authentication (A) ----------------------------------------------------------------
 def check_authentication(c: Ctx, t: m.Template) -> None:
     a, S = t.authentication, "Authentication"
     if a.method not in m.AUTH_METHODS:
-        c.error(
-            S, "method", S, f"method {a.method!r} is not one of {', '.join(m.AUTH_METHODS)} (A1)"
-        )
+        c.error(S, "method", S, f"method {a.method!r} is not one of {', '.join(m.AUTH_METHODS)}")
     seen: set[str] = set()
     for i, f in enumerate(a.fields):
         loc, field = f"{S}.Fields.Field[{i}]", f"Fields[{i}]"
@@ -99,14 +95,14 @@ def check_authentication(c: Ctx, t: m.Template) -> None:
                 S,
                 field,
                 loc,
-                f"at most {MAX_FIELDS} connect fields are allowed (A2); this is field {i + 1}",
+                f"at most {MAX_FIELDS} connect fields are allowed; this is field {i + 1}",
             )
         if f.type not in m.CONNECT_FIELD_TYPES:
             c.error(
                 S,
                 field,
                 f"{loc}@type",
-                f"field type {f.type!r} is not one of {', '.join(m.CONNECT_FIELD_TYPES)} (A2)",
+                f"field type {f.type!r} is not one of {', '.join(m.CONNECT_FIELD_TYPES)}",
             )
         if not NAME.match(f.name):
             c.error(
@@ -119,7 +115,7 @@ def check_authentication(c: Ctx, t: m.Template) -> None:
             c.error(S, field, f"{loc}@name", f"field name {f.name!r} is used twice")
         seen.add(f.name)
         if f.type == "select" and not f.option_list:
-            c.error(S, field, loc, "a select field needs options (comma-separated) (A2)")
+            c.error(S, field, loc, "a select field needs options (comma-separated)")
         if not f.title:
             c.warning(S, field, loc, "the field has no title to show on the connect page")
         raw_secret = t.invalid_values.get(f"{loc}@secret")
@@ -132,7 +128,7 @@ def check_authentication(c: Ctx, t: m.Template) -> None:
                 f"{loc}@name",
                 f"field name {f.name!r} looks secret, so its value is encrypted, shown only as "
                 'set/unset and masked in logs; declare type="password" (or secret="false" '
-                "if it is not a secret) (A9)",
+                "if it is not a secret)",
             )
         elif f.type == "password" and f.secret_flag is False:
             c.warning(
@@ -153,9 +149,7 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
             c.warning(S, tag, f"{S}.{tag}", f"<{tag}> is ignored with method {a.method!r}")
     if a.method == "basic":
         if a.basic is None or not a.basic.format:
-            c.error(
-                S, "Basic.Format", f"{S}.Basic", "basic authentication needs <Basic><Format> (A4)"
-            )
+            c.error(S, "Basic.Format", f"{S}.Basic", "basic authentication needs <Basic><Format>")
         else:
             if a.basic.credential_type not in ("username_password", "api_key"):
                 c.error(
@@ -163,19 +157,19 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
                     "Basic@credentialType",
                     f"{S}.Basic@credentialType",
                     f"credentialType {a.basic.credential_type!r} is not "
-                    "username_password or api_key (A4)",
+                    "username_password or api_key",
                 )
             c.template(S, "Basic.Format", f"{S}.Basic.Format", a.basic.format, "auth")
     elif a.method == "oauth2":
         o = a.oauth2
         if o is None:
-            c.error(S, "OAuth2", S, "oauth2 authentication needs an <OAuth2> section (A5)")
+            c.error(S, "OAuth2", S, "oauth2 authentication needs an <OAuth2> section")
             return
         P = f"{S}.OAuth2"
         _check_scheme(c, "OAuth2@scheme", f"{P}@scheme", o.scheme)
         for field, value in (("AuthorizeUrl", o.authorize_url), ("TokenUrl", o.token_url)):
             if not value:
-                c.error(S, f"OAuth2.{field}", P, f"oauth2 needs {field} (A5)")
+                c.error(S, f"OAuth2.{field}", P, f"oauth2 needs {field}")
             c.template(S, f"OAuth2.{field}", f"{P}.{field}", value, "auth")
             c.url_base(S, f"OAuth2.{field}", f"{P}.{field}", value)
         if o.token_content_type not in ("application/x-www-form-urlencoded", "application/json"):
@@ -183,17 +177,14 @@ def _check_auth_sections(c: Ctx, a: m.Authentication) -> None:
                 S,
                 "OAuth2.TokenContentType",
                 f"{P}.TokenContentType",
-                "TokenContentType must be application/x-www-form-urlencoded "
-                "or application/json (A5)",
+                "TokenContentType must be application/x-www-form-urlencoded or application/json",
             )
         c.template(S, "OAuth2.ExtraQuery", f"{P}.ExtraQuery", o.extra_query, "auth")
         if o.refresh is not None:
             _check_refresh(c, o.refresh, f"{P}.Refresh")
     elif a.method == "bearer":
         if a.bearer is None or not a.bearer.token:
-            c.error(
-                S, "Bearer.Token", f"{S}.Bearer", "bearer authentication needs <Bearer><Token> (A7)"
-            )
+            c.error(S, "Bearer.Token", f"{S}.Bearer", "bearer authentication needs <Bearer><Token>")
         else:
             _check_scheme(c, "Bearer@scheme", f"{S}.Bearer@scheme", a.bearer.scheme)
             c.template(S, "Bearer.Token", f"{S}.Bearer.Token", a.bearer.token, "auth")
@@ -221,17 +212,17 @@ def _check_refresh(c: Ctx, r: m.Refresh, loc: str) -> None:
             S,
             f"{F}@intervalMinutes",
             f"{loc}@intervalMinutes",
-            f"{raw!r} is not a whole number of minutes (A6)",
+            f"{raw!r} is not a whole number of minutes",
         )
     elif r.interval_minutes is not None and r.interval_minutes < 0:
         c.error(
             S,
             f"{F}@intervalMinutes",
             f"{loc}@intervalMinutes",
-            "intervalMinutes must be 0 (never), blank (25) or more (A6)",
+            "intervalMinutes must be 0 (never), blank (25) or more",
         )
     if not r.url:
-        c.error(S, f"{F}.Url", loc, "a refresh URL is required (A6)")
+        c.error(S, f"{F}.Url", loc, "a refresh URL is required")
     c.template(S, f"{F}.Url", f"{loc}.Url", r.url, "auth")
     c.url_base(S, f"{F}.Url", f"{loc}.Url", r.url)
     c.template(S, f"{F}.Body", f"{loc}.Body", r.body, "auth")
@@ -248,7 +239,7 @@ def check_headers(c: Ctx, t: m.Template) -> None:
                 S,
                 field,
                 loc,
-                f"at most {MAX_HEADERS} custom headers are allowed (H1); this is header {i + 1}",
+                f"at most {MAX_HEADERS} custom headers are allowed; this is header {i + 1}",
             )
         if not HEADER_NAME.match(h.name):
             c.error(
@@ -262,7 +253,7 @@ def check_headers(c: Ctx, t: m.Template) -> None:
                 S,
                 field,
                 loc,
-                "an Authorization header overrides the one produced by Basic/OAuth2/Bearer (H3); "
+                "an Authorization header overrides the one produced by Basic/OAuth2/Bearer; "
                 'for a token sent as "token <T>" use <Bearer scheme="token"> instead',
             )
         _check_scopes(c, h, f"{loc}@appliesTo", f"{field}@appliesTo")
@@ -280,7 +271,7 @@ def _check_scopes(c: Ctx, h: m.Header, loc: str, field: str) -> None:
                 "Headers",
                 field,
                 loc,
-                f"unknown scope {scope!r} in appliesTo; one of {_SCOPES} (H2)",
+                f"unknown scope {scope!r} in appliesTo; one of {_SCOPES}",
                 offset=start,
             )
 
@@ -298,7 +289,7 @@ def check_follow_ups(c: Ctx, t: m.Template) -> None:
                 S,
                 f"{field}@trigger",
                 f"{loc}@trigger",
-                f"unknown trigger {q.trigger!r}; one of {', '.join(m.TRIGGER_EVENTS)} (F2)",
+                f"unknown trigger {q.trigger!r}; one of {', '.join(m.TRIGGER_EVENTS)}",
             )
         c.request(
             S, field, loc, m.RequestSpec(method=q.method, url=q.url, body=q.body), "follow_up"
@@ -313,7 +304,7 @@ def check_follow_ups(c: Ctx, t: m.Template) -> None:
                 S,
                 f"{field}.TargetVariables",
                 f"{loc}.TargetVariables",
-                f"{len(paths)} response path(s) but {len(names)} target variable(s) (F3)",
+                f"{len(paths)} response path(s) but {len(names)} target variable(s)",
             )
         for name in names:
             if not NAME.match(name):

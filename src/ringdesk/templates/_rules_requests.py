@@ -60,26 +60,26 @@ def check_pagination(c: Ctx, section: str, field: str, loc: str, p: m.Pagination
             section,
             f"{field}@type",
             f"{loc}@type",
-            f"pagination type {p.type!r} is not one of {', '.join(m.PAGINATION_TYPES)} (U2)",
+            f"pagination type {p.type!r} is not one of {', '.join(m.PAGINATION_TYPES)}",
         )
         return
     for attr, name in _PAGING_REQUIRED[p.type]:
         if not getattr(p, name):
-            c.error(section, f"{field}@{attr}", loc, f"{p.type} pagination needs {attr} (U2)")
+            c.error(section, f"{field}@{attr}", loc, f"{p.type} pagination needs {attr}")
     sized = p.type == "page" or (p.type == "cursor" and p.page_size_param)
     if sized and p.page_size < 1:
         c.error(
             section,
             f"{field}@pageSize",
             f"{loc}@pageSize",
-            f"pageSize must be at least 1, not {p.page_size} (U2)",
+            f"pageSize must be at least 1, not {p.page_size}",
         )
     if p.type == "offset" and p.limit < 1:
         c.error(
             section,
             f"{field}@limit",
             f"{loc}@limit",
-            f"limit must be at least 1, not {p.limit} (U2)",
+            f"limit must be at least 1, not {p.limit}",
         )
     paths: dict[str, tuple[tuple[str, str], ...]] = {
         "link": (("nextLinkPath", p.next_link_path),),

@@ -43,7 +43,7 @@ def check_user_association(c: Ctx, t: m.Template) -> None:
     check_pagination(c, S, "Pagination", f"{S}.Pagination", u.pagination)
     mp = u.mapping
     if not mp.id:
-        c.error(S, "Mapping@id", f"{S}.Mapping", "the user ID path is required (U4)")
+        c.error(S, "Mapping@id", f"{S}.Mapping", "the user ID path is required")
     for attr, value in (
         ("id", mp.id),
         ("firstName", mp.first_name),
@@ -61,7 +61,7 @@ def check_contact_search(c: Ctx, t: m.Template) -> None:
     for i, ct in enumerate(t.contact_search.contact_types):
         loc, field = f"{S}.ContactType[{i}]", f"ContactType[{i}]"
         if not ct.name:
-            c.error(S, field, loc, "the contact type needs a name (C1)")
+            c.error(S, field, loc, "the contact type needs a name")
         elif ct.name in names:
             c.error(S, field, f"{loc}@name", f"contact type {ct.name!r} is defined twice")
         names.add(ct.name)
@@ -84,7 +84,7 @@ def check_contact_search(c: Ctx, t: m.Template) -> None:
                 S,
                 f"{field}.Request.Url",
                 f"{loc}.Request.Url#",
-                "the search request does not use {{.Phone}} in its URL or body (C2); to list "
+                "the search request does not use {{.Phone}} in its URL or body; to list "
                 'contacts and compare their numbers in ringdesk, set match="phone"',
             )
         check_pagination(c, S, f"{field}.Pagination", f"{loc}.Pagination", ct.pagination)
@@ -99,7 +99,7 @@ def _check_matching(c: Ctx, ct: m.ContactType, loc: str, field: str) -> None:
             S,
             f"{field}@match",
             f"{loc}@match",
-            f"match {ct.match!r} is not one of {', '.join(m.MATCH_MODES)} (C2)",
+            f"match {ct.match!r} is not one of {', '.join(m.MATCH_MODES)}",
         )
     seen: set[str] = set()
     for start, form in path_pieces(ct.phone_forms):
@@ -108,7 +108,7 @@ def _check_matching(c: Ctx, ct: m.ContactType, loc: str, field: str) -> None:
                 S,
                 f"{field}@phoneForms",
                 f"{loc}@phoneForms",
-                f"unknown phone form {form!r}; one of {', '.join(m.PHONE_FORMS)} (C7)",
+                f"unknown phone form {form!r}; one of {', '.join(m.PHONE_FORMS)}",
                 offset=start,
             )
         elif form in seen:
@@ -132,11 +132,9 @@ def _check_matching(c: Ctx, ct: m.ContactType, loc: str, field: str) -> None:
 def _check_popup(c: Ctx, popup: m.Popup, loc: str, field: str, outputs: list[str]) -> None:
     S = "ContactSearch"
     if popup.mode not in ("url", "field"):
-        c.error(
-            S, f"{field}@mode", f"{loc}@mode", f"popup mode {popup.mode!r} is not url or field (C3)"
-        )
+        c.error(S, f"{field}@mode", f"{loc}@mode", f"popup mode {popup.mode!r} is not url or field")
     elif not popup.value:
-        c.warning(S, field, loc, "no screen-pop URL: agents get no link (C3)")
+        c.warning(S, field, loc, "no screen-pop URL: agents get no link")
     elif popup.mode == "url":
         c.template(S, field, loc, popup.value, "popup", extra=outputs)
         c.url_base(S, field, loc, popup.value)
@@ -157,23 +155,23 @@ def _check_mapping(c: Ctx, mapping: m.ContactMapping, loc: str, field: str) -> N
                 S,
                 ffield,
                 f"{floc}@name",
-                f"unknown contact field {f.name!r}; one of {', '.join(CONTACT_FIELD_NAMES)} (C4)",
+                f"unknown contact field {f.name!r}; one of {', '.join(CONTACT_FIELD_NAMES)}",
             )
         elif names.index(f.name) != j:
             c.error(S, ffield, f"{floc}@name", f"field {f.name!r} is mapped twice")
         if not f.path:
-            c.error(S, ffield, floc, "a GJSON path is required (C4)")
+            c.error(S, ffield, floc, "a GJSON path is required")
         else:
             c.gjson(S, ffield, f"{floc}@path", f.path, phone=True)
     for required in ("ContactId", "FirstName"):
         if required not in names:
-            c.error(S, field, loc, f"the mapping needs {required} (C5)")
+            c.error(S, field, loc, f"the mapping needs {required}")
     if not any(n in m.PHONE_FIELDS for n in names):
         c.error(
             S,
             field,
             loc,
-            f"the mapping needs at least one phone field ({', '.join(m.PHONE_FIELDS)}) (C5)",
+            f"the mapping needs at least one phone field ({', '.join(m.PHONE_FIELDS)})",
         )
 
 
@@ -184,11 +182,11 @@ def check_create_contact(c: Ctx, t: m.Template) -> None:
         return
     invalid_attrs(c, S, S, S, ("enabled",))
     if cc.enabled and not cc.contact_types:
-        c.error(S, "ContactType", S, "create contact is enabled but has no <ContactType> (N1)")
+        c.error(S, "ContactType", S, "create contact is enabled but has no <ContactType>")
     for i, ct in enumerate(cc.contact_types):
         loc, field = f"{S}.ContactType[{i}]", f"ContactType[{i}]"
         if not ct.name:
-            c.error(S, field, loc, "the contact type needs a name (N1)")
+            c.error(S, field, loc, "the contact type needs a name")
         outputs = check_extra_requests(c, S, f"{field}.", loc, ct.extra_requests, "create_contact")
         check_duplicate_check(
             c,
@@ -209,7 +207,7 @@ def check_create_contact(c: Ctx, t: m.Template) -> None:
                 S,
                 f"{field}.Request.Body",
                 f"{loc}.Request.Body#",
-                f"the body must use {', '.join('{{.' + n + '}}' for n in missing)} (N2)",
+                f"the body must use {', '.join('{{.' + n + '}}' for n in missing)}",
             )
         _check_extra_variables(c, ct, loc, field, outputs)
 

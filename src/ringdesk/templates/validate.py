@@ -41,7 +41,7 @@ def validate(template: m.Template, *, custom_count: int | None = None) -> list[P
             "General",
             "",
             "HelpdeskTemplate",
-            f"at most {MAX_CUSTOM_TEMPLATES} custom templates are allowed (G5); "
+            f"at most {MAX_CUSTOM_TEMPLATES} custom templates are allowed; "
             f"{custom_count} are stored already",
         )
     for check in SECTION_CHECKS.values():
