@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -205,9 +206,27 @@ def _stop(process: subprocess.Popen[str]) -> None:
         process.communicate(timeout=10)
 
 
+def _port_outside_the_ephemeral_range() -> int:
+    """A free port the kernel never hands out as a client's local port: an ephemeral one
+    (what `free_port` gives) can be taken by any outgoing connection between the two runs
+    below, and the restart would then rightly move away from it."""
+    low, _high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    for port in random.sample(range(max(1024, low - 12000), low), 200):
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
+
+
 @pytest.mark.e2e
 def test_make_run_restarts_on_the_same_ports(tmp_path):
-    rd_port, demo_port = free_port(), free_port()
+    rd_port, demo_port = _port_outside_the_ephemeral_range(), _port_outside_the_ephemeral_range()
+    while demo_port == rd_port:
+        demo_port = _port_outside_the_ephemeral_range()
     first = _start_make_run(tmp_path, rd_port, demo_port)
     try:
         output = _until_ready(first)
