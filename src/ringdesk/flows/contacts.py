@@ -307,8 +307,8 @@ def map_contacts(
             if name != _CUSTOM and values[index]
         }
         contact_id = fields.get("ContactId", "")
-        if not contact_id:
-            continue
+        if not contact_id.strip():
+            continue  # a blank id names no contact: nothing to pop, link or log against
         custom = columns.get(_CUSTOM, [""] * count)[index]
         url = popup_url(
             contact_type,
