@@ -9,7 +9,7 @@ import pytest
 
 import ringdesk
 from ringdesk.demo.app import DEFAULT_API_TOKEN, create_demo_app
-from ringdesk.store.tables import Integration
+from ringdesk.store.tables import Integration, TemplateRow
 from tests.fakedesk import FakeDesk
 from tests.live import serve_app
 
@@ -151,3 +151,19 @@ def test_console_failures_are_reported(admin, database, demo):
     ).json()
     assert run["ok"] is True
     assert run["result"]["users"]
+
+
+def test_a_stored_template_that_no_longer_parses_is_a_422_not_a_500(admin, database, demo):
+    """A template row edited behind ringdesk's back (only reachable through the database)
+    makes every route that loads it answer 422 with where the XML breaks, not a bare 500."""
+    integration_id = make_integration(admin, database, demo)
+    with database.session() as session:
+        row = session.get(TemplateRow, "demo")
+        row.xml = "<HelpdeskTemplate>\n  <General><Name>broken"
+    found = admin.get(
+        f"/api/v1/integrations/{integration_id}/contacts/lookup", params={"phone": "030 123456"}
+    )
+    assert found.status_code == 422, found.text
+    detail = found.json()["detail"]
+    assert (detail["line"], detail["column"]) == (2, 24)
+    assert detail["message"] == "malformed XML: no element found"

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from ringdesk import __version__
@@ -29,6 +30,7 @@ from ringdesk.api.routes import (
 )
 from ringdesk.api.routes import settings as settings_routes
 from ringdesk.config import Settings
+from ringdesk.errors import TemplateError
 from ringdesk.runtime import background, start_services
 from ringdesk.services import Services
 from ringdesk.store.templates import seed_builtin_safely
@@ -66,6 +68,14 @@ def _operation_id(route: APIRoute) -> str:
     return f"{tag}-{route.name}"
 
 
+async def _template_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A template that cannot be loaded or used is the admin's to fix, never a server
+    fault: 422 with where it breaks (the routes that expect one say so themselves)."""
+    assert isinstance(exc, TemplateError)  # noqa: S101  (registered for TemplateError only)
+    detail = {"message": exc.message, "field": exc.field, "line": exc.line, "column": exc.column}
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
     """Build the application. Nothing is read from the environment before this is called,
     and nothing connects anywhere before the app starts. `services` (tests) replaces the
@@ -95,6 +105,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         docs_url=None,
         redoc_url=None,
     )
+    app.add_exception_handler(TemplateError, _template_error)
     app.include_router(health.router)
     app.include_router(metrics.root_router)
     for router in API_ROUTERS:
