@@ -11,9 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ringdesk.api.app import create_app
+from ringdesk.integrations.service import check_connect_values
 from ringdesk.runtime import outbox_worker
 from ringdesk.store.admin import create_token
 from ringdesk.store.tables import HelpdeskUser, TemplateRow
+from ringdesk.templates.codec import load_xml
+from ringdesk.templates.connect import host_fields
 from ringdesk.testing import call_event, signed_headers
 from tests.live import serve_app
 from tests.outbox.helpers import add_integration
@@ -131,12 +134,49 @@ def test_a_text_field_cannot_change_the_host(settings, database, desk, subdomain
         if created.status_code == 201:
             integration = created.json()["id"]
             response = client.post(f"/api/v1/integrations/{integration}/connect")
-            # refused, or sent to the escaped host, which does not exist: 502 naming why
-            assert response.status_code in (422, 502), response.text
-            assert response.json()["detail"], response.text
+            # refused before anything is sent, naming the field
+            assert response.status_code == 422, response.text
+            assert [p["field"] for p in response.json()["problems"]] == ["fields.subdomain"]
             assert "Canary12" not in response.text
             view = client.get(f"/api/v1/integrations/{integration}").json()
             assert view["status"] != "connected"
             logged = client.get(f"/api/v1/integrations/{integration}/requests").text
             assert "Canary12" not in logged
     assert fake.received == []
+
+
+@pytest.mark.parametrize(
+    "subdomain",
+    ["evil.com/x?", "https://acme.zendesk.com", "acme zendesk", "acme!"],
+    ids=["path", "pasted-url", "space", "punctuation"],
+)
+def test_a_host_field_with_more_than_a_host_name_is_refused_naming_the_field(
+    settings, database, subdomain
+):
+    """covers A2: a value that goes into a host name (`http://{{.subdomain}}.zendesk.com`)
+    but is not host-name characters is a 422 naming the field and the URL it goes into,
+    before anything is sent (it used to be a 502 with a connection error)."""
+    with database.session() as session:
+        session.add(TemplateRow(id="hostdesk", name="Host Desk", xml=HOST_TEMPLATE))
+    with _admin_client(settings, database) as client:
+        created = client.post(
+            "/api/v1/integrations",
+            json={
+                "template_id": "hostdesk",
+                "name": "x",
+                "fields": {"subdomain": subdomain, "email": "a@b.c", "api_token": "Canary12"},
+            },
+        )
+        assert created.status_code == 201, created.text
+        response = client.post(f"/api/v1/integrations/{created.json()['id']}/connect")
+    assert response.status_code == 422, response.text
+    assert "fields.subdomain" in response.text
+    assert "http://{{.subdomain}}.zendesk.com" in response.text
+
+
+@pytest.mark.parametrize("subdomain", ["acme", "acme-eu", "acme.eu", "bücher"])
+def test_a_host_name_part_passes_the_host_field_check(subdomain):
+    """The check refuses only what cannot be part of a host name."""
+    template = load_xml(HOST_TEMPLATE)
+    assert host_fields(template) == {"subdomain": "http://{{.subdomain}}.zendesk.com"}
+    check_connect_values(template, {"subdomain": subdomain, "email": "a@b.c"})

@@ -16,7 +16,12 @@ from ringdesk.store import templates as templates_repo
 from ringdesk.store.crypto import SecretBox
 from ringdesk.store.db import Session
 from ringdesk.store.tables import Integration
-from ringdesk.templates.connect import field_value_error, url_value_error
+from ringdesk.templates.connect import (
+    field_value_error,
+    host_fields,
+    host_part_error,
+    url_value_error,
+)
 from ringdesk.templates.model import Template
 
 __all__ = [
@@ -68,14 +73,22 @@ def validate_fields(
 def check_connect_values(template: Template, values: Mapping[str, str]) -> None:
     """Before connecting: every URL a connect field holds (a `url` field, or a text value
     that starts with `scheme://`) must be an http(s) URL with a host every layer reads
-    alike and no user:password. Raises InputError naming each field at fault."""
+    alike and no user:password. A text value that goes into a host name
+    (`https://{{.subdomain}}.zendesk.com`) must be host-name characters only. Raises
+    InputError naming each field at fault."""
     problems: list[tuple[str, str]] = []
+    in_hosts = host_fields(template)
     for spec in template.authentication.fields:
         value = values.get(spec.name, "")
-        if spec.is_url or (spec.type == "text" and _URL_LIKE.match(value)):
+        error: str | None = None
+        if spec.is_url:
             error = url_value_error(value)
-            if error:
-                problems.append((f"fields.{spec.name}", error))
+        elif spec.type == "text" and spec.name in in_hosts:
+            error = host_part_error(value, in_hosts[spec.name])
+        elif spec.type == "text" and _URL_LIKE.match(value):
+            error = url_value_error(value)
+        if error:
+            problems.append((f"fields.{spec.name}", error))
     if problems:
         raise InputError(problems)
 

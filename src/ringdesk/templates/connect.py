@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import idna
+from pydantic import BaseModel
 
-from ringdesk.templates.model import ConnectField
+from ringdesk.templates.model import ConnectField, Popup, Template
 
-__all__ = ["field_value_error", "host_error", "normalise_url_value", "url_value_error"]
+__all__ = [
+    "field_value_error",
+    "host_error",
+    "host_fields",
+    "host_part_error",
+    "normalise_url_value",
+    "url_value_error",
+]
 
 # A last label of digits (or 0x…) is an address, never a top-level domain: `127.1`,
 # `0177.0.0.1` and `2130706433` are loopback to some resolvers and garbage to others.
@@ -100,4 +109,50 @@ def field_value_error(field: ConnectField, value: str) -> str | None:
         return f"must be one of {', '.join(field.option_list)}"
     if field.is_url:
         return url_value_error(value)
+    return None
+
+
+# `scheme://authority` at the start of a URL template, and the fields an action there names.
+_AUTHORITY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)")
+_FIELD_ACTION = re.compile(r"\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
+
+
+def _url_templates(node: BaseModel) -> Iterator[str]:
+    """Every URL template in `node`: request, OAuth2 and screen-pop URLs, at any depth."""
+    if isinstance(node, Popup) and node.mode == "url":
+        yield node.value
+    for name, value in node:
+        if isinstance(value, str) and (name == "url" or name.endswith("_url")):
+            yield value
+        elif isinstance(value, BaseModel):
+            yield from _url_templates(value)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                if isinstance(item, BaseModel):
+                    yield from _url_templates(item)
+
+
+def host_fields(template: Template) -> dict[str, str]:
+    """The connect fields whose value becomes part of a host name, each with the start of
+    a URL it lands in (`https://{{.subdomain}}.zendesk.com`)."""
+    found: dict[str, str] = {}
+    for url in _url_templates(template):
+        match = _AUTHORITY.match(url)
+        if match:
+            for name in _FIELD_ACTION.findall(match.group(1)):
+                found.setdefault(name, match.group(1))
+    return found
+
+
+def host_part_error(value: str, where: str) -> str | None:
+    """Why `value` cannot stand in a host name at `where` (e.g. a whole URL pasted into a
+    subdomain field), or None. Found before connecting, so the admin reads which field is
+    wrong instead of a connection error."""
+    text = value.strip()
+    if not text:
+        return None
+    if any(c in text for c in "/:?#@") or any(c.isspace() for c in text):
+        return f"enter only the host name part, not a URL or path: it goes into {where}"
+    if host_error(text) is not None:
+        return f"{text!r} cannot be part of a host name: it goes into {where}"
     return None
