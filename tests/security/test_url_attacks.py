@@ -107,6 +107,20 @@ def _admin_client(settings, database) -> TestClient:
     )
 
 
+def _create_host_integration(client: TestClient, database, subdomain: str):
+    """POST an integration of HOST_TEMPLATE (`http://{{.subdomain}}.zendesk.com`)."""
+    with database.session() as session:
+        session.add(TemplateRow(id="hostdesk", name="Host Desk", xml=HOST_TEMPLATE))
+    return client.post(
+        "/api/v1/integrations",
+        json={
+            "template_id": "hostdesk",
+            "name": "x",
+            "fields": {"subdomain": subdomain, "email": "a@b.c", "api_token": "Canary12"},
+        },
+    )
+
+
 @pytest.mark.parametrize(
     "subdomain",
     ["evil.com/x?", "{desk}/steal?", "{desk}#", "evil.com:443@x"],
@@ -119,17 +133,8 @@ def test_a_text_field_cannot_change_the_host(settings, database, desk, subdomain
     a URL httpx refused, which was a 500."""
     fake, url = desk
     subdomain = subdomain.replace("{desk}", url.removeprefix("http://"))
-    with database.session() as session:
-        session.add(TemplateRow(id="hostdesk", name="Host Desk", xml=HOST_TEMPLATE))
     with _admin_client(settings, database) as client:
-        created = client.post(
-            "/api/v1/integrations",
-            json={
-                "template_id": "hostdesk",
-                "name": "x",
-                "fields": {"subdomain": subdomain, "email": "a@b.c", "api_token": "Canary12"},
-            },
-        )
+        created = _create_host_integration(client, database, subdomain)
         assert created.status_code in (201, 422), created.text
         if created.status_code == 201:
             integration = created.json()["id"]
@@ -156,17 +161,8 @@ def test_a_host_field_with_more_than_a_host_name_is_refused_naming_the_field(
     """covers A2: a value that goes into a host name (`http://{{.subdomain}}.zendesk.com`)
     but is not host-name characters is a 422 naming the field and the URL it goes into,
     before anything is sent (it used to be a 502 with a connection error)."""
-    with database.session() as session:
-        session.add(TemplateRow(id="hostdesk", name="Host Desk", xml=HOST_TEMPLATE))
     with _admin_client(settings, database) as client:
-        created = client.post(
-            "/api/v1/integrations",
-            json={
-                "template_id": "hostdesk",
-                "name": "x",
-                "fields": {"subdomain": subdomain, "email": "a@b.c", "api_token": "Canary12"},
-            },
-        )
+        created = _create_host_integration(client, database, subdomain)
         assert created.status_code == 201, created.text
         response = client.post(f"/api/v1/integrations/{created.json()['id']}/connect")
     assert response.status_code == 422, response.text
