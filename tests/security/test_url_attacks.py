@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ringdesk.api.app import create_app
+from ringdesk.errors import InputError
 from ringdesk.integrations.service import check_connect_values
 from ringdesk.runtime import outbox_worker
 from ringdesk.store.admin import create_token
@@ -152,8 +153,17 @@ def test_a_text_field_cannot_change_the_host(settings, database, desk, subdomain
 
 @pytest.mark.parametrize(
     "subdomain",
-    ["evil.com/x?", "https://acme.zendesk.com", "acme zendesk", "acme!"],
-    ids=["path", "pasted-url", "space", "punctuation"],
+    [
+        "evil.com/x?",
+        "https://acme.zendesk.com",
+        "acme zendesk",
+        "acme!",
+        " acme",
+        "acme\n",
+        "acme.",
+        "bücher",
+    ],
+    ids=["path", "pasted-url", "space", "punctuation", "lead-space", "newline", "dot", "idn"],
 )
 def test_a_host_field_with_more_than_a_host_name_is_refused_naming_the_field(
     settings, database, subdomain
@@ -170,9 +180,24 @@ def test_a_host_field_with_more_than_a_host_name_is_refused_naming_the_field(
     assert "http://{{.subdomain}}.zendesk.com" in response.text
 
 
-@pytest.mark.parametrize("subdomain", ["acme", "acme-eu", "acme.eu", "bücher"])
+@pytest.mark.parametrize(
+    "subdomain", ["acme", "acme-eu", "acme.eu", "ACME", "a_b", "1234567", "xn--bcher-kva"]
+)
 def test_a_host_name_part_passes_the_host_field_check(subdomain):
-    """The check refuses only what cannot be part of a host name."""
+    """The check refuses only what cannot be part of the host it lands in (an all-digit
+    first label is fine: only a last label of digits makes an address)."""
     template = load_xml(HOST_TEMPLATE)
     assert host_fields(template) == {"subdomain": "http://{{.subdomain}}.zendesk.com"}
     check_connect_values(template, {"subdomain": subdomain, "email": "a@b.c"})
+
+
+def test_a_field_that_is_the_port_is_judged_as_a_port():
+    """Found in review: a field after `host:` is a port, not a host label; `8443` passes
+    (it connected before the host check existed) and `84x3` does not."""
+    template = load_xml(
+        HOST_TEMPLATE.replace("{{.subdomain}}.zendesk.com", "127.0.0.1:{{.subdomain}}")
+    )
+    assert host_fields(template) == {"subdomain": "http://127.0.0.1:{{.subdomain}}"}
+    check_connect_values(template, {"subdomain": "8443", "email": "a@b.c"})
+    with pytest.raises(InputError, match="does not fit"):
+        check_connect_values(template, {"subdomain": "84x3", "email": "a@b.c"})

@@ -145,14 +145,26 @@ def host_fields(template: Template) -> dict[str, str]:
 
 
 def host_part_error(value: str, where: str) -> str | None:
-    """Why `value` cannot stand in a host name at `where` (e.g. a whole URL pasted into a
-    subdomain field), or None. Found before connecting, so the admin reads which field is
-    wrong instead of a connection error."""
-    text = value.strip()
-    if not text:
+    """Why `value` cannot stand in the host (or port) at `where` (e.g. a whole URL pasted
+    into a subdomain field), or None. Found before connecting, so the admin reads which
+    field is wrong instead of a connection error. The value is judged as it is rendered
+    (unstripped) and where it lands: `1234567` is a fine first label, `acme.` makes
+    `acme..zendesk.com`, `8443` after a `:` is a port."""
+    if not value:
         return None
-    if any(c in text for c in "/:?#@") or any(c.isspace() for c in text):
+    if any(c.isspace() for c in value):
+        return f"remove the spaces and line breaks: it goes into {where}"
+    if any(c in value for c in "/:?#@"):
         return f"enter only the host name part, not a URL or path: it goes into {where}"
-    if host_error(text) is not None:
-        return f"{text!r} cannot be part of a host name: it goes into {where}"
+    if not value.isascii():
+        # The URL renderer percent-encodes it, and no host name holds `%`.
+        return f"{value!r}: enter an international name in its xn-- form: it goes into {where}"
+    sample = _FIELD_ACTION.sub(lambda _match: value, where)
+    try:
+        parts = urlsplit(sample)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        return f"{value!r} does not fit {where}"
+    if host_error(parts.hostname or "") is not None:
+        return f"{value!r} cannot be part of a host name: it goes into {where}"
     return None
