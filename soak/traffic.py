@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ringdesk.events.webhook import SIGNATURE_HEADER, sign
+from ringdesk.http.streams import ReadinessBackend
 from soak.plan import Call
 
 __all__ = ["TrafficStats", "drive", "events_of"]
@@ -152,7 +153,12 @@ async def drive(
     stats = stats or TrafficStats()
     stats.started_at = time.time()
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    async with httpx.AsyncClient(timeout=request_timeout, limits=limits) as client:
+    # The pool checks every pooled connection per request; with httpx's own check (anyio
+    # builds each socket's attribute table) a backlog after a kill grew the pool to 200
+    # connections and the harness, not ringdesk, became the bottleneck for good.
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    transport._pool._network_backend = ReadinessBackend()
+    async with httpx.AsyncClient(timeout=request_timeout, transport=transport) as client:
         tasks = []
         for n, call in enumerate(calls):
             # Absolute schedule: a slow event loop does not stretch the whole run.
