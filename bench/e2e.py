@@ -164,11 +164,9 @@ def _event_client() -> httpx.AsyncClient:
     poll: with httpx's own, the load generator's CPU at 16 connections competed with the
     server under test on this 2-core machine and capped what was measured. (The raw
     baseline stays plain httpx: it is the yardstick.)"""
-    from ringdesk.http.streams import ReadinessBackend
+    from ringdesk.http.streams import pooled_transport
 
-    transport = httpx.AsyncHTTPTransport()
-    transport._pool._network_backend = ReadinessBackend()
-    return httpx.AsyncClient(timeout=60, transport=transport)
+    return httpx.AsyncClient(timeout=60, transport=pooled_transport())
 
 
 async def _wait_recorded(peer: httpx.AsyncClient, count: int) -> float:
@@ -182,17 +180,13 @@ async def _wait_recorded(peer: httpx.AsyncClient, count: int) -> float:
     raise RuntimeError(f"the helpdesk recorded {stats['count']} of {count} call logs")
 
 
-async def _e2e_round(
-    peer: httpx.AsyncClient,
-    serves: list[str],
-    secret: str,
-    tag: str,
-    events: int,
-    concurrency: int = EVENT_CONCURRENCY,
-) -> dict[str, Any]:
+async def _post_events(
+    serves: list[str], secret: str, tag: str, events: int, concurrency: int
+) -> tuple[float, float, list[float]]:
+    """Post `events` signed call.ended events, `concurrency` at a time, spread over the
+    serve processes; returns (started, last acknowledged, acknowledgement times)."""
     from ringdesk.events.webhook import SIGNATURE_HEADER, sign
 
-    await peer.post("/_reset")
     bodies = [json.dumps(_event(n, tag)).encode() for n in range(events)]
     acks: list[float] = []
     gate = asyncio.Semaphore(concurrency)
@@ -210,7 +204,19 @@ async def _e2e_round(
 
         started = time.time()
         await asyncio.gather(*(post(n, raw) for n, raw in enumerate(bodies)))
-        acked = time.time()
+        return started, time.time(), acks
+
+
+async def _e2e_round(
+    peer: httpx.AsyncClient,
+    serves: list[str],
+    secret: str,
+    tag: str,
+    events: int,
+    concurrency: int = EVENT_CONCURRENCY,
+) -> dict[str, Any]:
+    await peer.post("/_reset")
+    started, acked, acks = await _post_events(serves, secret, tag, events, concurrency)
     last = await _wait_recorded(peer, events)
     return {"accept_s": acked - started, "deliver_s": last - started, "acks": acks}
 
@@ -249,26 +255,8 @@ async def _intake_round(
     serves: list[str], secret: str, tag: str, events: int, concurrency: int = EVENT_CONCURRENCY
 ) -> dict[str, Any]:
     """Only the intake: post `events` events; ends when the last is acknowledged."""
-    from ringdesk.events.webhook import SIGNATURE_HEADER, sign
-
-    bodies = [json.dumps(_event(n, tag)).encode() for n in range(events)]
-    acks: list[float] = []
-    gate = asyncio.Semaphore(concurrency)
-    async with _event_client() as client:
-
-        async def post(n: int, raw: bytes) -> None:
-            headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(raw, secret)}
-            async with gate:
-                began = time.perf_counter()
-                response = await client.post(
-                    f"{serves[n % len(serves)]}/api/v1/events", content=raw, headers=headers
-                )
-                acks.append(time.perf_counter() - began)
-                response.raise_for_status()
-
-        started = time.time()
-        await asyncio.gather(*(post(n, raw) for n, raw in enumerate(bodies)))
-    return {"accept_s": time.time() - started, "acks": acks}
+    started, acked, acks = await _post_events(serves, secret, tag, events, concurrency)
+    return {"accept_s": acked - started, "acks": acks}
 
 
 async def _measure_intake(

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from ringdesk.events.webhook import SIGNATURE_HEADER, sign
-from ringdesk.http.streams import ReadinessBackend
+from ringdesk.http.streams import pooled_transport
 from soak.plan import Call
 
 __all__ = ["TrafficStats", "drive", "events_of"]
@@ -156,8 +156,7 @@ async def drive(
     # The pool checks every pooled connection per request; with httpx's own check (anyio
     # builds each socket's attribute table) a backlog after a kill grew the pool to 200
     # connections and the harness, not ringdesk, became the bottleneck for good.
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    transport._pool._network_backend = ReadinessBackend()
+    transport = pooled_transport(limits=limits)
     async with httpx.AsyncClient(timeout=request_timeout, transport=transport) as client:
         tasks = []
         for n, call in enumerate(calls):

@@ -33,7 +33,7 @@ from ringdesk.http.limits import ConcurrencyLimiter
 from ringdesk.http.redirects import MAX_REDIRECTS, REDIRECT_STATUSES, next_request
 from ringdesk.http.request import HelpdeskRequest
 from ringdesk.http.requestlog import LogRow, RequestLog, excerpt
-from ringdesk.http.streams import ReadinessBackend
+from ringdesk.http.streams import ReadinessBackend, pooled_transport
 from ringdesk.integrations.context import IntegrationContext
 from ringdesk.metrics import Metrics
 from ringdesk.redact import protect_http_logs
@@ -124,15 +124,12 @@ def _retry_after_header(response: HelpdeskResponse) -> str | None:
 
 def make_transport(settings: Settings) -> httpx.AsyncBaseTransport:
     """The pooled transport; guarded unless private networks are allowed."""
-    transport = httpx.AsyncHTTPTransport(retries=0)
-    # httpx does not take a network backend, so it is set on its httpcore pool.
     backend: httpcore.AsyncNetworkBackend = ReadinessBackend()
     if not settings.allow_private_networks:
         # Ours resolves, checks, and connects to the checked address (DNS-rebinding safe).
         # TLS still uses the host name.
         backend = GuardedBackend(backend)
-    transport._pool._network_backend = backend
-    return transport
+    return pooled_transport(backend, retries=0)
 
 
 @functools.lru_cache(maxsize=512)

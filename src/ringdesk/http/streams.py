@@ -17,9 +17,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import httpcore
+import httpx
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
-__all__ = ["ReadinessBackend", "is_readable"]
+__all__ = ["ReadinessBackend", "is_readable", "pooled_transport"]
 
 
 def is_readable(sock: socket.socket | None) -> bool:
@@ -98,3 +99,14 @@ class ReadinessBackend(AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
+
+
+def pooled_transport(
+    backend: AsyncNetworkBackend | None = None, **options: Any
+) -> httpx.AsyncHTTPTransport:
+    """httpx's pooled transport (`options` as for `httpx.AsyncHTTPTransport`) connecting
+    through `backend`, by default a `ReadinessBackend`. httpx takes no network backend, so
+    it is set on its httpcore pool."""
+    transport = httpx.AsyncHTTPTransport(**options)
+    transport._pool._network_backend = backend or ReadinessBackend()
+    return transport
