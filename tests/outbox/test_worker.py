@@ -366,6 +366,51 @@ async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database
     assert (row.status, row.attempts) == ("done", 1)
 
 
+async def test_lease_renewal_does_not_queue_behind_a_busy_thread_pool(settings, database):
+    """Renewals run on the worker's own thread: with every thread of the shared pool busy
+    (a burst of intake and claims), the lease of a job in delivery is still renewed, so no
+    other worker takes it over mid-delivery. (The shared pool is shrunk to one thread and
+    blocked here: a real burst cannot be timed in a test.)"""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    clock = Clock()
+    integration = add_integration(database)
+    put(database, integration, "slow", clock.t)
+    started, release = asyncio.Event(), asyncio.Event()
+
+    class Slow:
+        async def __call__(self, services, ctx, job):
+            started.set()
+            await release.wait()
+            return Delivered(result={"ok": True})
+
+    loop = asyncio.get_running_loop()
+    shared = ThreadPoolExecutor(1)
+    loop.set_default_executor(shared)
+    unblock = threading.Event()
+    worker = make_worker(settings, database, clock, Slow(), lease=30.0, renew_every=0.02)
+    task = asyncio.create_task(worker.run())
+    await asyncio.wait_for(started.wait(), 5)
+    blocked = loop.run_in_executor(None, unblock.wait)  # the shared pool is now busy
+    try:
+        clock.t += 31  # the first lease is over
+        renewed = False
+        for _ in range(200):
+            if job(database, "slow").locked_until >= clock.t + 30:
+                renewed = True
+                break
+            await asyncio.sleep(0.01)
+        assert renewed, "the lease was not renewed while the shared pool was busy"
+    finally:
+        unblock.set()
+        await blocked
+    release.set()
+    worker.stop()
+    await asyncio.wait_for(task, 5)
+    assert (job(database, "slow").status) == "done"
+
+
 async def test_a_job_of_an_unknown_kind_fails_clearly(settings, database):
     """A kind nobody delivers (a newer version queued it, say) fails with its reason."""
     clock = Clock()

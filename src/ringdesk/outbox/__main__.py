@@ -2,7 +2,7 @@
 `RINGDESK_DATABASE_URL`, until SIGTERM/SIGINT (graceful) or SIGKILL (its leases expire and
 another worker takes the jobs over). It builds only the shared services, not the web app.
 
-Options: `--lease SECONDS` (default 120), `--concurrency N` (default 64),
+Options: `--lease SECONDS` (default 30), `--concurrency N` (default 64),
 `--poll SECONDS` (default: the `outbox_poll_seconds` setting), `--retry-base SECONDS` (first
 backoff step, default 2).
 """
@@ -52,7 +52,7 @@ async def _run(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ringdesk.outbox")
-    parser.add_argument("--lease", type=float, default=120.0)
+    parser.add_argument("--lease", type=float, default=30.0)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--poll", type=float, default=None)
     parser.add_argument("--retry-base", type=float, default=2.0, help="first backoff, seconds")

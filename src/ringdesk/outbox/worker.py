@@ -24,6 +24,7 @@ import random
 import socket
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
@@ -67,7 +68,9 @@ class OutboxWorker:
         *,
         worker_id: str | None = None,
         policy: RetryPolicy | None = None,
-        lease: float = 120.0,
+        # A job whose worker was killed is taken over when its lease runs out: the lease is
+        # how long a crash can delay a call log. It is renewed six times per lease.
+        lease: float = 30.0,
         renew_every: float | None = None,
         # Jobs in flight across all integrations; each integration's cap (G3) still limits
         # what one helpdesk sees. The jobs beyond the caps are claimed ahead, so a claim's
@@ -86,7 +89,7 @@ class OutboxWorker:
         # A delivery may outlive its lease (a slow helpdesk, retries, a queue for the
         # cap); the lease is renewed meanwhile, or another worker (or this one) would claim
         # the job again while it is still being delivered.
-        self.renew_every = renew_every if renew_every is not None else lease / 3
+        self.renew_every = renew_every if renew_every is not None else lease / 6
         # delivery task → (job id, integration id)
         self._inflight: dict[asyncio.Task[None], tuple[int, int]] = {}
         self._rotation = 0
@@ -164,19 +167,29 @@ class OutboxWorker:
             await self._flush_finished()
 
     async def _renew_leases(self) -> None:
-        while True:
-            await asyncio.sleep(self.renew_every)
-            if not self._inflight:
-                continue
-            try:
-                await self._db(
-                    queue.extend_leases,
-                    self.worker_id,
-                    sorted(job_id for job_id, _ in self._inflight.values()),
-                    until=self.clock.now() + self.lease,
-                )
-            except Exception:  # the next round tries again; a lost lease only re-delivers
-                log.exception("renewing outbox leases failed")
+        # On a thread of its own: with the shared pool busy (intake, claims, records) a
+        # renewal could queue behind them past the lease, and the job be delivered twice.
+        loop = asyncio.get_running_loop()
+        with ThreadPoolExecutor(1, thread_name_prefix="ringdesk-outbox-renew") as pool:
+            while True:
+                await asyncio.sleep(self.renew_every)
+                if not self._inflight:
+                    continue
+                job_ids = sorted(job_id for job_id, _ in self._inflight.values())
+
+                def renew(job_ids: list[int] = job_ids) -> int:
+                    with self.services.database.session() as session:
+                        return queue.extend_leases(
+                            session,
+                            self.worker_id,
+                            job_ids,
+                            until=self.clock.now() + self.lease,
+                        )
+
+                try:
+                    await loop.run_in_executor(pool, renew)
+                except Exception:  # the next round tries again; a lost lease only re-delivers
+                    log.exception("renewing outbox leases failed")
 
     async def run_until_idle(self) -> int:
         """Deliver every job that is due now, then return how many attempts were made."""
