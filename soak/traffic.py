@@ -25,6 +25,13 @@ from soak.plan import Call
 
 __all__ = ["TrafficStats", "drive", "events_of"]
 
+# Events in flight at once; the client's pool has exactly this many connections. Beyond it
+# events wait on a semaphore, never in httpcore's pool: that pool matches every queued
+# request against every connection on each change, so a queue of thousands (a backlog
+# after a kill) made the harness CPU-bound for good, and its own queueing showed up as
+# ringdesk's acknowledgement latency.
+IN_FLIGHT = 64
+
 
 @dataclass
 class TrafficStats:
@@ -82,8 +89,31 @@ def events_of(call: Call, rng: random.Random) -> list[tuple[float, dict[str, Any
     return out
 
 
+async def _attempt(
+    client: httpx.AsyncClient,
+    url: str,
+    raw: bytes,
+    headers: dict[str, str],
+    stats: TrafficStats,
+) -> tuple[str, str]:
+    """One try at one serve: ("acked" | "refused" | "retry", the error)."""
+    started = time.perf_counter()
+    try:
+        response = await client.post(f"{url}/api/v1/events", content=raw, headers=headers)
+    except httpx.HTTPError as exc:
+        return "retry", f"{url}: {type(exc).__name__} {exc}"
+    if response.status_code >= 500:
+        return "retry", f"{url}: {response.status_code}"
+    if response.status_code >= 400:
+        return "refused", f"{response.status_code} {response.text[:200]}"
+    stats.ack_seconds.setdefault(url, []).append(time.perf_counter() - started)
+    stats.events_acked += 1
+    return "acked", ""
+
+
 async def _send(
     client: httpx.AsyncClient,
+    gate: asyncio.Semaphore,
     serves: list[str],
     secret: str,
     body: dict[str, Any],
@@ -101,19 +131,12 @@ async def _send(
     while time.monotonic() < deadline:
         url = order[attempt % len(order)]
         attempt += 1
-        started = time.perf_counter()
-        try:
-            response = await client.post(f"{url}/api/v1/events", content=raw, headers=headers)
-            if response.status_code < 500:
-                if response.status_code >= 400:
-                    error = f"{response.status_code} {response.text[:200]}"
-                    break  # refused for good: a harness bug, reported as lost
-                stats.ack_seconds.setdefault(url, []).append(time.perf_counter() - started)
-                stats.events_acked += 1
-                return
-            error = f"{url}: {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = f"{url}: {type(exc).__name__} {exc}"
+        async with gate:
+            outcome, error = await _attempt(client, url, raw, headers, stats)
+        if outcome == "acked":
+            return
+        if outcome == "refused":
+            break  # refused for good: a harness bug, reported as lost
         stats.resends += 1
         await asyncio.sleep(0.2)
     stats.lost.append(f"{body['call_id']} {body['type']}: {error}")
@@ -121,6 +144,7 @@ async def _send(
 
 async def _place(
     client: httpx.AsyncClient,
+    gate: asyncio.Semaphore,
     serves: list[str],
     secret: str,
     call: Call,
@@ -131,7 +155,7 @@ async def _place(
     stats.calls_started += 1
     for gap, body in events_of(call, rng):
         await asyncio.sleep(gap)
-        await _send(client, serves, secret, body, stats, rng, give_up_after)
+        await _send(client, gate, serves, secret, body, stats, rng, give_up_after)
     stats.calls_done += 1
     stats.done_marks.append(time.time())
 
@@ -152,11 +176,11 @@ async def drive(
     rng = random.Random(seed)
     stats = stats or TrafficStats()
     stats.started_at = time.time()
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-    # The pool checks every pooled connection per request; with httpx's own check (anyio
-    # builds each socket's attribute table) a backlog after a kill grew the pool to 200
-    # connections and the harness, not ringdesk, became the bottleneck for good.
+    limits = httpx.Limits(max_connections=IN_FLIGHT, max_keepalive_connections=IN_FLIGHT)
+    # The pool checks every pooled connection per request; httpx's own check (anyio builds
+    # each socket's attribute table) costs far more than the cheap one.
     transport = pooled_transport(limits=limits)
+    gate = asyncio.Semaphore(IN_FLIGHT)
     async with httpx.AsyncClient(timeout=request_timeout, transport=transport) as client:
         tasks = []
         for n, call in enumerate(calls):
@@ -165,7 +189,9 @@ async def drive(
             if delay > 0:
                 await asyncio.sleep(delay)
             tasks.append(
-                asyncio.create_task(_place(client, serves, secret, call, stats, rng, give_up_after))
+                asyncio.create_task(
+                    _place(client, gate, serves, secret, call, stats, rng, give_up_after)
+                )
             )
         await asyncio.gather(*tasks)
     stats.finished_at = time.time()
