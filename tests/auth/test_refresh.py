@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from urllib.parse import parse_qs
 
@@ -83,8 +84,10 @@ def base(fake):
         yield url
 
 
-def _setup(settings, database, fake, base, *, interval="", expires_at=None, access="at-stale"):
-    insert_template(database, "oa", oauth_xml(base, interval=interval))
+def _setup(
+    settings, database, fake, base, *, interval="", expires_at=None, access="at-stale", cap=5
+):
+    insert_template(database, "oa", oauth_xml(base, interval=interval, cap=cap))
     state = make_state(settings, database)
     provider = Provider(fake, state)
     integration_id = add_integration(
@@ -128,6 +131,48 @@ async def test_concurrent_401s_refresh_once(settings, database, fake, base):
     )
     await state.aclose()
     assert len(fake.paths("/oauth/token")) == 1
+
+
+async def test_a_request_waiting_for_a_slot_is_sent_with_the_token_refreshed_meanwhile(
+    settings, database, fake, base
+):
+    """A request read its token, then waited for a slot of the cap (G3) while this process
+    refreshed the token: it goes out with the new token, not the one it read. (Behind a
+    slow helpdesk with revoked tokens, queued requests sent with the token they read failed
+    nearly all, and their retries queued again: deliveries stalled for minutes in the soak.)
+    The refresh is recorded with `remember`, what a refresh stores for this process: a real
+    one would itself wait for the only slot, behind the request under test."""
+    from ringdesk.auth.tokens import TokenState
+
+    state, provider = _setup(settings, database, fake, base, cap=1)
+    arrived, gate = threading.Event(), threading.Event()
+
+    async def hold(_request: Request) -> Response:
+        arrived.set()
+        await asyncio.to_thread(gate.wait, 10)
+        return JSONResponse({"held": True})
+
+    fake.on("/api/hold", hold)
+    ctx = await state.contexts.load(1)
+    holder = asyncio.create_task(
+        send(state, ctx, scenario="u", method="GET", url=f"{base}/api/hold")
+    )
+    assert await asyncio.to_thread(arrived.wait, 10)  # the only slot is taken
+    waiting = asyncio.create_task(
+        send(state, ctx, scenario="u", method="GET", url=f"{base}/api/me")
+    )
+    await asyncio.sleep(0.2)  # it has read "at-stale" and waits for the slot
+    provider.access = "at-new"
+    state.tokens.remember(
+        1, TokenState("at-new", "rt-0", expires_at=time.time() + 3600, refreshed_at=time.time())
+    )
+    gate.set()
+    response = await waiting
+    await holder
+    await state.aclose()
+    assert response.json() == {"me": "ok"}
+    assert [s.headers["authorization"] for s in fake.paths("/api/me")] == ["Bearer at-new"]
+    assert fake.paths("/oauth/token") == []
 
 
 @SQLITE_ONLY

@@ -60,12 +60,14 @@ def oauth_xml(
     content_type: str = "application/x-www-form-urlencoded",
     interval: str = "",
     refresh_body: str | None = None,
+    cap: int = 5,
 ) -> str:
     body = refresh_body or (
         "grant_type=refresh_token&amp;refresh_token={{.RefreshToken}}&amp;client_id={{.client_id}}"
     )
     return template_xml(
         method="oauth2",
+        cap=cap,
         fields='<Field type="text" name="client_id" title="Client ID"/>'
         '<Field type="password" name="client_secret" title="Client secret"/>',
         auth=f"""<OAuth2>

@@ -138,6 +138,13 @@ class OAuthTokens:
         """The strategy the executor authenticates `ctx`'s requests with."""
         return _OAuthCredentials(self, ctx)
 
+    def newest_known(self, ctx: IntegrationContext) -> str | None:
+        """The access token of this process's newest refresh, when newer than `ctx`'s."""
+        known = self._known.get(ctx.integration_id)
+        if known is not None and known.refreshed_at >= (ctx.token_refreshed_at or 0.0):
+            return known.access_token
+        return None
+
     async def access_token(self, ctx: IntegrationContext) -> str:
         """The access token to send now; refreshed first when it expires within a minute."""
         known = self._known.get(ctx.integration_id)
@@ -338,15 +345,28 @@ class _OAuthCredentials:
             raise HelpdeskAuthError(
                 f"{self.ctx.name}: the integration needs to be reconnected", needs_reconnect=True
             )
-        token = await self.tokens.access_token(self.ctx)
+        return self._headers(await self.tokens.access_token(self.ctx))
+
+    def current(self, held: Mapping[str, str]) -> Mapping[str, str]:
+        newest = self.tokens.newest_known(self.ctx)
+        if newest is None or newest == _token_of(held):
+            return held
+        return self._headers(newest)
+
+    def _headers(self, token: str) -> Mapping[str, str]:
         scheme = self.ctx.template.authentication.scheme
         return auth_header("oauth2", self.ctx.variables, token, scheme=scheme)
 
     async def renew(self, refused: Mapping[str, str]) -> bool:
-        sent = next((v for k, v in refused.items() if k.lower() == "authorization"), "")
-        stale = sent.partition(" ")[2] or None
+        stale = _token_of(refused) or None
         await self.tokens.refresh(self.ctx, stale_access=stale, reason="401")
         return True
+
+
+def _token_of(headers: Mapping[str, str]) -> str:
+    """The token of an `Authorization: <scheme> <token>` header ("" without one)."""
+    sent = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return sent.partition(" ")[2]
 
 
 def credentials_for(ctx: IntegrationContext, tokens: OAuthTokens) -> Credentials:

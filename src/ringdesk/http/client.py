@@ -231,20 +231,15 @@ class Executor:
         """Send one logical request (maybe several attempts); return a 2xx response or raise
         `HelpdeskError` (`HelpdeskAuthError` when the credentials are refused)."""
         method = request.method.upper()
-        key = request.idempotency_key
         auth = await credentials.headers()
         renewed = False
         attempt = 0
         while True:
             attempt += 1
-            headers = _merge(
-                auth,
-                request.headers,
-                {"Idempotency-Key": key} if key else {},
-            )
-            _add_userinfo_auth(request.url, headers)
             try:
-                response = await self._attempt(ctx, scenario, method, request, headers, capture)
+                response, auth = await self._attempt(
+                    ctx, scenario, method, request, auth, credentials, capture
+                )
             except _TooLarge:
                 raise HelpdeskError(
                     f"{ctx.helpdesk} answered with more than {self.max_response_bytes} bytes",
@@ -259,7 +254,7 @@ class Executor:
                 # A connect failure never reached the peer, so any method may be retried.
                 unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 decision = self.retry.decide(attempt, retryable=True, rng=random)
-                if decision.retry and (unsent or may_retry_method(method, key)):
+                if decision.retry and (unsent or may_retry_method(method, request.idempotency_key)):
                     await self.clock.sleep(decision.delay)
                     continue
                 message = ctx.redactor.text(f"{method} {ctx.helpdesk}: {type(exc).__name__}")
@@ -281,7 +276,7 @@ class Executor:
                 )
             retry_after = parse_retry_after(_retry_after_header(response), self.clock.now())
             retryable = self.retry.retryable_status(status)
-            if retryable and may_retry_method(method, key):
+            if retryable and may_retry_method(method, request.idempotency_key):
                 decision = self.retry.decide(
                     attempt, retryable=True, retry_after=retry_after, rng=random
                 )
@@ -304,14 +299,23 @@ class Executor:
         scenario: str,
         method: str,
         request: HelpdeskRequest,
-        headers: dict[str, str],
+        auth: Mapping[str, str],
+        credentials: Credentials,
         capture: list[Exchange] | None,
-    ) -> HelpdeskResponse:
+    ) -> tuple[HelpdeskResponse, Mapping[str, str]]:
+        """One attempt; returns the response and the credential headers it was sent with."""
         status: int | None = None
         response_headers: httpx.Headers = httpx.Headers()
         content = b""
         error: str | None = None
         async with self.limiter.slot(ctx.cap_key, ctx.max_concurrent):
+            # Read after the wait for a slot: a token refreshed meanwhile (the previous one
+            # was refused or revoked) is the one to send. Seconds in the queue behind a slow
+            # helpdesk are enough for a revoked token to fail every request that waited.
+            auth = credentials.current(auth)
+            key = request.idempotency_key
+            headers = _merge(auth, request.headers, {"Idempotency-Key": key} if key else {})
+            _add_userinfo_auth(request.url, headers)
             started = time.perf_counter()
             try:
                 outgoing = httpx.Request(
@@ -367,7 +371,7 @@ class Executor:
                     error,
                     capture,
                 )
-        return HelpdeskResponse(status or 0, response_headers, content)
+        return HelpdeskResponse(status or 0, response_headers, content), auth
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         """Send `request`, following up to MAX_REDIRECTS redirects; the final response is

@@ -19,6 +19,12 @@ class Credentials(Protocol):
         """The credential headers to send now (e.g. `Authorization`)."""
         ...
 
+    def current(self, held: Mapping[str, str]) -> Mapping[str, str]:
+        """The headers to send now, `held` having been read earlier (before the wait for a
+        request slot): newer ones when this process has learnt of them meanwhile, else
+        `held`. No I/O."""
+        ...
+
     async def renew(self, refused: Mapping[str, str]) -> bool:
         """The helpdesk answered 401 to `refused`; return True when new headers are worth
         one more try. Raises `HelpdeskError` when renewing failed."""
@@ -33,6 +39,9 @@ class StaticCredentials:
 
     async def headers(self) -> Mapping[str, str]:
         return self.values
+
+    def current(self, held: Mapping[str, str]) -> Mapping[str, str]:
+        return held
 
     async def renew(self, refused: Mapping[str, str]) -> bool:
         return False
