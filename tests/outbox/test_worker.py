@@ -332,34 +332,44 @@ async def test_shutdown_mid_delivery_hands_the_job_back_uncounted(settings, data
     assert row.last_error == "interrupted by shutdown"
 
 
+class Held:
+    """A delivery that runs until released."""
+
+    def __init__(self):
+        self.started, self.release = asyncio.Event(), asyncio.Event()
+
+    async def __call__(self, services, ctx, job):
+        self.started.set()
+        await self.release.wait()
+        return Delivered(result={"ok": True})
+
+
+async def lease_renewed(database, clock) -> bool:
+    """Whether the lease of job "slow" is pushed to 30 s past the clock within 2 s."""
+    for _ in range(200):
+        if job(database, "slow").locked_until >= clock.t + 30:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
 async def test_a_delivery_longer_than_its_lease_keeps_the_job(settings, database):
     """The worker renews the lease of jobs it is still delivering: once the original lease
     is over, another worker still cannot claim the job (no second, parallel delivery)."""
     from ringdesk.store import outbox as queue
 
     clock = Clock()
-    integration = add_integration(database)
-    put(database, integration, "slow", clock.t)
-    started, release = asyncio.Event(), asyncio.Event()
-
-    class Slow:
-        async def __call__(self, services, ctx, job):
-            started.set()
-            await release.wait()
-            return Delivered(result={"ok": True})
-
-    worker = make_worker(settings, database, clock, Slow(), lease=30.0, renew_every=0.02)
+    put(database, add_integration(database), "slow", clock.t)
+    held = Held()
+    worker = make_worker(settings, database, clock, held, lease=30.0, renew_every=0.02)
     task = asyncio.create_task(worker.run())
-    await asyncio.wait_for(started.wait(), 5)
+    await asyncio.wait_for(held.started.wait(), 5)
     clock.t += 31  # the first lease is over
-    for _ in range(200):
-        if job(database, "slow").locked_until >= clock.t + 30:
-            break
-        await asyncio.sleep(0.01)
+    await lease_renewed(database, clock)
     with database.session() as session:
         stolen = queue.claim(session, worker_id="other", now=clock.t, lease=30.0, limit=5)
     assert stolen == []
-    release.set()
+    held.release.set()
     worker.stop()
     await asyncio.wait_for(task, 5)
     row = job(database, "slow")
@@ -375,40 +385,33 @@ async def test_lease_renewal_does_not_queue_behind_a_busy_thread_pool(settings, 
     from concurrent.futures import ThreadPoolExecutor
 
     clock = Clock()
-    integration = add_integration(database)
-    put(database, integration, "slow", clock.t)
-    started, release = asyncio.Event(), asyncio.Event()
-
-    class Slow:
-        async def __call__(self, services, ctx, job):
-            started.set()
-            await release.wait()
-            return Delivered(result={"ok": True})
-
+    put(database, add_integration(database), "slow", clock.t)
+    held = Held()
     loop = asyncio.get_running_loop()
-    shared = ThreadPoolExecutor(1)
-    loop.set_default_executor(shared)
-    unblock = threading.Event()
-    worker = make_worker(settings, database, clock, Slow(), lease=30.0, renew_every=0.02)
+    loop.set_default_executor(ThreadPoolExecutor(1))
+    running, unblock = threading.Event(), threading.Event()
+
+    def block() -> None:
+        running.set()
+        unblock.wait(10)
+
+    worker = make_worker(settings, database, clock, held, lease=30.0, renew_every=0.02)
     task = asyncio.create_task(worker.run())
-    await asyncio.wait_for(started.wait(), 5)
-    blocked = loop.run_in_executor(None, unblock.wait)  # the shared pool is now busy
+    await asyncio.wait_for(held.started.wait(), 5)
+    blocked = loop.run_in_executor(None, block)
+    # Once it runs, the pool's only thread is taken, and any renewal queued before it has
+    # finished (with the clock not yet moved on).
+    assert running.wait(5)
     try:
         clock.t += 31  # the first lease is over
-        renewed = False
-        for _ in range(200):
-            if job(database, "slow").locked_until >= clock.t + 30:
-                renewed = True
-                break
-            await asyncio.sleep(0.01)
-        assert renewed, "the lease was not renewed while the shared pool was busy"
+        assert await lease_renewed(database, clock), "not renewed while the pool was busy"
     finally:
         unblock.set()
         await blocked
-    release.set()
+    held.release.set()
     worker.stop()
     await asyncio.wait_for(task, 5)
-    assert (job(database, "slow").status) == "done"
+    assert job(database, "slow").status == "done"
 
 
 async def test_a_job_of_an_unknown_kind_fails_clearly(settings, database):
