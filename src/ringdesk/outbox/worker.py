@@ -170,7 +170,8 @@ class OutboxWorker:
         # On a thread of its own: with the shared pool busy (intake, claims, records) a
         # renewal could queue behind them past the lease, and the job be delivered twice.
         loop = asyncio.get_running_loop()
-        with ThreadPoolExecutor(1, thread_name_prefix="ringdesk-outbox-renew") as pool:
+        pool = ThreadPoolExecutor(1, thread_name_prefix="ringdesk-outbox-renew")
+        try:
             while True:
                 await asyncio.sleep(self.renew_every)
                 if not self._inflight:
@@ -190,6 +191,9 @@ class OutboxWorker:
                     await loop.run_in_executor(pool, renew)
                 except Exception:  # the next round tries again; a lost lease only re-delivers
                     log.exception("renewing outbox leases failed")
+        finally:
+            # Never hold up the stop on a renewal still running (a database that hangs).
+            pool.shutdown(wait=False)
 
     async def run_until_idle(self) -> int:
         """Deliver every job that is due now, then return how many attempts were made."""
