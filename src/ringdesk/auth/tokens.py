@@ -138,17 +138,22 @@ class OAuthTokens:
         """The strategy the executor authenticates `ctx`'s requests with."""
         return _OAuthCredentials(self, ctx)
 
-    def newest_known(self, ctx: IntegrationContext) -> str | None:
-        """The access token of this process's newest refresh, when newer than `ctx`'s."""
+    def _newest(self, ctx: IntegrationContext) -> TokenState | None:
+        """This process's newest tokens of `ctx`'s integration, when newer than `ctx`'s."""
         known = self._known.get(ctx.integration_id)
         if known is not None and known.refreshed_at >= (ctx.token_refreshed_at or 0.0):
-            return known.access_token
+            return known
         return None
+
+    def newest_known(self, ctx: IntegrationContext) -> str | None:
+        """The access token of this process's newest refresh, when newer than `ctx`'s."""
+        known = self._newest(ctx)
+        return known.access_token if known is not None else None
 
     async def access_token(self, ctx: IntegrationContext) -> str:
         """The access token to send now; refreshed first when it expires within a minute."""
-        known = self._known.get(ctx.integration_id)
-        if known is not None and known.refreshed_at >= (ctx.token_refreshed_at or 0.0):
+        known = self._newest(ctx)
+        if known is not None:
             access, expires_at = known.access_token, known.expires_at
         else:
             access, expires_at = ctx.variables.get("AccessToken", ""), ctx.token_expires_at
