@@ -12,6 +12,7 @@ from typing import Any
 from ringdesk.templates import _checks
 from ringdesk.templates import model as m
 from ringdesk.templates.problem import Problem, Severity
+from ringdesk.templates.vocabulary import URL_BASE
 
 __all__ = ["HTTP_METHODS", "NAME", "Ctx", "path_pieces"]
 
@@ -25,7 +26,6 @@ _NUMERIC_SAMPLES = frozenset(
     {"ContactId", "Owner", "StartTimeUnix", "Talk_Duration_Sec", "Ring_Duration_Sec"}
 )
 # A URL template that starts with a bare value: `{{.base_url}}/api`, `{{- .x -}}…`.
-_URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
 
 _QUOTE_LIMIT = 60
@@ -263,7 +263,7 @@ class Ctx:
     def url_base(self, section: str, field: str, loc: str, text: str) -> None:
         """A URL that starts with `{{.X}}` takes its scheme and host from X: only a `url`
         connect field (checked when connecting) or ringdesk's `redirect_uri` may do that."""
-        match = _URL_BASE.match(text)
+        match = URL_BASE.match(text)
         if match is None:
             return
         name = match.group(1)

@@ -17,6 +17,7 @@ import idna
 from pydantic import BaseModel
 
 from ringdesk.templates.model import ConnectField, Popup, Template
+from ringdesk.templates.vocabulary import VARIABLE_ACTION
 
 __all__ = [
     "field_value_error",
@@ -112,9 +113,9 @@ def field_value_error(field: ConnectField, value: str) -> str | None:
     return None
 
 
-# `scheme://authority` at the start of a URL template, and the fields an action there names.
+# `scheme://authority` at the start of a URL template (the fields its actions name are
+# part of the host).
 _AUTHORITY = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*://[^/?#]*)")
-_FIELD_ACTION = re.compile(r"\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
 
 def _url_templates(node: BaseModel) -> Iterator[str]:
@@ -139,7 +140,7 @@ def host_fields(template: Template) -> dict[str, str]:
     for url in _url_templates(template):
         match = _AUTHORITY.match(url)
         if match:
-            for name in _FIELD_ACTION.findall(match.group(1)):
+            for name in VARIABLE_ACTION.findall(match.group(1)):
                 found.setdefault(name, match.group(1))
     return found
 
@@ -159,7 +160,7 @@ def host_part_error(value: str, where: str) -> str | None:
     if not value.isascii():
         # The URL renderer percent-encodes it, and no host name holds `%`.
         return f"{value!r}: enter an international name in its xn-- form: it goes into {where}"
-    sample = _FIELD_ACTION.sub(lambda _match: value, where)
+    sample = VARIABLE_ACTION.sub(lambda _match: value, where)
     try:
         parts = urlsplit(sample)
         parts.port  # noqa: B018  (raises ValueError for a port that is not a number)

@@ -42,6 +42,8 @@ from ringdesk.templates.vocabulary import (
     PHONE_FORMS,
     SCENARIO_VARIABLES,
     TRIGGER_EVENTS,
+    URL_BASE,
+    VARIABLE_ACTION,
 )
 
 __all__ = [
@@ -58,6 +60,8 @@ __all__ = [
     "PHONE_FORMS",
     "SCENARIO_VARIABLES",
     "TRIGGER_EVENTS",
+    "URL_BASE",
+    "VARIABLE_ACTION",
     "Authentication",
     "Basic",
     "Bearer",

@@ -25,8 +25,8 @@ from ringdesk.templates.pbx_vocabulary import (
     FATHER_SCENARIO_PARAMETER,
     SCENARIO_IDS,
     SCENARIO_TYPES,
-    URL_BASE,
 )
+from ringdesk.templates.vocabulary import URL_BASE
 
 __all__ = ["DEFAULT_CONCURRENCY", "HEADER_SCOPES", "Conversion", "convert_pbx"]
 

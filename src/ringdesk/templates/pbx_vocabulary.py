@@ -8,7 +8,6 @@ in this format (the facts and their confidence are in docs/template-reference/pb
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "SECTION_FLAGS",
     "SYNC",
     "TICKET",
-    "URL_BASE",
     "URL_FORMAT_MODE",
     "USERS",
     "USER_OUTPUTS",
@@ -102,10 +100,6 @@ FATHER_AUTH_OPTION = "AuthOption"
 FATHER_TOKEN_ERRORS = "TokenErrorMap"  # noqa: S105  (a parameter family, not a secret)
 FATHER_SCENARIO_PARAMETER = "CustomScenarioParameter"
 NO_REFRESH = "NoNeedRefreshAccessToken"
-
-# A URL that starts with a bare `{{.X}}` takes its scheme and host from X (ringdesk trusts
-# only `url` connect fields there; the PBX has no such type).
-URL_BASE = re.compile(r"\s*\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
 
 # SyncContactAuto: how the screen-pop URL is made.
 URL_FORMAT_MODE = "specify_url_format"

@@ -32,11 +32,11 @@ from ringdesk.templates.pbx_vocabulary import (
     SEARCH,
     SYNC,
     TICKET,
-    URL_BASE,
     URL_FORMAT_MODE,
     USER_OUTPUTS,
     USERS,
 )
+from ringdesk.templates.vocabulary import URL_BASE
 
 __all__ = ["Export", "export_pbx"]
 

@@ -1,8 +1,11 @@
 """The names the template format knows: auth methods, field types, header scopes, paging
-types, match modes, phone forms, follow-up triggers, contact fields and the variables of each
-scenario (template-format.md, variables.md). `templates.model` re-exports all of them."""
+types, match modes, phone forms, follow-up triggers, contact fields, the variables of each
+scenario and how an action names a variable (template-format.md, variables.md).
+`templates.model` re-exports all of them."""
 
 from __future__ import annotations
+
+import re
 
 from ringdesk.phones import FORMS
 
@@ -20,6 +23,8 @@ __all__ = [
     "PHONE_FORMS",
     "SCENARIO_VARIABLES",
     "TRIGGER_EVENTS",
+    "URL_BASE",
+    "VARIABLE_ACTION",
 ]
 
 AUTH_METHODS = ("none", "basic", "oauth2", "bearer")
@@ -101,3 +106,9 @@ SCENARIO_VARIABLES: dict[str, tuple[str, ...]] = {
     "ticket": _CALL_VARIABLES,
     "follow_up": ("Phone", *CONTACT_FIELDS, *_CALL_VARIABLES),
 }
+
+# An action naming one variable, `{{.Name}}` (trim markers allowed); group 1 is the name.
+VARIABLE_ACTION = re.compile(r"\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}")
+# A URL template that starts with such an action takes its scheme and host from it (only a
+# `url` connect field is trusted there).
+URL_BASE = re.compile(r"\s*" + VARIABLE_ACTION.pattern)
