@@ -231,6 +231,7 @@ class Executor:
         """Send one logical request (maybe several attempts); return a 2xx response or raise
         `HelpdeskError` (`HelpdeskAuthError` when the credentials are refused)."""
         method = request.method.upper()
+        key = request.idempotency_key
         auth = await credentials.headers()
         renewed = False
         attempt = 0
@@ -254,7 +255,7 @@ class Executor:
                 # A connect failure never reached the peer, so any method may be retried.
                 unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
                 decision = self.retry.decide(attempt, retryable=True, rng=random)
-                if decision.retry and (unsent or may_retry_method(method, request.idempotency_key)):
+                if decision.retry and (unsent or may_retry_method(method, key)):
                     await self.clock.sleep(decision.delay)
                     continue
                 message = ctx.redactor.text(f"{method} {ctx.helpdesk}: {type(exc).__name__}")
@@ -276,7 +277,7 @@ class Executor:
                 )
             retry_after = parse_retry_after(_retry_after_header(response), self.clock.now())
             retryable = self.retry.retryable_status(status)
-            if retryable and may_retry_method(method, request.idempotency_key):
+            if retryable and may_retry_method(method, key):
                 decision = self.retry.decide(
                     attempt, retryable=True, retry_after=retry_after, rng=random
                 )
